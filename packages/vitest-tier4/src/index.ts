@@ -1,1 +1,4 @@
-export {};
+// meta (engineer "parity")
+export * from './meta/index.js';
+// parity (engineer "parity")
+export * from './parity/index.js';

@@ -1,0 +1,16 @@
+export type {
+  CheckParityOptions,
+  DType,
+  ErrorStatistic,
+  NestedArray,
+  ParityResult,
+  ParityStatus,
+  PresetMap,
+  PresetName,
+  ResolvedTolerance,
+  TensorLike,
+  TensorObjectLike,
+  ToleranceObject,
+  ToleranceSpec,
+  TypedArray,
+} from './types.js';
