@@ -1,0 +1,34 @@
+"""Exception types raised by tier4_export.
+
+Every error names the thing that is wrong, what was expected and what was
+received, so that the message alone is enough to fix the call.
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+
+class TaskSpecError(ValueError):
+    """A :class:`~tier4_export.task_spec.TaskSpec` (or a dict meant to become one) is invalid."""
+
+
+class ExportError(RuntimeError):
+    """The export as a whole cannot proceed (for example the eager model fails on its own inputs).
+
+    A single format failing is *not* an ExportError: it is recorded in
+    ``formats_failed`` and the other formats are still written.
+    """
+
+
+class FactoryError(RuntimeError):
+    """A user's ``file.py:factory`` reference could not be loaded or called.
+
+    ``details`` holds the formatted Python traceback of the user's code when
+    the user's module or factory raised, so that callers (the CLI, the
+    TypeScript fixture builder) can show it.
+    """
+
+    def __init__(self, message: str, details: Optional[str] = None) -> None:
+        super().__init__(message)
+        self.details: Optional[str] = details

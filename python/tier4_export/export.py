@@ -1,0 +1,253 @@
+"""export_model: write an export directory for a PyTorch model.
+
+See ``docs/export-format.md`` for the directory layout and metadata.json, and
+``docs/python-exporter.md`` for usage.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import shutil
+import tempfile
+import time
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+
+import torch
+from torch import nn
+
+from .dummy_input import generate_dummy_input
+from .formats import FILENAMES, check_onnx, trace_torchscript, write_onnx, write_pytorch, write_torchscript
+from .hashing import artifact_record
+from .metadata import METADATA_FILENAME, SCHEMA_VERSION, environment_versions, utc_now_iso, write_json_atomic
+from .model_io import describe_inputs, describe_outputs, example_args
+from .quantize import check_quantization, quantization_info, quantize_dynamic_copy
+from .samples import SAMPLES_DIRNAME, write_samples
+from .task_spec import TaskSpec
+
+logger = logging.getLogger("tier4_export")
+
+SUPPORTED_FORMATS: Tuple[str, ...] = ("onnx", "torchscript", "pytorch")
+"""Formats export_model can write."""
+
+EXAMPLE_BATCH_SIZE = 2
+"""Batch size of the example input used for tracing (not 1, so nothing specialises on a unit batch)."""
+
+
+def _normalise_formats(formats: Union[str, Iterable[str]]) -> List[str]:
+    """Turn ``formats`` (an iterable or a comma-separated string) into a de-duplicated list.
+
+    Raises:
+        ValueError: when empty or when a name is not in SUPPORTED_FORMATS.
+    """
+    items = formats.split(",") if isinstance(formats, str) else list(formats)
+    result: List[str] = []
+    for item in items:
+        name = str(item).strip()
+        if name not in SUPPORTED_FORMATS:
+            raise ValueError(
+                f"formats: expected names from {list(SUPPORTED_FORMATS)}, received {item!r}"
+            )
+        if name not in result:
+            result.append(name)
+    if not result:
+        raise ValueError(
+            f"formats: expected at least one of {list(SUPPORTED_FORMATS)}, received {formats!r}"
+        )
+    return result
+
+
+def _check_int(name: str, value: Any, minimum: int) -> int:
+    """Return ``value`` when it is an int >= minimum; raise ValueError naming ``name`` otherwise."""
+    if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
+        raise ValueError(f"{name}: expected an int >= {minimum}, received {value!r}")
+    return value
+
+
+def _check_model_source(source: Optional[Mapping[str, Any]]) -> Optional[Dict[str, Any]]:
+    """Validate the optional ``model_source`` record (builtin or file)."""
+    if source is None:
+        return None
+    if not isinstance(source, Mapping) or source.get("kind") not in ("builtin", "file"):
+        raise ValueError(
+            "model_source: expected None, {'kind': 'builtin', 'name', 'seed'} or "
+            f"{{'kind': 'file', 'file', 'factory'}}, received {source!r}"
+        )
+    return dict(source)
+
+
+def _clear_previous_export(export_dir: Path) -> None:
+    """Remove what an earlier export left: metadata.json first, then artifacts and samples/.
+
+    Only the exporter's own file names are touched.
+    """
+    (export_dir / METADATA_FILENAME).unlink(missing_ok=True)
+    for filename in FILENAMES.values():
+        (export_dir / filename).unlink(missing_ok=True)
+    samples = export_dir / SAMPLES_DIRNAME
+    if samples.is_dir():
+        shutil.rmtree(samples)
+
+
+def _torchscript_size(model: nn.Module, args: Tuple[torch.Tensor, ...]) -> int:
+    """Size in bytes of ``model``'s TorchScript file, traced into a temporary directory.
+
+    The file is named like the real artifact because TorchScript archives embed
+    the file's stem in every entry name.
+    """
+    with tempfile.TemporaryDirectory(prefix="tier4-size-") as tmp:
+        path = Path(tmp) / FILENAMES["torchscript"]
+        torch.jit.save(trace_torchscript(model, args), str(path))
+        return path.stat().st_size
+
+
+def _dynamic_quantization_info(
+    eager: nn.Module,
+    quantized: nn.Module,
+    args: Tuple[torch.Tensor, ...],
+    written: Optional[Path],
+) -> Dict[str, Any]:
+    """Measure fp32 and quantized TorchScript sizes for ``quantization_info``."""
+    fp32_size: Optional[int] = None
+    q_size: Optional[int] = None
+    try:
+        fp32_size = _torchscript_size(eager, args)
+    except Exception as exc:  # noqa: BLE001 - sizes are informative, never fatal
+        logger.warning("could not measure the fp32 TorchScript size: %s: %s", type(exc).__name__, exc)
+    try:
+        q_size = written.stat().st_size if written is not None else _torchscript_size(quantized, args)
+    except Exception as exc:  # noqa: BLE001
+        logger.warning("could not measure the quantized TorchScript size: %s: %s", type(exc).__name__, exc)
+    return quantization_info(fp32_size, q_size)
+
+
+def export_model(
+    model: nn.Module,
+    task_spec: TaskSpec,
+    export_dir: Union[str, os.PathLike],
+    formats: Union[str, Iterable[str]] = ("torchscript", "onnx"),
+    quantization: Optional[str] = None,
+    opset: int = 14,
+    num_samples: int = 10,
+    seed: int = 0,
+    *,
+    model_source: Optional[Mapping[str, Any]] = None,
+) -> Dict[str, Path]:
+    """Export ``model`` to ``export_dir`` (created, nested) and return the written paths.
+
+    Each requested format is exported independently: a format that fails is
+    logged, recorded in ``formats_failed`` with its error text and skipped,
+    and the others are still written. Reference samples always hold the eager
+    fp32 model's outputs. ``metadata.json`` is written last, atomically.
+
+    The caller's model is never modified: the exporter works on a deep copy
+    (in eval mode) and quantizes a further copy.
+
+    Args:
+        model: the PyTorch model.
+        task_spec: its TaskSpec.
+        export_dir: destination directory; an earlier export's files there are replaced.
+        formats: any of ``"onnx"``, ``"torchscript"``, ``"pytorch"`` (iterable or comma string).
+        quantization: None, ``"dynamic"`` (nn.Linear -> qint8) or ``"static"`` (refused, ValueError).
+        opset: ONNX opset version.
+        num_samples: number of reference samples (batch sizes 1, 4, 1, 4, ...).
+        seed: base seed of the sample inputs (sample ``i`` uses ``seed + i``).
+        model_source: how to rebuild the eager model later
+            (``{"kind": "builtin", ...}`` or ``{"kind": "file", ...}``); recorded as null when omitted.
+
+    Returns:
+        ``{format: absolute path}`` for every format written, plus ``"metadata"``.
+
+    Raises:
+        TypeError / ValueError: invalid arguments (nothing is written).
+        ExportError: the eager model fails on its generated inputs.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model: expected a torch.nn.Module, received {type(model).__name__}")
+    if not isinstance(task_spec, TaskSpec):
+        raise TypeError(f"task_spec: expected a TaskSpec, received {type(task_spec).__name__}")
+    requested = _normalise_formats(formats)
+    check_quantization(quantization)
+    _check_int("opset", opset, 7)
+    _check_int("num_samples", num_samples, 0)
+    _check_int("seed", seed, 0)
+    source = _check_model_source(model_source)
+
+    started = time.perf_counter()
+    out_dir = Path(export_dir).expanduser().resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clear_previous_export(out_dir)
+
+    eager = copy.deepcopy(model).eval()
+    inputs_desc = describe_inputs(task_spec)
+    outputs_desc = describe_outputs(eager, task_spec)
+    artifact_model = quantize_dynamic_copy(eager) if quantization == "dynamic" else eager
+    args = example_args(generate_dummy_input(task_spec, EXAMPLE_BATCH_SIZE, seed), task_spec)
+
+    written: Dict[str, Path] = {}
+    failed: Dict[str, str] = {}
+    artifacts: Dict[str, Dict[str, Any]] = {}
+    for fmt in requested:
+        path = out_dir / FILENAMES[fmt]
+        try:
+            if fmt == "torchscript":
+                write_torchscript(artifact_model, args, path)
+            elif fmt == "onnx":
+                write_onnx(artifact_model, args, path, inputs_desc, outputs_desc, opset)
+            else:
+                write_pytorch(artifact_model, path)
+        except Exception as exc:  # noqa: BLE001 - one format failing must not stop the others
+            failed[fmt] = f"{type(exc).__name__}: {exc}"
+            logger.error("format %s failed and was skipped: %s", fmt, failed[fmt].splitlines()[0])
+            logger.debug("format %s traceback", fmt, exc_info=True)
+            continue
+        record: Dict[str, Any] = artifact_record(out_dir, path)
+        if fmt == "onnx":
+            record["onnx_checker"] = check_onnx(path)
+            if not record["onnx_checker"]["ok"]:
+                logger.warning("onnx.checker: %s", record["onnx_checker"]["error"])
+        artifacts[fmt] = record
+        written[fmt] = path
+        logger.info("wrote %s (%d bytes)", path, record["size_bytes"])
+
+    q_info: Optional[Dict[str, Any]] = None
+    if quantization == "dynamic":
+        q_info = _dynamic_quantization_info(eager, artifact_model, args, written.get("torchscript"))
+
+    samples = write_samples(eager, task_spec, out_dir, num_samples, seed)
+
+    metadata: Dict[str, Any] = {
+        "schema_version": SCHEMA_VERSION,
+        "task_name": task_spec.task_name,
+        "task_type": task_spec.task_type,
+        "modality": task_spec.modality,
+        "model_source": source,
+        "inputs": inputs_desc,
+        "outputs": outputs_desc,
+        "input_schema": dict(task_spec.input_schema),
+        "output_schema": dict(task_spec.output_schema),
+        "formats_requested": requested,
+        "formats_written": [f for f in requested if f in written],
+        "formats_failed": failed,
+        "artifacts": artifacts,
+        "quantization": quantization,
+        "quantization_info": q_info,
+        "opset": opset,
+        "seed": seed,
+        "exported_at": utc_now_iso(),
+        **environment_versions(),
+        "samples": samples,
+    }
+    metadata_path = out_dir / METADATA_FILENAME
+    write_json_atomic(metadata_path, metadata)
+    logger.info(
+        "exported %s to %s in %.2f s (written: %s; failed: %s)",
+        task_spec.task_name,
+        out_dir,
+        time.perf_counter() - started,
+        ", ".join(metadata["formats_written"]) or "none",
+        ", ".join(failed) or "none",
+    )
+    return {**written, "metadata": metadata_path}

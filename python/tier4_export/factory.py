@@ -1,0 +1,156 @@
+"""Load a user's model from ``path/to/file.py:factory``.
+
+The factory is a zero-argument callable returning ``(model, task_spec)`` where
+``model`` is a ``torch.nn.Module`` and ``task_spec`` a :class:`TaskSpec` (or a
+dict accepted by :meth:`TaskSpec.from_dict`). Any exception raised while
+importing the file or calling the factory becomes a :class:`FactoryError`
+whose ``details`` carry the user's traceback.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import sys
+import traceback
+from pathlib import Path
+from typing import Any, Dict, Mapping, Tuple
+
+from torch import nn
+
+from .errors import FactoryError, TaskSpecError
+from .task_spec import TaskSpec
+
+
+def parse_factory_ref(ref: str) -> Tuple[Path, str]:
+    """Split ``"path/to/file.py:factory"`` into ``(absolute path, factory name)``.
+
+    The split happens at the last ``:``, so Windows drive letters survive.
+
+    Raises:
+        FactoryError: when the reference has no ``:factory`` part or the name is not an identifier.
+    """
+    if not isinstance(ref, str) or ":" not in ref:
+        raise FactoryError(
+            f"model reference: expected 'path/to/file.py:factory', received {ref!r}"
+        )
+    file_part, name = ref.rsplit(":", 1)
+    if not file_part or not name.isidentifier():
+        raise FactoryError(
+            "model reference: expected 'path/to/file.py:factory' with a Python identifier after "
+            f"the last ':', received {ref!r}"
+        )
+    return Path(file_part).expanduser().resolve(), name
+
+
+def is_factory_ref(ref: str) -> bool:
+    """True when ``ref`` looks like ``something.py:name`` (as opposed to a built-in name)."""
+    if ":" not in ref:
+        return False
+    file_part = ref.rsplit(":", 1)[0]
+    return file_part.endswith(".py")
+
+
+def _user_traceback(exc: BaseException) -> str:
+    """Format ``exc``'s traceback, dropping the frames that belong to this module."""
+    frames = traceback.extract_tb(exc.__traceback__)
+    this_file = str(Path(__file__).resolve())
+    kept = [f for f in frames if str(Path(f.filename).resolve()) != this_file]
+    lines = ["Traceback (most recent call last):\n"]
+    lines.extend(traceback.format_list(kept))
+    lines.extend(traceback.format_exception_only(type(exc), exc))
+    return "".join(lines)
+
+
+def _import_file(path: Path) -> Any:
+    """Import ``path`` as a fresh module (its directory temporarily first on sys.path)."""
+    digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
+    module_name = f"tier4_user_model_{digest}"
+    spec = importlib.util.spec_from_file_location(module_name, path)
+    if spec is None or spec.loader is None:
+        raise FactoryError(f"model file {path}: cannot be imported as a Python module")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[module_name] = module
+    sys.path.insert(0, str(path.parent))
+    try:
+        spec.loader.exec_module(module)
+    except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
+        sys.modules.pop(module_name, None)
+        raise FactoryError(
+            f"model file {path} raised {type(exc).__name__} while being imported: {exc}",
+            details=_user_traceback(exc),
+        ) from exc
+    finally:
+        try:
+            sys.path.remove(str(path.parent))
+        except ValueError:
+            pass
+    return module
+
+
+def load_factory(ref: str) -> Tuple[nn.Module, TaskSpec]:
+    """Import ``file.py``, call ``factory()`` and check what it returns.
+
+    Args:
+        ref: ``"path/to/file.py:factory"``.
+
+    Returns:
+        ``(model, task_spec)``.
+
+    Raises:
+        FactoryError: file missing, import error, factory missing / not callable /
+            raising, or a return value that is not ``(nn.Module, TaskSpec | dict)``.
+    """
+    path, name = parse_factory_ref(ref)
+    if not path.is_file():
+        raise FactoryError(f"model file: expected an existing .py file, received {str(path)!r} (not found)")
+    module = _import_file(path)
+    factory = getattr(module, name, None)
+    if factory is None:
+        available = sorted(n for n in vars(module) if not n.startswith("_") and callable(getattr(module, n)))
+        raise FactoryError(
+            f"model file {path}: expected a callable named {name!r}, found none "
+            f"(callables defined: {available})"
+        )
+    if not callable(factory):
+        raise FactoryError(
+            f"model file {path}: expected {name!r} to be callable, received {type(factory).__name__}"
+        )
+    try:
+        result = factory()
+    except BaseException as exc:  # noqa: BLE001 - report any user failure with its traceback
+        raise FactoryError(
+            f"factory {name!r} in {path} raised {type(exc).__name__}: {exc}",
+            details=_user_traceback(exc),
+        ) from exc
+    return _check_result(result, f"factory {name!r} in {path}")
+
+
+def _check_result(result: Any, where: str) -> Tuple[nn.Module, TaskSpec]:
+    """Validate a factory's return value and normalise a dict task spec."""
+    if not isinstance(result, tuple) or len(result) != 2:
+        raise FactoryError(
+            f"{where}: expected to return a (model, task_spec) tuple, received {type(result).__name__}"
+        )
+    model, spec = result
+    if not isinstance(model, nn.Module):
+        raise FactoryError(
+            f"{where}: expected the model to be a torch.nn.Module, received {type(model).__name__}"
+        )
+    if isinstance(spec, Mapping):
+        try:
+            spec = TaskSpec.from_dict(spec)
+        except TaskSpecError as exc:
+            raise FactoryError(f"{where}: invalid task_spec dict: {exc}") from exc
+    if not isinstance(spec, TaskSpec):
+        raise FactoryError(
+            f"{where}: expected the task_spec to be a tier4_export.TaskSpec or dict, "
+            f"received {type(spec).__name__}"
+        )
+    return model, spec
+
+
+def file_source(ref: str) -> Dict[str, Any]:
+    """``model_source`` record for a user factory (absolute file path)."""
+    path, name = parse_factory_ref(ref)
+    return {"kind": "file", "file": str(path), "factory": name}

@@ -1,0 +1,132 @@
+"""Writers for the three export formats.
+
+* ``torchscript``: ``torch.jit.trace`` (eval mode, no grad) then ``torch.jit.save``.
+* ``onnx``: legacy ``torch.onnx.export`` with named inputs/outputs and dynamic
+  axes, then ``onnx.checker.check_model``.
+* ``pytorch``: ``torch.save(model.state_dict())``.
+
+Each writer raises on failure and removes any partial file; the caller
+(:func:`tier4_export.export.export_model`) records the failure and goes on.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+from pathlib import Path
+from typing import Any, Dict, Mapping, Sequence, Tuple
+
+import torch
+from torch import nn
+
+from .model_io import dynamic_axes
+
+FILENAMES: Dict[str, str] = {
+    "onnx": "model.onnx",
+    "torchscript": "model.torchscript",
+    "pytorch": "model.pth",
+}
+"""File name of each format inside the export directory."""
+
+
+def _remove_quietly(path: Path) -> None:
+    """Delete ``path`` if it exists."""
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
+
+
+def trace_torchscript(model: nn.Module, args: Tuple[torch.Tensor, ...]) -> torch.jit.ScriptModule:
+    """Trace ``model`` (already in eval mode) on ``args`` without gradients."""
+    with torch.no_grad():
+        traced: torch.jit.ScriptModule = torch.jit.trace(model, args)
+    return traced
+
+
+def write_torchscript(model: nn.Module, args: Tuple[torch.Tensor, ...], path: Path) -> None:
+    """Trace and save ``model`` to ``path``; a partial file is removed on failure."""
+    try:
+        traced = trace_torchscript(model, args)
+        torch.jit.save(traced, str(path))
+    except BaseException:
+        _remove_quietly(path)
+        raise
+
+
+def write_pytorch(model: nn.Module, path: Path) -> None:
+    """Save ``model.state_dict()`` to ``path``; a partial file is removed on failure."""
+    try:
+        torch.save(model.state_dict(), str(path))
+    except BaseException:
+        _remove_quietly(path)
+        raise
+
+
+def legacy_exporter_kwargs() -> Dict[str, Any]:
+    """``{"dynamo": False}`` when the installed ``torch.onnx.export`` has that switch, else ``{}``.
+
+    torch >= 2.9 defaults to the dynamo exporter (which needs onnxscript); the
+    TorchScript-based exporter is what this package targets.
+    """
+    try:
+        params = inspect.signature(torch.onnx.export).parameters
+    except (TypeError, ValueError):
+        return {}
+    return {"dynamo": False} if "dynamo" in params else {}
+
+
+def write_onnx(
+    model: nn.Module,
+    args: Tuple[torch.Tensor, ...],
+    path: Path,
+    inputs: Sequence[Mapping[str, Any]],
+    outputs: Sequence[Mapping[str, Any]],
+    opset: int,
+) -> None:
+    """Export ``model`` to ONNX at ``path`` with named inputs/outputs and dynamic axes.
+
+    Args:
+        model: the model in eval mode.
+        args: example positional inputs.
+        path: destination file.
+        inputs: input descriptions (``name``, ``shape`` with string dims for dynamic axes).
+        outputs: output descriptions, same form.
+        opset: ONNX opset version.
+    """
+    try:
+        with torch.no_grad():
+            torch.onnx.export(
+                model,
+                args,
+                str(path),
+                input_names=[str(i["name"]) for i in inputs],
+                output_names=[str(o["name"]) for o in outputs],
+                dynamic_axes=dynamic_axes(inputs, outputs),
+                opset_version=opset,
+                do_constant_folding=True,
+                **legacy_exporter_kwargs(),
+            )
+        if not path.is_file():
+            raise RuntimeError(f"torch.onnx.export returned without writing {path}")
+    except BaseException:
+        _remove_quietly(path)
+        raise
+
+
+def check_onnx(path: Path) -> Dict[str, Any]:
+    """Run ``onnx.checker.check_model`` on ``path``.
+
+    Returns:
+        ``{"ok": True, "error": None}``, ``{"ok": False, "error": text}``, or
+        ``{"ok": None, "error": "..."}`` when the onnx package is not installed.
+    """
+    try:
+        import onnx
+    except ImportError:
+        return {"ok": None, "error": "onnx package not installed: checker not run"}
+    try:
+        onnx.checker.check_model(str(path))
+    except Exception as exc:  # noqa: BLE001 - the checker's error text is the result
+        return {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    return {"ok": True, "error": None}
