@@ -1,0 +1,20 @@
+/** Runtimes barrel: importing it registers the built-in runners (onnx, torchscript, pytorch). */
+export * from './types.js';
+export { openRunner, registerRunner, registeredFormats, hasRunner } from './registry.js';
+export { openOnnxRunner, clearOnnxSessionCache, onnxSessionCacheSize, onnxRuntimeVersion, type OnnxRunnerOptions } from './onnx.js';
+export { openTorchScriptRunner, type TorchScriptRunnerOptions } from './torchscript.js';
+export { openEagerRunner, type EagerRunnerOptions } from './pytorch.js';
+export {
+  PythonWorker,
+  PythonWorkerError,
+  livePythonWorkers,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  DEFAULT_START_TIMEOUT_MS,
+  type PythonWorkerErrorCode,
+  type PythonWorkerOptions,
+  type RequestOptions,
+  type WorkerHello,
+  type WorkerResponse,
+} from './python-worker.js';
+export type { WorkerRunnerOptions } from './worker-runner.js';
+export { summarizeErrorText } from './target.js';

@@ -1,0 +1,455 @@
+/**
+ * The long-lived Python worker (python/tier4_export/worker.py) and its framed protocol.
+ *
+ * One {@link PythonWorker} is one Python process. It loads TorchScript files and eager models
+ * once and runs the batches sent to it. Every failure becomes a {@link PythonWorkerError} in the
+ * caller: a crash (the process exits), a hang (a request exceeds its timeout), a Python
+ * exception (a bad file), an abort. The process is killed on every path: `close()`, fatal
+ * errors, timeouts, `signal` aborts, and the Node process' `exit`, `SIGINT` and `SIGTERM`.
+ *
+ * Protocol (docs/runtimes.md): each message is `uint32 BE header length`, the JSON header, then
+ * `header.payload_bytes` bytes of raw little-endian tensor data described by `header.tensors`.
+ */
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { findPython, pythonPackageDir } from 'vitest-tier4-fixtures';
+import type { DType, TensorData } from 'vitest-tier4-fixtures';
+import { assertTensorData, isDType, tensorBytes, tensorFromBytes } from './tensor.js';
+
+/** Default timeout of one request, in ms. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
+/** Default timeout of the start (Python start-up and `import torch`), in ms. */
+export const DEFAULT_START_TIMEOUT_MS = 120_000;
+
+/** Why a worker call failed. */
+export type PythonWorkerErrorCode =
+  | 'spawn' // the interpreter could not be started
+  | 'crash' // the process exited while requests were pending
+  | 'timeout' // a request exceeded its timeout (the process is killed)
+  | 'remote' // Python raised (bad file, bad input, model error)
+  | 'protocol' // the stream broke the framing
+  | 'closed' // the worker was closed before or during the call
+  | 'aborted'; // the AbortSignal fired
+
+/** An error of the Python worker; `code` says which kind, `stderr` holds the worker's last stderr. */
+export class PythonWorkerError extends Error {
+  override readonly name = 'PythonWorkerError';
+  constructor(
+    message: string,
+    readonly code: PythonWorkerErrorCode,
+    readonly stderr = '',
+    readonly pythonTraceback?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+/** Options of {@link PythonWorker.start}. */
+export interface PythonWorkerOptions {
+  /** Python interpreter (default: `findPython()`: TIER4_PYTHON, then candidates that import torch). */
+  python?: string;
+  /** Timeout of one request in ms (default 60 000). */
+  timeoutMs?: number;
+  /** Timeout of the start, including `import torch`, in ms (default 120 000). */
+  startTimeoutMs?: number;
+  /** Aborting kills the worker; pending calls reject with code `aborted`. */
+  signal?: AbortSignal;
+  /** Extra environment variables for the worker (PYTHONPATH is set to the tier4_export dir). */
+  env?: Record<string, string>;
+  /** `torch.set_num_threads` in the worker (default: torch's default). */
+  numThreads?: number;
+}
+
+/** A decoded response. */
+export interface WorkerResponse {
+  /** The JSON header (`id`, `ok`, command-specific fields). */
+  header: Record<string, unknown>;
+  /** Tensors of the payload, in header order, with their names. */
+  tensors: Array<{ name: string; named: boolean; tensor: TensorData }>;
+}
+
+/** Per-request options. */
+export interface RequestOptions {
+  /** Overrides the worker's request timeout for this request. */
+  timeoutMs?: number;
+  /** What the request is about (file name), used in error messages. */
+  subject?: string;
+}
+
+/** Information the worker reports at start. */
+export interface WorkerHello {
+  pid: number;
+  python: string;
+  executable: string;
+  torch: string;
+  num_threads: number;
+  clock: string;
+  protocol: number;
+}
+
+interface Pending {
+  id: number;
+  cmd: string;
+  subject: string;
+  resolve: (r: WorkerResponse) => void;
+  reject: (e: Error) => void;
+  timer?: NodeJS.Timeout;
+}
+
+const live = new Set<PythonWorker>();
+let handlersInstalled = false;
+
+function killAllSync(): void {
+  for (const w of live) w.killNow();
+}
+
+function onSignal(signal: NodeJS.Signals): void {
+  killAllSync();
+  // Keep the default behaviour (terminate) when nobody else handles the signal.
+  uninstallHandlers();
+  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+}
+
+const onSigint = (): void => onSignal('SIGINT');
+const onSigterm = (): void => onSignal('SIGTERM');
+
+function installHandlers(): void {
+  if (handlersInstalled) return;
+  handlersInstalled = true;
+  process.on('exit', killAllSync);
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+}
+
+function uninstallHandlers(): void {
+  if (!handlersInstalled) return;
+  handlersInstalled = false;
+  process.off('exit', killAllSync);
+  process.off('SIGINT', onSigint);
+  process.off('SIGTERM', onSigterm);
+}
+
+/** Number of live Python workers in this process (diagnostics and tests). */
+export function livePythonWorkers(): number {
+  return live.size;
+}
+
+const STDERR_TAIL = 4000;
+
+/** One Python worker process. Create with {@link PythonWorker.start}. */
+export class PythonWorker {
+  /** What the worker said at start (interpreter, torch version, pid, clock). */
+  hello!: WorkerHello;
+  private nextId = 1;
+  private pending = new Map<number, Pending>();
+  private buffer: Buffer = Buffer.alloc(0);
+  private stderrTail = '';
+  private exited = false;
+  private fatal: PythonWorkerError | undefined;
+  private exitPromise: Promise<void>;
+  private readonly timeoutMs: number;
+  private abortListener: (() => void) | undefined;
+
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    /** The interpreter the worker runs on. */
+    readonly executable: string,
+    private readonly signal: AbortSignal | undefined,
+    timeoutMs: number,
+  ) {
+    this.timeoutMs = timeoutMs;
+    live.add(this);
+    installHandlers();
+    this.exitPromise = new Promise((resolve) => {
+      child.once('close', () => resolve());
+    });
+    child.stdout.on('data', (chunk: Buffer) => this.onData(chunk));
+    child.stderr.on('data', (chunk: Buffer) => {
+      this.stderrTail = (this.stderrTail + chunk.toString('utf8')).slice(-STDERR_TAIL);
+    });
+    child.stdin.on('error', () => {
+      // EPIPE after a crash: the 'exit' handler reports it
+    });
+    child.on('error', (err) => {
+      this.failAll(new PythonWorkerError(`Python worker (${executable}) failed: ${err.message}`, 'spawn', this.stderrTail, undefined, { cause: err }));
+      this.markExited();
+    });
+    child.on('exit', (code, sig) => {
+      const how = sig ? `was killed by ${sig}` : `exited with code ${code}`;
+      const first = [...this.pending.values()][0];
+      const during = first ? ` while running '${first.cmd}'${first.subject ? ` on ${first.subject}` : ''}` : '';
+      this.failAll(
+        this.fatal ??
+          new PythonWorkerError(
+            `Python worker (pid ${child.pid}) ${how}${during}${this.stderrHint()}`,
+            'crash',
+            this.stderrTail,
+          ),
+      );
+      this.markExited();
+    });
+    if (signal) {
+      this.abortListener = () => {
+        this.fatal = new PythonWorkerError(`Python worker aborted: ${String(signal.reason ?? 'AbortSignal fired')}`, 'aborted', this.stderrTail);
+        this.failAll(this.fatal);
+        this.killNow();
+      };
+      signal.addEventListener('abort', this.abortListener, { once: true });
+    }
+    this.updateRef();
+  }
+
+  /**
+   * Starts a worker: finds the interpreter, spawns `python -m tier4_export.worker` with
+   * PYTHONPATH set, and waits for its hello.
+   *
+   * @throws PythonWorkerError (`spawn`, `crash`, `timeout`, `aborted`) with the interpreter and
+   *   the worker's stderr when it cannot start.
+   */
+  static async start(options: PythonWorkerOptions = {}): Promise<PythonWorker> {
+    options.signal?.throwIfAborted();
+    const info = await findPython(options.python ? { python: options.python } : {});
+    const pkgDir = pythonPackageDir();
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      ...options.env,
+      PYTHONPATH: [pkgDir, process.env.PYTHONPATH].filter(Boolean).join(':'),
+      PYTHONUNBUFFERED: '1',
+      PYTHONDONTWRITEBYTECODE: '1',
+    };
+    const child = spawn(info.executable, ['-m', 'tier4_export.worker'], { stdio: ['pipe', 'pipe', 'pipe'], env });
+    const worker = new PythonWorker(child, info.executable, options.signal, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS);
+    try {
+      const res = await worker.request(
+        { cmd: 'hello', ...(options.numThreads ? { num_threads: options.numThreads } : {}) },
+        [],
+        { timeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, subject: info.executable },
+      );
+      worker.hello = res.header as unknown as WorkerHello;
+    } catch (err) {
+      worker.killNow();
+      throw err;
+    }
+    return worker;
+  }
+
+  /** Process id of the worker. */
+  get pid(): number | undefined {
+    return this.child.pid;
+  }
+
+  /** Whether the process is still running. */
+  get alive(): boolean {
+    return !this.exited;
+  }
+
+  /**
+   * Sends one request and waits for its response.
+   *
+   * @param header - `cmd` and its fields (`id` and `payload_bytes` are filled in).
+   * @param tensors - named tensors sent in the payload, in order.
+   * @throws PythonWorkerError: `remote` when Python raised, `timeout` (the worker is killed),
+   *   `crash`, `closed`, `aborted`.
+   */
+  request(
+    header: Record<string, unknown> & { cmd: string },
+    tensors: Array<{ name: string; tensor: TensorData }> = [],
+    options: RequestOptions = {},
+  ): Promise<WorkerResponse> {
+    if (this.fatal) return Promise.reject(this.fatal);
+    if (this.exited) {
+      return Promise.reject(new PythonWorkerError(`Python worker (pid ${this.child.pid}) is not running${this.stderrHint()}`, 'closed', this.stderrTail));
+    }
+    const id = this.nextId++;
+    const specs: Array<Record<string, unknown>> = [];
+    const buffers: Uint8Array[] = [];
+    let offset = 0;
+    for (const { name, tensor } of tensors) {
+      assertTensorData(tensor, `input '${name}'`);
+      const bytes = tensorBytes(tensor);
+      specs.push({ name, dtype: tensor.dtype, shape: tensor.shape, offset, nbytes: bytes.byteLength });
+      buffers.push(bytes);
+      offset += bytes.byteLength;
+    }
+    const head = Buffer.from(JSON.stringify({ ...header, id, tensors: specs, payload_bytes: offset }), 'utf8');
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(head.byteLength, 0);
+    const subject = options.subject ?? '';
+    return new Promise<WorkerResponse>((resolve, reject) => {
+      const p: Pending = { id, cmd: header.cmd, subject, resolve, reject };
+      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
+        p.timer = setTimeout(() => {
+          this.fatal = new PythonWorkerError(
+            `Python worker timed out after ${timeoutMs} ms on '${header.cmd}'${subject ? ` (${subject})` : ''}; the worker was killed${this.stderrHint()}`,
+            'timeout',
+            this.stderrTail,
+          );
+          this.failAll(this.fatal);
+          this.killNow();
+        }, timeoutMs);
+      }
+      this.pending.set(id, p);
+      this.updateRef();
+      this.child.stdin.write(len);
+      this.child.stdin.write(head);
+      for (const b of buffers) this.child.stdin.write(b);
+    });
+  }
+
+  /**
+   * Closes the worker: asks it to exit, and kills it if it has not exited after `graceMs`.
+   * Pending requests reject with code `closed`. Idempotent.
+   */
+  async close(graceMs = 2000): Promise<void> {
+    if (this.exited) {
+      this.cleanup();
+      return;
+    }
+    if (!this.fatal) {
+      this.fatal = new PythonWorkerError('Python worker was closed', 'closed', this.stderrTail);
+      const pendingBefore = [...this.pending.values()];
+      for (const p of pendingBefore) {
+        if (p.timer) clearTimeout(p.timer);
+        this.pending.delete(p.id);
+        p.reject(this.fatal);
+      }
+      try {
+        const len = Buffer.alloc(4);
+        const head = Buffer.from(JSON.stringify({ id: 0, cmd: 'close', payload_bytes: 0 }), 'utf8');
+        len.writeUInt32BE(head.byteLength, 0);
+        this.child.stdin.write(len);
+        this.child.stdin.end(head);
+      } catch {
+        // stdin already closed
+      }
+    }
+    const timer = setTimeout(() => this.killNow(), graceMs);
+    await this.exitPromise;
+    clearTimeout(timer);
+    this.cleanup();
+  }
+
+  /** Kills the process now (SIGKILL), synchronously. Safe to call at any time. */
+  killNow(): void {
+    if (!this.exited) {
+      try {
+        this.child.kill('SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+
+  private stderrHint(): string {
+    const lines = this.stderrTail.trim().split('\n').filter((l) => l.trim().length > 0);
+    if (lines.length === 0) return '';
+    return `; worker stderr: ${lines.slice(-3).join(' | ')}`;
+  }
+
+  private updateRef(): void {
+    // A worker with nothing to do must not keep Node alive (a forgotten runner is killed at exit).
+    const busy = this.pending.size > 0 && !this.exited;
+    const streams = [this.child.stdout, this.child.stderr, this.child.stdin] as Array<{ ref?: () => void; unref?: () => void }>;
+    if (busy) {
+      this.child.ref();
+      for (const s of streams) s.ref?.();
+    } else {
+      this.child.unref();
+      for (const s of streams) s.unref?.();
+    }
+  }
+
+  private markExited(): void {
+    this.exited = true;
+    this.cleanup();
+  }
+
+  private cleanup(): void {
+    live.delete(this);
+    if (live.size === 0) uninstallHandlers();
+    if (this.abortListener && this.signal) {
+      this.signal.removeEventListener('abort', this.abortListener);
+      this.abortListener = undefined;
+    }
+  }
+
+  private failAll(err: PythonWorkerError): void {
+    const all = [...this.pending.values()];
+    this.pending.clear();
+    for (const p of all) {
+      if (p.timer) clearTimeout(p.timer);
+      p.reject(err);
+    }
+    this.updateRef();
+  }
+
+  private onData(chunk: Buffer): void {
+    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    for (;;) {
+      if (this.buffer.length < 4) return;
+      const headerLen = this.buffer.readUInt32BE(0);
+      if (this.buffer.length < 4 + headerLen) return;
+      let header: Record<string, unknown>;
+      try {
+        header = JSON.parse(this.buffer.subarray(4, 4 + headerLen).toString('utf8')) as Record<string, unknown>;
+      } catch (err) {
+        this.protocolError(`bad frame header (${(err as Error).message})`);
+        return;
+      }
+      const payloadLen = Number(header.payload_bytes ?? 0);
+      const total = 4 + headerLen + payloadLen;
+      if (this.buffer.length < total) return;
+      const payload = this.buffer.subarray(4 + headerLen, total);
+      this.buffer = this.buffer.subarray(total);
+      try {
+        this.dispatch(header, payload);
+      } catch (err) {
+        this.protocolError((err as Error).message);
+        return;
+      }
+    }
+  }
+
+  private protocolError(message: string): void {
+    this.fatal = new PythonWorkerError(`Python worker protocol error: ${message}${this.stderrHint()}`, 'protocol', this.stderrTail);
+    this.failAll(this.fatal);
+    this.killNow();
+  }
+
+  private dispatch(header: Record<string, unknown>, payload: Buffer): void {
+    const id = header.id;
+    if (id === null || id === undefined) {
+      // unsolicited error (e.g. torch missing at start): fatal
+      const e = header.error as { message?: string } | undefined;
+      this.fatal = new PythonWorkerError(`Python worker failed: ${e?.message ?? JSON.stringify(header)}`, 'crash', this.stderrTail);
+      this.failAll(this.fatal);
+      return;
+    }
+    const p = this.pending.get(Number(id));
+    if (!p) return; // response to a request that already timed out or was closed
+    this.pending.delete(p.id);
+    if (p.timer) clearTimeout(p.timer);
+    this.updateRef();
+    if (header.ok !== true) {
+      const e = (header.error ?? {}) as { type?: string; message?: string; traceback?: string };
+      p.reject(
+        new PythonWorkerError(
+          `${e.message ?? 'Python worker error'}`,
+          'remote',
+          this.stderrTail,
+          e.traceback,
+        ),
+      );
+      return;
+    }
+    const tensors: WorkerResponse['tensors'] = [];
+    const specs = (header.tensors ?? []) as Array<{ name: string; named?: boolean; dtype: string; shape: number[]; offset: number; nbytes: number }>;
+    for (const s of specs) {
+      if (!isDType(s.dtype)) throw new Error(`response tensor '${s.name}' has unknown dtype '${s.dtype}'`);
+      const bytes = payload.subarray(s.offset, s.offset + s.nbytes);
+      tensors.push({ name: s.name, named: s.named === true, tensor: tensorFromBytes(s.dtype as DType, s.shape, bytes) });
+    }
+    p.resolve({ header, tensors });
+  }
+}

@@ -1,0 +1,29 @@
+/**
+ * Eager PyTorch runner (format `"pytorch"`): rebuilds the fp32 model of an export dir in the
+ * Python worker from metadata.json's `model_source` and the `model.pth` state dict. It is the
+ * baseline of the speed-up ratio.
+ */
+import { registerRunner } from './registry.js';
+import { resolveTarget } from './target.js';
+import type { ModelRunner, RunnerTarget } from './types.js';
+import { loadInWorker, type WorkerRunnerOptions } from './worker-runner.js';
+
+/** Options of {@link openEagerRunner}. */
+export type EagerRunnerOptions = WorkerRunnerOptions;
+
+/**
+ * Opens the eager PyTorch model of an export dir.
+ *
+ * @param target - an export dir (path or opened); a bare file cannot be rebuilt.
+ * @throws Error when the export has no `pytorch` state dict, PythonWorkerError when the model
+ *   source cannot be rebuilt.
+ */
+export async function openEagerRunner(target: RunnerTarget, options: EagerRunnerOptions = {}): Promise<ModelRunner> {
+  const resolved = await resolveTarget('pytorch', target, options);
+  if (!resolved.exportDir) {
+    throw new Error(`The eager PyTorch model needs an export dir (metadata.json + model.pth), received the file ${resolved.file}`);
+  }
+  return loadInWorker('pytorch', resolved.exportDir.dir, { kind: 'eager', export_dir: resolved.exportDir.dir }, options, resolved);
+}
+
+registerRunner('pytorch', (target, options) => openEagerRunner(target, options));

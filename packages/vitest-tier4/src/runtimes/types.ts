@@ -1,0 +1,94 @@
+/**
+ * The runtime interface: one small contract every model runner implements, so that another
+ * runtime (onnxruntime-web, a GPU execution provider, ...) is one new file plus one
+ * {@link registerRunner} call.
+ *
+ * @packageDocumentation
+ */
+import type { ExportDir, TensorData } from 'vitest-tier4-fixtures';
+
+/** Named tensors, fed and returned by name. */
+export type TensorMap = Record<string, TensorData>;
+
+/** What one forward pass returns. */
+export interface RunResult {
+  /** Output name -> tensor, named after the model's outputs (metadata names when known). */
+  outputs: TensorMap;
+  /**
+   * Time of the forward pass alone as measured by the runtime itself, in ms, when the runtime
+   * measures it (the Python worker does; in-process runners leave it out).
+   */
+  timingMs?: number;
+}
+
+/** Options of {@link ModelRunner.time}. */
+export interface RunnerTimeOptions {
+  /** Measured iterations. */
+  iterations: number;
+  /** Warm-up iterations run (and discarded) before the measured ones. */
+  warmup: number;
+}
+
+/** Per-iteration timings measured inside the runtime (see {@link ModelRunner.time}). */
+export interface RunnerTimings {
+  /** One entry per measured iteration, in ms, in the order they ran. */
+  samplesMs: number[];
+  /** Which clock timed what, e.g. `python:time.perf_counter_ns around forward ...`. */
+  clock: string;
+}
+
+/**
+ * A loaded model, ready to run batches.
+ *
+ * Runners are created by {@link openRunner} (or a runtime's own `open...` function) and must be
+ * closed with {@link ModelRunner.close}; closing twice is harmless.
+ */
+export interface ModelRunner {
+  /** Export format this runner executes, e.g. `"onnx"`, `"torchscript"`, `"pytorch"`. */
+  readonly format: string;
+  /** Human-readable runtime name and version, e.g. `"onnxruntime-node 1.30.0"`. */
+  readonly runtime: string;
+  /** Absolute path of the model artifact (or export dir for the eager model). */
+  readonly source: string;
+  /** Model input names, in the order the model takes them. */
+  readonly inputNames: readonly string[];
+  /** Model output names, in the order the model returns them. */
+  readonly outputNames: readonly string[];
+  /**
+   * Which clock {@link measureLatency} should report for this runner: runners with
+   * {@link ModelRunner.time} time themselves; the others are timed by tinybench in Node.
+   */
+  readonly clock: string;
+  /** Runs one batch. Inputs are matched by name; extra inputs are an error. */
+  run(inputs: TensorMap): Promise<RunResult>;
+  /**
+   * Optional: times `iterations` forward passes inside the runtime (after `warmup` discarded
+   * ones), so that transport to an out-of-process runtime is not measured.
+   */
+  time?(inputs: TensorMap, options: RunnerTimeOptions): Promise<RunnerTimings>;
+  /** Releases the model (and the process, for out-of-process runners). Idempotent. */
+  close(): Promise<void>;
+}
+
+/** Options every runner factory accepts (runtimes may accept more). */
+export interface OpenRunnerOptions {
+  /** Python interpreter for out-of-process runners (default: `findPython()`). */
+  python?: string;
+  /** Timeout of one request to an out-of-process runner, in ms. */
+  timeoutMs?: number;
+  /** Aborting closes the runner (and kills its process); pending calls reject. */
+  signal?: AbortSignal;
+  /** Input names when they cannot be read from the artifact or the export dir. */
+  inputNames?: readonly string[];
+  /** Output names when they cannot be read from the artifact or the export dir. */
+  outputNames?: readonly string[];
+}
+
+/**
+ * Where a runner finds its model: an opened export directory, the path of an export directory
+ * (with metadata.json), or the path of the artifact file itself.
+ */
+export type RunnerTarget = string | ExportDir;
+
+/** Creates a runner for one format. Registered with {@link registerRunner}. */
+export type RunnerFactory = (target: RunnerTarget, options?: OpenRunnerOptions) => Promise<ModelRunner>;

@@ -1,0 +1,153 @@
+/**
+ * A {@link ModelRunner} over a model loaded in a {@link PythonWorker} (shared by the TorchScript
+ * and the eager PyTorch runtimes).
+ */
+import { PythonWorker, PythonWorkerError, type PythonWorkerOptions } from './python-worker.js';
+import type { ModelRunner, RunResult, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
+
+/** Options of the worker-backed runners. */
+export interface WorkerRunnerOptions extends PythonWorkerOptions {
+  /**
+   * Run in this already started worker (not closed by the runner) instead of starting one.
+   * Lets the TorchScript model and the eager baseline share one Python process.
+   */
+  worker?: PythonWorker;
+  /** Input names when they cannot be read from the export dir. */
+  inputNames?: readonly string[];
+  /** Output names when they cannot be read from the export dir. */
+  outputNames?: readonly string[];
+}
+
+/** @internal */
+export class WorkerModelRunner implements ModelRunner {
+  readonly clock: string;
+  readonly runtime: string;
+  private closed = false;
+  private outNames: string[];
+
+  constructor(
+    readonly format: string,
+    readonly source: string,
+    private readonly worker: PythonWorker,
+    private readonly handle: string,
+    private readonly ownsWorker: boolean,
+    readonly inputNames: readonly string[],
+    outputNames: readonly string[],
+  ) {
+    this.outNames = [...outputNames];
+    this.clock = worker.hello.clock;
+    this.runtime = `torch ${worker.hello.torch} (python ${worker.hello.python}, ${worker.hello.num_threads} threads)`;
+  }
+
+  get outputNames(): readonly string[] {
+    return this.outNames;
+  }
+
+  /** Process id of the Python worker running this model. */
+  get pid(): number | undefined {
+    return this.worker.pid;
+  }
+
+  private orderedInputs(inputs: TensorMap): Array<{ name: string; tensor: TensorMap[string] }> {
+    if (typeof inputs !== 'object' || inputs === null) {
+      throw new TypeError(`${this.format} run(${this.source}): expected inputs as { name: TensorData }, received ${inputs === null ? 'null' : typeof inputs}`);
+    }
+    const given = Object.keys(inputs);
+    if (this.inputNames.length === 0) return given.map((name) => ({ name, tensor: inputs[name]! }));
+    const missing = this.inputNames.filter((n) => !(n in inputs));
+    const extra = given.filter((n) => !this.inputNames.includes(n));
+    if (missing.length > 0 || extra.length > 0) {
+      throw new Error(
+        `${this.format} run(${this.source}): model inputs are [${this.inputNames.join(', ')}], received [${given.join(', ')}]` +
+          (missing.length ? `; missing ${missing.map((n) => `'${n}'`).join(', ')}` : '') +
+          (extra.length ? `; unexpected ${extra.map((n) => `'${n}'`).join(', ')}` : ''),
+      );
+    }
+    return this.inputNames.map((name) => ({ name, tensor: inputs[name]! }));
+  }
+
+  private check(): void {
+    if (this.closed) throw new PythonWorkerError(`${this.format} runner for ${this.source} is closed`, 'closed');
+  }
+
+  async run(inputs: TensorMap): Promise<RunResult> {
+    this.check();
+    const res = await this.worker.request({ cmd: 'run', model: this.handle }, this.orderedInputs(inputs), { subject: this.source });
+    const outputs: TensorMap = {};
+    const allNamed = res.tensors.length > 0 && res.tensors.every((t) => t.named);
+    if (allNamed) {
+      for (const t of res.tensors) outputs[t.name] = t.tensor;
+    } else if (this.outNames.length === 0) {
+      for (const t of res.tensors) outputs[t.name] = t.tensor;
+      this.outNames = res.tensors.map((t) => t.name);
+    } else {
+      if (res.tensors.length !== this.outNames.length) {
+        throw new Error(
+          `${this.format} run(${this.source}): model returned ${res.tensors.length} output(s), expected ${this.outNames.length} (${this.outNames.join(', ')})`,
+        );
+      }
+      res.tensors.forEach((t, i) => {
+        outputs[this.outNames[i]!] = t.tensor;
+      });
+    }
+    const timing = res.header.timing_ms;
+    return typeof timing === 'number' ? { outputs, timingMs: timing } : { outputs };
+  }
+
+  async time(inputs: TensorMap, options: RunnerTimeOptions): Promise<RunnerTimings> {
+    this.check();
+    const { iterations, warmup } = options;
+    if (!Number.isInteger(iterations) || iterations < 1) {
+      throw new TypeError(`time(): iterations must be an integer >= 1, received ${String(iterations)}`);
+    }
+    if (!Number.isInteger(warmup) || warmup < 0) {
+      throw new TypeError(`time(): warmup must be an integer >= 0, received ${String(warmup)}`);
+    }
+    const res = await this.worker.request({ cmd: 'time', model: this.handle, iterations, warmup }, this.orderedInputs(inputs), {
+      subject: this.source,
+    });
+    return { samplesMs: res.header.samples_ms as number[], clock: String(res.header.clock ?? this.clock) };
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsWorker) {
+      await this.worker.close();
+    } else if (this.worker.alive) {
+      await this.worker.request({ cmd: 'unload', model: this.handle }).catch(() => undefined);
+    }
+  }
+}
+
+/**
+ * Starts (or reuses) a worker and loads a model in it; kills a worker it started when loading
+ * fails.
+ * @internal
+ */
+export async function loadInWorker(
+  format: string,
+  source: string,
+  load: Record<string, unknown>,
+  options: WorkerRunnerOptions,
+  names: { inputNames?: readonly string[]; outputNames?: readonly string[] },
+): Promise<WorkerModelRunner> {
+  const owns = !options.worker;
+  const worker = options.worker ?? (await PythonWorker.start(options));
+  try {
+    const res = await worker.request({ cmd: 'load', ...load }, [], { subject: source, timeoutMs: Math.max(options.timeoutMs ?? 0, 60_000) });
+    const argNames = (res.header.arg_names as string[] | undefined) ?? [];
+    return new WorkerModelRunner(
+      format,
+      source,
+      worker,
+      String(res.header.model),
+      owns,
+      names.inputNames ?? argNames,
+      names.outputNames ?? [],
+    );
+  } catch (err) {
+    if (owns) await worker.close();
+    throw err;
+  }
+}

@@ -1,0 +1,56 @@
+/** The one writer of Tier 4 JSON files (runTier4, the CLI and the reporter all use it). */
+import { randomBytes } from 'node:crypto';
+import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+import type { Tier4Report } from './types.js';
+
+/**
+ * Serialises a report as stable, readable JSON (2-space indent, trailing newline). Non-finite
+ * numbers become `null` and bigints become numbers, so the file is always valid JSON.
+ */
+export function serializeTier4Report(report: Tier4Report | object): string {
+  return (
+    JSON.stringify(
+      report,
+      (_key, value: unknown) => {
+        if (typeof value === 'number' && !Number.isFinite(value)) return null;
+        if (typeof value === 'bigint') return Number(value);
+        return value;
+      },
+      2,
+    ) + '\n'
+  );
+}
+
+/**
+ * Writes a Tier 4 report (or the reporter's run report) as JSON, atomically: the parent
+ * directories are created, the JSON goes to a temporary file next to the target, which is then
+ * renamed over it. A reader never sees a partial file.
+ *
+ * @param path - destination file (relative paths resolve against the current directory).
+ * @param report - the dict to write.
+ * @returns the absolute path written.
+ * @throws TypeError when `path` is not a non-empty string or `report` not an object; the
+ *   file-system error (naming the path) when the write fails.
+ */
+export async function writeTier4Report(path: string, report: Tier4Report | object): Promise<string> {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(`writeTier4Report: path must be a non-empty string, received ${JSON.stringify(path)}`);
+  }
+  if (typeof report !== 'object' || report === null || Array.isArray(report)) {
+    throw new TypeError(`writeTier4Report: report must be an object, received ${report === null ? 'null' : Array.isArray(report) ? 'an array' : typeof report}`);
+  }
+  const abs = resolve(path);
+  const dir = dirname(abs);
+  const text = serializeTier4Report(report);
+  await mkdir(dir, { recursive: true });
+  const tmp = join(dir, `.${basename(abs)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+  try {
+    await writeFile(tmp, text, 'utf8');
+    await rename(tmp, abs);
+  } catch (err) {
+    await unlink(tmp).catch(() => undefined);
+    throw new Error(`Cannot write Tier 4 report to ${abs}: ${(err as Error).message}`, { cause: err });
+  }
+  return abs;
+}

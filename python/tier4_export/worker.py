@@ -1,0 +1,413 @@
+"""Long-lived model worker for vitest-tier4 (TorchScript runner and eager PyTorch baseline).
+
+Started by ``packages/vitest-tier4/src/runtimes/python-worker.ts`` as::
+
+    python -m tier4_export.worker
+
+with ``PYTHONPATH`` pointing at the directory that contains ``tier4_export``. It loads models
+once and runs the batches sent to it. The protocol is documented in
+``docs/runtimes.md`` ("The Python worker protocol"); in short:
+
+* Every message, in both directions, is one frame::
+
+      uint32 big-endian  header length H
+      H bytes            UTF-8 JSON header
+      P bytes            payload: raw little-endian tensor bytes, P = header["payload_bytes"]
+
+* Tensors travel in the payload; the header lists them in order as
+  ``{"name", "dtype", "shape", "offset", "nbytes"}`` (offsets relative to the payload start).
+* Requests carry ``"id"`` and ``"cmd"``; every request gets exactly one response with the same
+  ``"id"`` and ``"ok": true`` or ``"ok": false`` with ``"error": {"type", "message", "traceback"}``.
+* The worker's real stdout is used for the protocol only; anything else that writes to file
+  descriptor 1 (prints inside user model code) is redirected to stderr.
+
+The worker exits on the ``close`` command, at EOF on stdin (its parent went away) and when its
+parent process changes (checked every second by a watchdog thread), so it never outlives the
+Node process that started it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+import sys
+import threading
+import time
+import traceback
+from typing import Any, Dict, List, Optional, Tuple
+
+PROTOCOL_VERSION = 1
+CLOCK = "python:time.perf_counter_ns around forward under torch.inference_mode"
+
+# dtype names shared with TypeScript (numpy names); all tensors travel little-endian.
+_NP_DTYPES = {
+    "float16": "<f2",
+    "float32": "<f4",
+    "float64": "<f8",
+    "int8": "i1",
+    "uint8": "u1",
+    "int16": "<i2",
+    "uint16": "<u2",
+    "int32": "<i4",
+    "uint32": "<u4",
+    "int64": "<i8",
+    "uint64": "<u8",
+    "bool": "?",
+}
+
+
+class WorkerError(Exception):
+    """An error whose message is shown to the TypeScript caller as is."""
+
+
+# ---------------------------------------------------------------------------------------------
+# framing
+
+
+def _read_exact(stream, n: int) -> Optional[bytes]:
+    """Read exactly n bytes; None at a clean EOF before the first byte."""
+    chunks = []
+    remaining = n
+    while remaining > 0:
+        chunk = stream.read(remaining)
+        if not chunk:
+            if remaining == n:
+                return None
+            raise EOFError(f"stdin closed in the middle of a frame ({n - remaining}/{n} bytes)")
+        chunks.append(chunk)
+        remaining -= len(chunk)
+    return b"".join(chunks)
+
+
+def read_frame(stream) -> Optional[Tuple[Dict[str, Any], bytes]]:
+    head = _read_exact(stream, 4)
+    if head is None:
+        return None
+    (header_len,) = struct.unpack(">I", head)
+    header_bytes = _read_exact(stream, header_len)
+    if header_bytes is None:
+        raise EOFError("stdin closed before the frame header")
+    header = json.loads(header_bytes.decode("utf-8"))
+    payload_len = int(header.get("payload_bytes", 0))
+    payload = b""
+    if payload_len:
+        payload = _read_exact(stream, payload_len)
+        if payload is None:
+            raise EOFError("stdin closed before the frame payload")
+    return header, payload
+
+
+def write_frame(stream, header: Dict[str, Any], buffers: List[bytes]) -> None:
+    header = dict(header)
+    header["payload_bytes"] = sum(len(b) for b in buffers)
+    header_bytes = json.dumps(header, allow_nan=True).encode("utf-8")
+    stream.write(struct.pack(">I", len(header_bytes)))
+    stream.write(header_bytes)
+    for b in buffers:
+        stream.write(b)
+    stream.flush()
+
+
+# ---------------------------------------------------------------------------------------------
+# tensors
+
+
+def decode_tensors(header: Dict[str, Any], payload: bytes):
+    import numpy as np
+    import torch
+
+    tensors = []
+    for spec in header.get("tensors", []):
+        dtype = spec["dtype"]
+        if dtype not in _NP_DTYPES:
+            raise WorkerError(f"input '{spec.get('name')}': unsupported dtype '{dtype}'")
+        shape = [int(d) for d in spec["shape"]]
+        count = 1
+        for d in shape:
+            count *= d
+        arr = np.frombuffer(payload, dtype=_NP_DTYPES[dtype], count=count, offset=int(spec["offset"]))
+        arr = arr.reshape(shape).astype(arr.dtype.newbyteorder("="), copy=True)
+        tensors.append((spec.get("name"), torch.from_numpy(arr)))
+    return tensors
+
+
+def encode_tensor(name: str, tensor, offset: int) -> Tuple[Dict[str, Any], bytes]:
+    import numpy as np
+    import torch
+
+    t = tensor.detach()
+    if t.is_quantized:
+        t = t.dequantize()
+    if t.dtype == torch.bfloat16:
+        t = t.to(torch.float32)
+    arr = np.ascontiguousarray(t.cpu().numpy())
+    dtype = str(arr.dtype)
+    if dtype not in _NP_DTYPES:
+        raise WorkerError(f"output '{name}': dtype {dtype} cannot be sent to TypeScript")
+    data = arr.astype(_NP_DTYPES[dtype], copy=False).tobytes(order="C")
+    spec = {"name": name, "dtype": dtype, "shape": list(arr.shape), "offset": offset, "nbytes": len(data)}
+    return spec, data
+
+
+def flatten_outputs(result) -> List[Tuple[Optional[str], Any]]:
+    """Model outputs as (name or None, tensor): a tensor, a tuple/list of tensors or a dict."""
+    import torch
+
+    if isinstance(result, torch.Tensor):
+        return [(None, result)]
+    if isinstance(result, dict):
+        out = []
+        for key, value in result.items():
+            for sub_name, sub in flatten_outputs(value):
+                out.append((str(key) if sub_name is None else f"{key}.{sub_name}", sub))
+        return out
+    if isinstance(result, (tuple, list)):
+        out = []
+        for item in result:
+            out.extend(flatten_outputs(item))
+        return out
+    if hasattr(result, "to_tuple"):  # transformers ModelOutput
+        return flatten_outputs(result.to_tuple())
+    raise WorkerError(f"model returned {type(result).__name__}; expected a tensor, tuple, list or dict of tensors")
+
+
+# ---------------------------------------------------------------------------------------------
+# models
+
+
+class Worker:
+    def __init__(self) -> None:
+        self.models: Dict[str, Dict[str, Any]] = {}
+        self.next_model = 1
+        self.debug = os.environ.get("TIER4_WORKER_DEBUG") == "1"
+
+    # --- commands -----------------------------------------------------------------------------
+
+    def cmd_hello(self, req, tensors):
+        import torch
+
+        threads = req.get("num_threads")
+        if threads:
+            torch.set_num_threads(int(threads))
+        return {
+            "protocol": PROTOCOL_VERSION,
+            "pid": os.getpid(),
+            "python": sys.version.split()[0],
+            "executable": sys.executable,
+            "torch": torch.__version__,
+            "num_threads": torch.get_num_threads(),
+            "clock": CLOCK,
+        }, []
+
+    def cmd_load(self, req, tensors):
+        import torch
+
+        kind = req.get("kind")
+        if kind == "torchscript":
+            path = req.get("path")
+            if not path or not os.path.isfile(path):
+                raise WorkerError(f"TorchScript file not found: {path}")
+            try:
+                model = torch.jit.load(path, map_location="cpu")
+            except Exception as exc:  # noqa: BLE001 - any load failure is reported to the caller
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else ""
+                raise WorkerError(
+                    f"cannot load TorchScript file {path}: {type(exc).__name__}: {first}"
+                ) from exc
+            model.eval()
+            arg_names = _script_arg_names(model)
+            source = path
+        elif kind == "eager":
+            model, source = _load_eager(req)
+            arg_names = _eager_arg_names(model)
+        else:
+            raise WorkerError(f"load: unknown kind {kind!r}; expected 'torchscript' or 'eager'")
+        handle = f"m{self.next_model}"
+        self.next_model += 1
+        self.models[handle] = {"model": model, "kind": kind, "source": source}
+        return {"model": handle, "kind": kind, "arg_names": arg_names}, []
+
+    def _model(self, req):
+        handle = req.get("model")
+        entry = self.models.get(handle)
+        if entry is None:
+            raise WorkerError(f"no loaded model {handle!r} (loaded: {sorted(self.models)})")
+        return entry["model"]
+
+    def cmd_run(self, req, tensors):
+        import torch
+
+        model = self._model(req)
+        args = [t for _, t in tensors]
+        with torch.inference_mode():
+            t0 = time.perf_counter_ns()
+            result = model(*args)
+            t1 = time.perf_counter_ns()
+        outputs = flatten_outputs(result)
+        specs, buffers, offset = [], [], 0
+        for i, (name, tensor) in enumerate(outputs):
+            spec, data = encode_tensor(name if name is not None else f"output_{i}", tensor, offset)
+            spec["named"] = name is not None
+            specs.append(spec)
+            buffers.append(data)
+            offset += len(data)
+        return {"tensors": specs, "timing_ms": (t1 - t0) / 1e6, "clock": CLOCK}, buffers
+
+    def cmd_time(self, req, tensors):
+        import torch
+
+        model = self._model(req)
+        args = [t for _, t in tensors]
+        warmup = int(req.get("warmup", 10))
+        iterations = int(req.get("iterations", 100))
+        if iterations < 1:
+            raise WorkerError(f"time: iterations must be >= 1, got {iterations}")
+        samples = []
+        with torch.inference_mode():
+            for _ in range(max(0, warmup)):
+                model(*args)
+            for _ in range(iterations):
+                t0 = time.perf_counter_ns()
+                model(*args)
+                t1 = time.perf_counter_ns()
+                samples.append((t1 - t0) / 1e6)
+        return {"samples_ms": samples, "warmup": warmup, "iterations": iterations, "clock": CLOCK}, []
+
+    def cmd_unload(self, req, tensors):
+        self.models.pop(req.get("model"), None)
+        return {}, []
+
+    # test hooks, only with TIER4_WORKER_DEBUG=1: simulate a hang and a crash
+    def cmd_debug_sleep(self, req, tensors):
+        if not self.debug:
+            raise WorkerError("debug commands need TIER4_WORKER_DEBUG=1")
+        time.sleep(float(req.get("seconds", 60)))
+        return {}, []
+
+    def cmd_debug_exit(self, req, tensors):
+        if not self.debug:
+            raise WorkerError("debug commands need TIER4_WORKER_DEBUG=1")
+        sys.stderr.write("tier4 worker: exiting on request (debug_exit)\n")
+        sys.stderr.flush()
+        os._exit(int(req.get("code", 3)))
+
+    # --- loop ---------------------------------------------------------------------------------
+
+    def serve(self, stdin, stdout) -> int:
+        while True:
+            try:
+                frame = read_frame(stdin)
+            except EOFError as exc:
+                sys.stderr.write(f"tier4 worker: {exc}\n")
+                return 1
+            if frame is None:
+                return 0
+            header, payload = frame
+            req_id = header.get("id")
+            cmd = header.get("cmd")
+            if cmd == "close":
+                write_frame(stdout, {"id": req_id, "ok": True}, [])
+                return 0
+            handler = getattr(self, f"cmd_{cmd}", None) if isinstance(cmd, str) else None
+            try:
+                if handler is None:
+                    raise WorkerError(f"unknown command {cmd!r}")
+                tensors = decode_tensors(header, payload) if header.get("tensors") else []
+                body, buffers = handler(header, tensors)
+                response = {"id": req_id, "ok": True}
+                response.update(body)
+            except Exception as exc:  # noqa: BLE001 - every failure becomes an error response
+                message = str(exc) if isinstance(exc, WorkerError) else f"{type(exc).__name__}: {exc}"
+                response = {
+                    "id": req_id,
+                    "ok": False,
+                    "error": {
+                        "type": type(exc).__name__,
+                        "message": message,
+                        "traceback": traceback.format_exc(),
+                    },
+                }
+                buffers = []
+            write_frame(stdout, response, buffers)
+
+
+def _script_arg_names(model) -> List[str]:
+    try:
+        args = model.forward.schema.arguments  # type: ignore[attr-defined]
+        return [a.name for a in args if a.name != "self"]
+    except Exception:  # noqa: BLE001
+        return []
+
+
+def _eager_arg_names(model) -> List[str]:
+    import inspect
+
+    try:
+        params = inspect.signature(model.forward).parameters
+        return [n for n, p in params.items() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+    except (TypeError, ValueError):
+        return []
+
+
+def _load_eager(req):
+    """Rebuild the eager fp32 model of an export dir: model_source + the model.pth state dict."""
+    import torch
+
+    export_dir = req.get("export_dir")
+    meta_path = os.path.join(export_dir or "", "metadata.json")
+    if not export_dir or not os.path.isfile(meta_path):
+        raise WorkerError(f"eager model: no metadata.json in export dir {export_dir}")
+    with open(meta_path, "r", encoding="utf-8") as fh:
+        metadata = json.load(fh)
+    source = metadata.get("model_source")
+    if not source:
+        raise WorkerError(f"eager model: {meta_path} has no model_source")
+    artifact = (metadata.get("artifacts") or {}).get("pytorch")
+    if not artifact:
+        raise WorkerError(
+            f"eager model: {meta_path} lists no 'pytorch' artifact (the model.pth state dict); "
+            "export with the 'pytorch' format to get the eager baseline"
+        )
+    state_path = os.path.join(export_dir, *artifact["path"].split("/"))
+    if not os.path.isfile(state_path):
+        raise WorkerError(f"eager model: state dict not found: {state_path}")
+    try:
+        from tier4_export import load_model_source  # type: ignore[attr-defined]
+    except ImportError as exc:
+        raise WorkerError(f"eager model: cannot import tier4_export.load_model_source ({exc})") from exc
+    loaded = load_model_source(source)
+    model = loaded[0] if isinstance(loaded, tuple) else loaded
+    try:
+        state = torch.load(state_path, map_location="cpu", weights_only=True)
+    except TypeError:  # torch without weights_only
+        state = torch.load(state_path, map_location="cpu")
+    model.load_state_dict(state)
+    model.eval()
+    return model, f"{source} + {state_path}"
+
+
+def _watch_parent(parent: int) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:
+            os._exit(3)
+
+
+def main() -> int:
+    # Keep the real stdout for the protocol; route fd 1 (prints in model code) to stderr.
+    proto_out = os.fdopen(os.dup(1), "wb")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    stdin = sys.stdin.buffer
+    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+    try:
+        import torch  # noqa: F401  - fail early (reported in the hello response) if missing
+    except ImportError as exc:
+        write_frame(proto_out, {"id": None, "ok": False, "error": {"type": "ImportError", "message": f"cannot import torch: {exc}", "traceback": ""}}, [])
+        return 2
+    return Worker().serve(stdin, proto_out)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
