@@ -1,0 +1,48 @@
+/**
+ * globalSetup registered by the `tier4()` plugin: builds the requested fixtures once per run
+ * (cached across runs by `vitest-tier4-fixtures`) and provides their paths to tests as
+ * `inject('tier4Fixtures')`. Runs in the main process; it must not import the `vitest` runtime.
+ */
+import type { TestProject } from 'vitest/node';
+import { buildFixture, type BuildFixtureOptions, type Fixture } from 'vitest-tier4-fixtures';
+import type { Tier4FixtureRequest, Tier4ProvidedFixture } from './provided.js';
+
+/** Converts a built fixture to the plain record tests receive. */
+export function toProvidedFixture(name: string, fixture: Fixture): Tier4ProvidedFixture {
+  const metadata = fixture.metadata;
+  return {
+    name,
+    dir: fixture.dir,
+    key: fixture.key,
+    cached: fixture.cached,
+    paths: { ...fixture.paths },
+    task_name: metadata.task_name,
+    quantization: metadata.quantization ?? null,
+    formats_written: [...metadata.formats_written],
+    formats_failed: { ...metadata.formats_failed },
+    sample_count: fixture.sampleCount,
+  };
+}
+
+/**
+ * Builds every fixture requested through the plugin (concurrently; the fixture cache makes
+ * concurrent and repeated builds of the same request safe) and provides them.
+ *
+ * @param project - the Vitest project whose `tier4FixtureRequests` were provided by the plugin.
+ * @throws Error naming the fixture whose build failed, with the builder's message.
+ */
+export default async function setup(project: TestProject): Promise<void> {
+  const requests = (project.getProvidedContext().tier4FixtureRequests ?? {}) as Record<string, Tier4FixtureRequest>;
+  const entries = await Promise.all(
+    Object.entries(requests).map(async ([name, request]) => {
+      try {
+        const fixture = await buildFixture(request as unknown as BuildFixtureOptions);
+        return [name, toProvidedFixture(name, fixture)] as const;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        throw new Error(`vitest-tier4: building fixture '${name}' (${JSON.stringify(request)}) failed:\n${message}`, { cause: error });
+      }
+    }),
+  );
+  project.provide('tier4Fixtures', Object.fromEntries(entries));
+}

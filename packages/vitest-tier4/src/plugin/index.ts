@@ -1,0 +1,152 @@
+/**
+ * `vitest-tier4/plugin`: the one line in `vitest.config.ts`.
+ *
+ * ```ts
+ * import { defineConfig } from 'vitest/config';
+ * import { tier4 } from 'vitest-tier4/plugin';
+ * export default defineConfig({ plugins: [tier4({ fixtures: { cnn: { model: 'simple_cnn' } } })] });
+ * ```
+ *
+ * Through Vitest's `configureVitest` hook it registers, for every project it is used in:
+ * the matchers' setup file (`vitest-tier4/setup`), the Tier 4 reporter (`vitest-tier4/reporter`)
+ * and, when fixtures are requested, a globalSetup that builds them once per run with
+ * `buildFixture` and hands their paths to tests with `provide('tier4Fixtures', ...)`.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { Plugin } from 'vitest/config';
+import type { Vitest } from 'vitest/node';
+import type { Tier4ReporterOptions } from '../reporter/index.js';
+import type { Tier4FixtureRequest } from './provided.js';
+
+export type { Tier4FixtureRequest, Tier4ProvidedFixture } from './provided.js';
+
+/** Options of {@link tier4}. */
+export interface Tier4PluginOptions {
+  /**
+   * Default thresholds by preset, e.g. `{ fp32: 1e-4, quantized: 1e-2 }`. Provided to tests as
+   * `inject('tier4Thresholds')` (used by the `tier4` test fixture's `validate()`), and written
+   * into the report.
+   */
+  thresholds?: Record<string, number>;
+  /** Where the reporter writes the run report, relative to the Vitest root. @default 'tier4-report.json' */
+  reportPath?: string;
+  /**
+   * Fixtures to build before the tests (once per run, cached across runs), by the name tests
+   * use to ask for them: `{ cnn: { model: 'simple_cnn' }, lmQ: { model: 'lm_stub', quantization: 'dynamic', formats: ['torchscript'] } }`.
+   */
+  fixtures?: Record<string, Tier4FixtureRequest>;
+  /** `false` leaves the reporter out; an object passes more reporter options. @default true */
+  reporter?: boolean | Omit<Tier4ReporterOptions, 'outputFile' | 'thresholds'>;
+  /** `false` leaves the matchers' setup file out (e.g. when you list `vitest-tier4/setup` yourself). @default true */
+  setup?: boolean;
+}
+
+/**
+ * Absolute path of a sibling built file: the `.js` next to this module in `dist/`, or the `.ts`
+ * source when this module itself runs from source (the package's own tests).
+ */
+function sibling(relativeJs: string): string {
+  const js = fileURLToPath(new URL(relativeJs, import.meta.url));
+  if (existsSync(js)) return js;
+  const ts = js.replace(/\.js$/, '.ts');
+  return existsSync(ts) ? ts : js;
+}
+
+/** Absolute path of the matchers' setup file the plugin registers. */
+export const setupFilePath = (): string => sibling('../setup.js');
+/** Absolute path of the reporter module the plugin registers. */
+export const reporterPath = (): string => sibling('../reporter/index.js');
+/** Absolute path of the globalSetup module that builds the requested fixtures. */
+export const globalSetupPath = (): string => sibling('./global-setup.js');
+
+function isTier4Reporter(entry: unknown): boolean {
+  const name = Array.isArray(entry) ? entry[0] : entry;
+  if (typeof name === 'string') {
+    const n = name.replace(/\\/g, '/');
+    return n === 'vitest-tier4/reporter' || n === reporterPath().replace(/\\/g, '/');
+  }
+  return typeof name === 'object' && name !== null && (name as object).constructor?.name === 'Tier4Reporter';
+}
+
+function validate(options: Tier4PluginOptions): void {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
+    throw new TypeError(`tier4(): options must be an object, received ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  }
+  if (options.thresholds !== undefined) {
+    if (typeof options.thresholds !== 'object' || options.thresholds === null) {
+      throw new TypeError(`tier4(): thresholds must be an object such as { fp32: 1e-4 }, received ${JSON.stringify(options.thresholds)}`);
+    }
+    for (const [k, v] of Object.entries(options.thresholds)) {
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+        throw new TypeError(`tier4(): thresholds.${k} must be a finite number >= 0, received ${JSON.stringify(v)}`);
+      }
+    }
+  }
+  if (options.reportPath !== undefined && (typeof options.reportPath !== 'string' || options.reportPath === '')) {
+    throw new TypeError(`tier4(): reportPath must be a non-empty string, received ${JSON.stringify(options.reportPath)}`);
+  }
+  if (options.fixtures !== undefined) {
+    if (typeof options.fixtures !== 'object' || options.fixtures === null || Array.isArray(options.fixtures)) {
+      throw new TypeError(`tier4(): fixtures must be an object of { name: { model, ... } }, received ${JSON.stringify(options.fixtures)}`);
+    }
+    for (const [name, request] of Object.entries(options.fixtures)) {
+      const model = (request as Partial<Tier4FixtureRequest> | null)?.model;
+      const ok =
+        typeof model === 'string' ||
+        (typeof model === 'object' && model !== null && typeof model.file === 'string' && typeof model.factory === 'string');
+      if (!ok) {
+        throw new TypeError(
+          `tier4(): fixtures.${name}.model must be 'simple_cnn', 'lm_stub' or { file, factory }, received ${JSON.stringify(model)}`,
+        );
+      }
+    }
+  }
+}
+
+/** Adds the Tier 4 reporter to the run's reporters once (also with several projects). */
+function addReporter(vitest: Vitest, options: Tier4PluginOptions): void {
+  if (options.reporter === false || vitest.config.mode === 'benchmark') return;
+  const reporters = vitest.config.reporters as unknown[];
+  if (reporters.some(isTier4Reporter)) return;
+  const extra = typeof options.reporter === 'object' && options.reporter !== null ? options.reporter : {};
+  const reporterOptions: Tier4ReporterOptions = { ...extra };
+  if (options.reportPath !== undefined) reporterOptions.outputFile = options.reportPath;
+  if (options.thresholds !== undefined) reporterOptions.thresholds = { ...options.thresholds };
+  reporters.push([reporterPath(), reporterOptions]);
+}
+
+/**
+ * The vitest-tier4 Vite plugin for Vitest 4.1: registers the matchers, the Tier 4 reporter and
+ * the fixture build. See docs/plugin.md for wiring each piece by hand instead.
+ *
+ * @param options - thresholds, report path, fixtures to build, reporter and setup switches.
+ * @throws TypeError naming the option when an option is invalid.
+ */
+export function tier4(options: Tier4PluginOptions = {}): Plugin {
+  validate(options);
+  const fixtures = options.fixtures ?? {};
+  return {
+    name: 'vitest-tier4',
+    configureVitest({ vitest, project }) {
+      const config = project.config;
+      if (options.setup !== false) {
+        const setup = setupFilePath();
+        if (!config.setupFiles.includes(setup)) config.setupFiles.push(setup);
+      }
+      project.provide('tier4Thresholds', options.thresholds ? { ...options.thresholds } : null);
+      if (Object.keys(fixtures).length > 0) {
+        project.provide('tier4FixtureRequests', JSON.parse(JSON.stringify(fixtures)) as Record<string, Tier4FixtureRequest>);
+        const globalSetup = globalSetupPath();
+        const list = Array.isArray(config.globalSetup) ? config.globalSetup : [config.globalSetup].filter(Boolean);
+        if (!list.includes(globalSetup)) list.push(globalSetup);
+        config.globalSetup = list;
+      } else {
+        project.provide('tier4Fixtures', {});
+      }
+      addReporter(vitest, options);
+    },
+  };
+}
+
+export default tier4;

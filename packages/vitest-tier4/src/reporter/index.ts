@@ -1,0 +1,179 @@
+/**
+ * `vitest-tier4/reporter`: the Tier 4 reporter for Vitest 4.1.
+ *
+ * Reads what the matchers and `runTier4` recorded in each test's `meta().tier4`, and every test's
+ * outcome, and turns them into one Tier 4 verdict for the whole run: a JSON file (one Tier 4 dict
+ * per model plus an overall status), a short table in the terminal and, on GitHub Actions, the same
+ * table in the job summary. Everything is computed in `onTestRunEnd`, so a `--merge-reports` run
+ * (which replays the shards' meta and calls `onTestRunEnd` once) gives the same verdict as one
+ * unsharded run. A shard run (`--shard`, or the blob reporter in use) never writes a verdict.
+ */
+import { appendFile, mkdir } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
+import { writeTier4Report } from '../tier4/index.js';
+import { buildRunReport, type CollectedTest } from './aggregate.js';
+import { renderMarkdownSummary, renderTerminalSummary } from './table.js';
+import type { Tier4RunReport } from './types.js';
+
+export type { Tier4CheckEntry, Tier4RunReport, Tier4RunStatus, Tier4TestCounts } from './types.js';
+export { buildRunReport, mergeTier4Reports, modelKeyOf, worstStatus } from './aggregate.js';
+export type { BuildRunReportContext, CollectedTest } from './aggregate.js';
+export { renderMarkdownSummary, renderTerminalSummary } from './table.js';
+
+/** Default report file name, resolved against the Vitest root. */
+export const DEFAULT_REPORT_FILE = 'tier4-report.json';
+
+/** Options of {@link Tier4Reporter} (all optional). */
+export interface Tier4ReporterOptions {
+  /**
+   * Where to write the run report. Relative paths are resolved against the Vitest root
+   * (`config.root`); missing directories are created. `false` writes no file.
+   * @default 'tier4-report.json'
+   */
+  outputFile?: string | false;
+  /** Default thresholds in force (e.g. `{ fp32: 1e-4, quantized: 1e-2 }`), copied into the report for the record. */
+  thresholds?: Record<string, number>;
+  /** Print nothing (the file and the step summary are still written). @default false */
+  quiet?: boolean;
+  /**
+   * Append the summary as Markdown to this file. `true` uses the `GITHUB_STEP_SUMMARY`
+   * environment variable when it is set; `false` never appends.
+   * @default true
+   */
+  githubSummary?: boolean | string;
+  /**
+   * Set `process.exitCode = 1` when the Tier 4 status is `fail` and Vitest has not already
+   * set a failing exit code (e.g. a `runTier4` verdict of `fail` inside a test that did not assert it).
+   * @default true
+   */
+  failOnStatus?: boolean;
+}
+
+/** Why a run is only part of the whole (then no verdict is written), or `null` for a final run. */
+export function partialRunReason(vitest: Pick<Vitest, 'config'>): string | null {
+  const config = vitest.config;
+  if (config.mergeReports) return null;
+  if (config.shard) return `shard ${config.shard.index}/${config.shard.count}`;
+  const usesBlob = (config.reporters ?? []).some((entry: unknown) => {
+    const name = Array.isArray(entry) ? entry[0] : entry;
+    if (name === 'blob') return true;
+    return typeof name === 'object' && name !== null && (name as object).constructor?.name === 'BlobReporter';
+  });
+  return usesBlob ? 'blob reporter in use' : null;
+}
+
+function testState(testCase: TestCase): CollectedTest['state'] {
+  return testCase.result().state;
+}
+
+function recordsOf(testCase: TestCase): readonly unknown[] {
+  const meta = testCase.meta() as { tier4?: { records?: unknown } };
+  const records = meta.tier4?.records;
+  return Array.isArray(records) ? records : [];
+}
+
+/**
+ * The Tier 4 reporter. Register it by name (`reporters: ['default', ['vitest-tier4/reporter', { outputFile: 'out/tier4.json' }]]`)
+ * or let the `tier4()` plugin add it.
+ */
+export default class Tier4Reporter implements Reporter {
+  /** The resolved options (defaults applied). */
+  readonly options: Required<Omit<Tier4ReporterOptions, 'thresholds'>> & { thresholds: Record<string, number> | null };
+  private ctx: Vitest | undefined;
+  /** The last report built (also when it was not written); `undefined` before the first run end or in a shard run. */
+  lastReport: Tier4RunReport | undefined;
+  /** Absolute path of the last file written, if any. */
+  lastWrittenPath: string | undefined;
+
+  constructor(options: Tier4ReporterOptions = {}) {
+    if (options === null || typeof options !== 'object') {
+      throw new TypeError(`Tier4Reporter: options must be an object, received ${options === null ? 'null' : typeof options}`);
+    }
+    if (options.outputFile !== undefined && options.outputFile !== false && (typeof options.outputFile !== 'string' || options.outputFile === '')) {
+      throw new TypeError(`Tier4Reporter: outputFile must be a non-empty path or false, received ${JSON.stringify(options.outputFile)}`);
+    }
+    this.options = {
+      outputFile: options.outputFile ?? DEFAULT_REPORT_FILE,
+      thresholds: options.thresholds ?? null,
+      quiet: options.quiet ?? false,
+      githubSummary: options.githubSummary ?? true,
+      failOnStatus: options.failOnStatus ?? true,
+    };
+  }
+
+  /** Keeps the Vitest instance (root, config, logger). */
+  onInit(vitest: Vitest): void {
+    this.ctx = vitest;
+    this.lastReport = undefined;
+    this.lastWrittenPath = undefined;
+  }
+
+  /** The absolute report path for the current root, or `null` when writing is disabled. */
+  resolveOutputFile(): string | null {
+    if (this.options.outputFile === false) return null;
+    const root = this.ctx?.config.root ?? process.cwd();
+    return isAbsolute(this.options.outputFile) ? this.options.outputFile : resolve(root, this.options.outputFile);
+  }
+
+  /** Builds the verdict from the finished modules and writes/prints it (or defers it in a shard run). */
+  async onTestRunEnd(
+    testModules: ReadonlyArray<TestModule>,
+    unhandledErrors: ReadonlyArray<SerializedError>,
+    reason: TestRunEndReason,
+  ): Promise<void> {
+    const ctx = this.ctx;
+    const root = ctx?.config.root ?? process.cwd();
+    const log = (text: string): void => {
+      if (this.options.quiet) return;
+      if (ctx) ctx.logger.log(text);
+      else console.log(text);
+    };
+    if (ctx) {
+      const partial = partialRunReason(ctx);
+      if (partial) {
+        log(`\n vitest-tier4: ${partial}: this is part of a sharded run, so no Tier 4 verdict is written here; run \`vitest run --merge-reports\` to get it.\n`);
+        return;
+      }
+    }
+
+    const tests: CollectedTest[] = [];
+    const failedModules: string[] = [];
+    for (const module of testModules) {
+      const rel = relative(root, module.moduleId).split(sep).join('/');
+      if (module.errors().length > 0) failedModules.push(rel);
+      for (const testCase of module.children.allTests()) {
+        tests.push({ module: rel, name: testCase.fullName, state: testState(testCase), records: recordsOf(testCase) });
+      }
+    }
+    const report = buildRunReport(tests, {
+      unhandledErrors: unhandledErrors.length,
+      reason,
+      failedModules,
+      thresholds: this.options.thresholds,
+      merged: Boolean(ctx?.config.mergeReports),
+      vitestVersion: ctx?.version ?? 'unknown',
+    });
+    this.lastReport = report;
+
+    const path = this.resolveOutputFile();
+    if (path) {
+      await mkdir(dirname(path), { recursive: true });
+      await writeTier4Report(path, report);
+      this.lastWrittenPath = path;
+    }
+    log(renderTerminalSummary(report, path));
+
+    const summaryFile =
+      this.options.githubSummary === true
+        ? process.env['GITHUB_STEP_SUMMARY']
+        : this.options.githubSummary === false
+          ? undefined
+          : this.options.githubSummary;
+    if (summaryFile) await appendFile(summaryFile, renderMarkdownSummary(report, path), 'utf8');
+
+    if (this.options.failOnStatus && report.status === 'fail' && !process.exitCode) process.exitCode = 1;
+  }
+}
+
+export { Tier4Reporter };
