@@ -1,3 +1,5 @@
+// latency (engineer "runners")
+export * from './latency/index.js';
 // meta (engineer "parity")
 export * from './meta/index.js';
 // parity (engineer "parity")

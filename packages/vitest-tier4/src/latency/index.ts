@@ -1,0 +1,10 @@
+/** Latency suites: measureLatency on tinybench 6 (in-process) or runtime-side timings (worker). */
+export { latencyStats, quantileSorted, tCritical95, type LatencyStats } from './stats.js';
+export {
+  DEFAULT_LATENCY_ITERATIONS,
+  DEFAULT_LATENCY_WARMUP,
+  measureLatency,
+  type LatencyBudgetLevel,
+  type LatencyResult,
+  type MeasureLatencyOptions,
+} from './measure.js';

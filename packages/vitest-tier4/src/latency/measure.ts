@@ -1,0 +1,159 @@
+/**
+ * measureLatency: warm-up, then N measured iterations of a runner on fixed inputs.
+ *
+ * In-process runners (ONNX) are timed by tinybench 6 in Node (`performance.now` around each
+ * `run`). Runners that time themselves ({@link ModelRunner.time}, the Python worker) are timed
+ * inside their runtime so that the transport is not measured. Both give the same statistics
+ * ({@link latencyStats}), and the result says which clock timed what.
+ */
+import { Bench } from 'tinybench';
+import type { ModelRunner, TensorMap } from '../runtimes/types.js';
+import { latencyStats, type LatencyStats } from './stats.js';
+
+/** Default measured iterations (the seed asks for 100 after warm-up). */
+export const DEFAULT_LATENCY_ITERATIONS = 100;
+/** Default warm-up iterations. */
+export const DEFAULT_LATENCY_WARMUP = 10;
+
+/** What an overrun of a latency budget does. */
+export type LatencyBudgetLevel = 'warn' | 'fail';
+
+/** Options of {@link measureLatency}. */
+export interface MeasureLatencyOptions {
+  /** Measured iterations (default 100). */
+  iterations?: number;
+  /** Warm-up iterations, run and discarded first (default 10). */
+  warmup?: number;
+  /** Budget on the mean latency in ms; none by default (latency is informational). */
+  budgetMs?: number;
+  /** Status of an overrun: `'warn'` (default) or `'fail'`. */
+  budgetLevel?: LatencyBudgetLevel;
+  /** Aborts the measurement. */
+  signal?: AbortSignal;
+}
+
+/** Result of {@link measureLatency} (snake_case: it goes into the Tier 4 JSON). */
+export interface LatencyResult extends LatencyStats {
+  /** Warm-up iterations run before measuring. */
+  warmup: number;
+  /** Which clock timed what. */
+  clock: string;
+  /** The budget on the mean, or null. */
+  budget_ms: number | null;
+  /** What an overrun does. */
+  budget_level: LatencyBudgetLevel;
+  /** `ok`, or the budget level when the mean exceeds the budget. */
+  status: 'ok' | 'warn' | 'fail';
+  /** Why the status is not ok, or null. */
+  message: string | null;
+  /** The measured per-iteration latencies, in run order. */
+  samples_ms: number[];
+}
+
+function checkInt(name: string, value: unknown, min: number): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
+    throw new TypeError(`measureLatency: ${name} must be an integer >= ${min}, received ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+/** Times `runner.run(inputs)` with tinybench in this process; returns per-iteration ms. */
+async function timeWithTinybench(
+  runner: ModelRunner,
+  inputs: TensorMap,
+  iterations: number,
+  warmup: number,
+  signal?: AbortSignal,
+): Promise<number[]> {
+  const bench = new Bench({
+    iterations,
+    time: 0,
+    warmup: warmup > 0,
+    warmupIterations: warmup,
+    warmupTime: 0,
+    retainSamples: true,
+    throws: false,
+    ...(signal ? { signal } : {}),
+  });
+  bench.add(`${runner.format}:run`, async () => {
+    await runner.run(inputs);
+  });
+  await bench.run();
+  const task = bench.tasks[0]!;
+  const result = task.result;
+  if (result.state === 'errored') {
+    throw new Error(`measureLatency(${runner.format}): run failed: ${result.error.message}`, { cause: result.error });
+  }
+  if (result.state === 'aborted' || result.state === 'aborted-with-statistics') {
+    throw new Error(`measureLatency(${runner.format}): aborted`);
+  }
+  if (result.state !== 'completed') {
+    throw new Error(`measureLatency(${runner.format}): tinybench task ended in state '${result.state}'`);
+  }
+  const samples = result.latency.samples;
+  if (!samples || samples.length === 0) {
+    throw new Error(`measureLatency(${runner.format}): tinybench returned no samples`);
+  }
+  return [...samples];
+}
+
+/**
+ * Measures the latency of a runner on fixed inputs.
+ *
+ * @param runner - an open runner.
+ * @param inputs - one batch, by input name.
+ * @param options - iterations (default 100), warmup (default 10), optional budget.
+ * @returns statistics in ms, the clock used, and a status from the budget (`ok` without one).
+ * @throws TypeError on invalid options; the runner's error when a run fails.
+ */
+export async function measureLatency(
+  runner: ModelRunner,
+  inputs: TensorMap,
+  options: MeasureLatencyOptions = {},
+): Promise<LatencyResult> {
+  if (typeof runner !== 'object' || runner === null || typeof runner.run !== 'function') {
+    throw new TypeError(`measureLatency: expected a ModelRunner, received ${runner === null ? 'null' : typeof runner}`);
+  }
+  const iterations = checkInt('iterations', options.iterations ?? DEFAULT_LATENCY_ITERATIONS, 1);
+  const warmup = checkInt('warmup', options.warmup ?? DEFAULT_LATENCY_WARMUP, 0);
+  const budgetLevel = options.budgetLevel ?? 'warn';
+  if (budgetLevel !== 'warn' && budgetLevel !== 'fail') {
+    throw new TypeError(`measureLatency: budgetLevel must be 'warn' or 'fail', received ${JSON.stringify(budgetLevel)}`);
+  }
+  const budget = options.budgetMs;
+  if (budget !== undefined && (typeof budget !== 'number' || !(budget > 0) || !Number.isFinite(budget))) {
+    throw new TypeError(`measureLatency: budgetMs must be a positive number of ms, received ${JSON.stringify(budget)}`);
+  }
+  options.signal?.throwIfAborted();
+
+  let samples: number[];
+  let clock: string;
+  if (typeof runner.time === 'function') {
+    const timings = await runner.time(inputs, { iterations, warmup });
+    samples = timings.samplesMs;
+    clock = timings.clock;
+    if (samples.length !== iterations) {
+      throw new Error(`measureLatency(${runner.format}): runner returned ${samples.length} timings, expected ${iterations}`);
+    }
+  } else {
+    samples = await timeWithTinybench(runner, inputs, iterations, warmup, options.signal);
+    clock = runner.clock;
+  }
+  const stats = latencyStats(samples);
+  let status: LatencyResult['status'] = 'ok';
+  let message: string | null = null;
+  if (budget !== undefined && stats.mean_ms > budget) {
+    status = budgetLevel;
+    message = `${runner.format} mean latency ${stats.mean_ms.toFixed(3)} ms exceeds the budget of ${budget} ms`;
+  }
+  return {
+    ...stats,
+    warmup,
+    clock,
+    budget_ms: budget ?? null,
+    budget_level: budgetLevel,
+    status,
+    message,
+    samples_ms: samples,
+  };
+}
