@@ -186,6 +186,21 @@ def _run_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
     return 0
 
 
+class _CliHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """stderr handler installed by the CLI (marked so that a second main() call replaces it)."""
+
+
+def _configure_logging(level: str) -> None:
+    """Log the ``tier4_export`` logger to stderr as ``tier4_export: LEVEL: message``."""
+    logger = logging.getLogger(PROG)
+    for handler in [h for h in logger.handlers if isinstance(h, _CliHandler)]:
+        logger.removeHandler(handler)
+    handler = _CliHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter(f"{PROG}: %(levelname)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(getattr(logging, level))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Run the CLI with ``argv`` (default ``sys.argv[1:]``); return the exit code.
 
@@ -196,9 +211,5 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command == "info":
         sys.stdout.write(json.dumps(info()) + "\n")
         return 0
-    logging.basicConfig(
-        stream=sys.stderr,
-        level=getattr(logging, args.log_level),
-        format=f"{PROG}: %(levelname)s: %(message)s",
-    )
+    _configure_logging(args.log_level)
     return _run_build(args, parser)

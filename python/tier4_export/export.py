@@ -150,6 +150,8 @@ def export_model(
         task_spec: its TaskSpec.
         export_dir: destination directory; an earlier export's files there are replaced.
         formats: any of ``"onnx"``, ``"torchscript"``, ``"pytorch"`` (iterable or comma string).
+            ``onnx`` and ``torchscript`` hold the (possibly quantized) model; ``pytorch``
+            (model.pth) always holds the eager fp32 state dict.
         quantization: None, ``"dynamic"`` (nn.Linear -> qint8) or ``"static"`` (refused, ValueError).
         opset: ONNX opset version.
         num_samples: number of reference samples (batch sizes 1, 4, 1, 4, ...).
@@ -197,7 +199,9 @@ def export_model(
             elif fmt == "onnx":
                 write_onnx(artifact_model, args, path, inputs_desc, outputs_desc, opset)
             else:
-                write_pytorch(artifact_model, path)
+                # Always the eager fp32 weights: the eager baseline (model_source + model.pth)
+                # must load them into the model the user wrote, also for a quantized export.
+                write_pytorch(eager, path)
         except Exception as exc:  # noqa: BLE001 - one format failing must not stop the others
             failed[fmt] = f"{type(exc).__name__}: {exc}"
             logger.error("format %s failed and was skipped: %s", fmt, failed[fmt].splitlines()[0])

@@ -3,7 +3,7 @@
 * ``torchscript``: ``torch.jit.trace`` (eval mode, no grad) then ``torch.jit.save``.
 * ``onnx``: legacy ``torch.onnx.export`` with named inputs/outputs and dynamic
   axes, then ``onnx.checker.check_model``.
-* ``pytorch``: ``torch.save(model.state_dict())``.
+* ``pytorch``: ``torch.save(model.state_dict())`` of the eager fp32 model.
 
 Each writer raises on failure and removes any partial file; the caller
 (:func:`tier4_export.export.export_model`) records the failure and goes on.
