@@ -1,0 +1,98 @@
+"""python -m tier4_export: stdout carries only the manifest JSON; exit codes 0 / 1 / 2."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import List
+
+import pytest
+
+from tier4_export.cli import main
+
+PYTHON_DIR = Path(__file__).resolve().parents[1]
+
+
+def run_cli(args: List[str], cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(PYTHON_DIR)}
+    return subprocess.run([sys.executable, "-m", "tier4_export", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_build_prints_only_the_manifest_on_stdout(tmp_path: Path) -> None:
+    out = tmp_path / "a b" / "lm"
+    proc = run_cli(["build", "--model", "lm_stub", "--out", str(out), "--formats", "onnx,torchscript,pytorch",
+                    "--quantization", "dynamic", "--samples", "2", "--seed", "3"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads(proc.stdout)  # the whole of stdout is one JSON document
+    metadata = json.loads((out / "metadata.json").read_text())
+    assert manifest == {**metadata, "export_dir": str(out), "paths": manifest["paths"]}
+    assert manifest["paths"] == {"torchscript": str(out / "model.torchscript"),
+                                 "pytorch": str(out / "model.pth"), "metadata": str(out / "metadata.json")}
+    assert manifest["model_source"] == {"kind": "builtin", "name": "lm_stub", "seed": 3}
+    assert list(manifest["formats_failed"]) == ["onnx"]  # a failed format still exits 0
+    assert [s["seed"] for s in manifest["samples"]] == [3, 4]
+    assert "format onnx failed and was skipped" in proc.stderr
+
+
+def test_user_factory_that_raises_exits_1_with_its_traceback(tmp_path: Path) -> None:
+    path = tmp_path / "user_model.py"
+    path.write_text("def make_model():\n    raise RuntimeError('cannot find checkpoint.pt')\n")
+    proc = run_cli(["build", "--model", f"{path}:make_model", "--out", str(tmp_path / "o")], tmp_path)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    lines = proc.stderr.splitlines()
+    assert lines[0] == (f"tier4_export: error: factory 'make_model' in {path} raised RuntimeError: "
+                        "cannot find checkpoint.pt")
+    assert lines[1] == "Traceback (most recent call last):"
+    assert "raise RuntimeError('cannot find checkpoint.pt')" in proc.stderr
+    assert not (tmp_path / "o" / "metadata.json").exists()
+
+
+def test_info_reports_versions(tmp_path: Path) -> None:
+    proc = run_cli(["info"], tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    info = json.loads(proc.stdout)
+    import numpy
+    import onnx
+    import torch
+
+    assert info == {"python": info["python"], "executable": sys.executable, "torch": torch.__version__,
+                    "onnx": onnx.__version__, "numpy": numpy.__version__, "tier4_export": "0.1.0"}
+
+
+@pytest.mark.parametrize("argv, message", [
+    ([], "the following arguments are required: {build,info}"),
+    (["build", "--out", "x"], "the following arguments are required: --model"),
+    (["build", "--model", "resnet", "--out", "x"],
+     "argument --model: expected lm_stub or simple_cnn or path/to/file.py:factory, received 'resnet'"),
+    (["build", "--model", "lm_stub", "--out", "x", "--formats", "onnx,tflite"],
+     "argument --formats: expected a comma-separated list of onnx, torchscript, pytorch, received 'onnx,tflite'"),
+    (["build", "--model", "lm_stub", "--out", "x", "--quantization", "int4"], "argument --quantization: invalid choice"),
+    (["build", "--model", "lm_stub", "--out", "x", "--samples", "-1"], "argument --samples: expected an integer >= 0"),
+])
+def test_bad_usage_exits_2(argv: List[str], message: str, capsys: pytest.CaptureFixture) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(argv)
+    assert info.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and message in captured.err
+
+
+def test_static_quantization_exits_1_with_one_line(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+    code = main(["build", "--model", "simple_cnn", "--out", str(tmp_path / "s"), "--quantization", "static"])
+    captured = capfd.readouterr()
+    assert code == 1 and captured.out == ""
+    assert captured.err.startswith("tier4_export: error: ValueError: quantization='static' is refused:")
+    assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_in_process_build_keeps_stdout_clean(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+    code = main(["build", "--model", "simple_cnn", "--out", str(tmp_path), "--formats", "onnx", "--samples", "1"])
+    captured = capfd.readouterr()
+    assert code == 0
+    assert json.loads(captured.out)["formats_written"] == ["onnx"]
+    assert "tier4_export: INFO: wrote" in captured.err
