@@ -1,3 +1,12 @@
+export { checkParity, DEFAULT_REL_FLOOR } from './check.js';
+export { DTYPES, dtypeKind, normalizeDType } from './dtype.js';
+export type { DTypeKind } from './dtype.js';
+export { formatIndex, formatParityMessage, formatPercent, formatShape, formatValue, formulaFor } from './format.js';
+export { f16round, halfBitsToNumber } from './half.js';
+export { checkParityOutputs } from './outputs.js';
+export type { OutputsParityResult, OutputTolerances } from './outputs.js';
+export { DEFAULT_PRESET, PRESET_NAMES, PRESETS, resolveTolerance } from './tolerance.js';
+export type { PresetDefinition } from './tolerance.js';
 export type {
   CheckParityOptions,
   DType,
@@ -14,3 +23,5 @@ export type {
   ToleranceSpec,
   TypedArray,
 } from './types.js';
+export { toTensorView, unravelIndex } from './view.js';
+export type { Encoding, TensorView } from './view.js';

@@ -1,0 +1,544 @@
+/**
+ * checkParity: one pass over the data, numpy.testing.assert_allclose verdicts, no allocation proportional to
+ * the tensor size (except for the quantile statistic, which needs the distribution of |a - r|).
+ */
+import { dtypeKind, isWideInt } from './dtype.js';
+import { f16round } from './half.js';
+import { resolveTolerance, withOverrides } from './tolerance.js';
+import type { CheckParityOptions, DType, ParityResult, ResolvedTolerance, TensorLike, ToleranceSpec } from './types.js';
+import { fillChunk, readBigInt, readNumber, toTensorView, unravelIndex } from './view.js';
+import type { TensorView } from './view.js';
+
+/** Default floor of the relative-difference denominator: max_rel_diff = |a - r| / max(|r|, 1e-6). */
+export const DEFAULT_REL_FLOOR = 1e-6;
+
+// Precision codes used to emulate numpy's dtype promotion inside isclose.
+const F16 = 0;
+const F32 = 1;
+const F64 = 2;
+type Prec = typeof F16 | typeof F32 | typeof F64;
+
+const CHUNK = 4096;
+const chunkA = new Float64Array(CHUNK);
+const chunkR = new Float64Array(CHUNK);
+
+/** Running statistics of one scan. */
+interface ScanState {
+  mismatched: number;
+  first: number;
+  nan: number;
+  inf: number;
+  maxAbs: number;
+  maxAbsI: number;
+  sumAbs: number;
+  sumRef: number;
+  count: number;
+  maxRel: number;
+  maxRelI: number;
+  maxNeed: number;
+  qbuf: Float64Array | null;
+  qn: number;
+}
+
+function newState(qbuf: Float64Array | null): ScanState {
+  return {
+    mismatched: 0,
+    first: -1,
+    nan: 0,
+    inf: 0,
+    maxAbs: -1,
+    maxAbsI: -1,
+    sumAbs: 0,
+    sumRef: 0,
+    count: 0,
+    maxRel: -1,
+    maxRelI: -1,
+    maxNeed: -Infinity,
+    qbuf,
+    qn: 0,
+  };
+}
+
+function floatPrec(dtype: DType): Prec | null {
+  if (dtype === 'float16') return F16;
+  if (dtype === 'float32' || dtype === 'bfloat16') return F32;
+  if (dtype === 'float64') return F64;
+  return null;
+}
+
+/** Precision numpy gives a Python float scalar next to a float array (numpy.min_scalar_type). */
+function scalarPrec(v: number): Prec {
+  const a = Math.abs(v);
+  if (a < 65000) return F16;
+  if (a < 3.4e38) return F32;
+  return F64;
+}
+
+function maxPrec(a: Prec, b: Prec): Prec {
+  return (a > b ? a : b) as Prec;
+}
+
+/**
+ * Precisions numpy 1.x uses in `isclose(x, y)` (x = actual, y = reference):
+ * y is cast to result_type(y, 1.0); |x - y| is computed in result_type(x, y'); rtol * |y| and atol + ... in the
+ * value-based promotion of the Python scalars with y'. 0-d arrays behave as scalars: everything is float64.
+ */
+function numpyPrecisions(a: DType, r: DType, scalar: boolean, atol: number, rtol: number): { pd: Prec; pr: Prec; pt: Prec } {
+  if (scalar) return { pd: F64, pr: F64, pt: F64 };
+  const py: Prec = floatPrec(r) ?? F64;
+  let pd: Prec;
+  const pa = floatPrec(a);
+  if (pa !== null) pd = maxPrec(pa, py);
+  else if (a === 'int8' || a === 'uint8' || a === 'bool') pd = py;
+  else if (a === 'int16' || a === 'uint16') pd = maxPrec(F32, py);
+  else pd = F64;
+  const pr = maxPrec(py, scalarPrec(rtol));
+  const pt = maxPrec(pr, scalarPrec(atol));
+  return { pd, pr, pt };
+}
+
+function roundTo(p: Prec, x: number): number {
+  return p === F64 ? x : p === F32 ? Math.fround(x) : f16round(x);
+}
+
+/**
+ * Hot loop for two Float32Arrays (the common case): numpy computes the whole test in float32 here, which is
+ * emulated with Math.fround. No function calls per element apart from the Math intrinsics.
+ */
+function scanF32(A: Float32Array, R: Float32Array, n: number, atol: number, rtol: number, floor: number, st: ScanState): void {
+  const atol32 = Math.fround(atol);
+  const rtol32 = Math.fround(rtol);
+  let mismatched = 0;
+  let first = -1;
+  let nan = 0;
+  let inf = 0;
+  let maxAbs = -1;
+  let maxAbsI = -1;
+  let sumAbs = 0;
+  let sumRef = 0;
+  let count = 0;
+  let maxRel = -1;
+  let maxRelI = -1;
+  let maxNeed = -Infinity;
+  const qbuf = st.qbuf;
+  let qn = 0;
+  for (let i = 0; i < n; i++) {
+    const a = A[i] as number;
+    const r = R[i] as number;
+    const d = Math.abs(a - r);
+    if (d < Infinity) {
+      const ar = Math.abs(r);
+      sumAbs += d;
+      sumRef += ar;
+      count++;
+      if (d > maxAbs) {
+        maxAbs = d;
+        maxAbsI = i;
+      }
+      const need = d - rtol * ar;
+      if (need > maxNeed) maxNeed = need;
+      const rel = d / (ar > floor ? ar : floor);
+      if (rel > maxRel) {
+        maxRel = rel;
+        maxRelI = i;
+      }
+      if (!(Math.fround(d) <= Math.fround(atol32 + Math.fround(rtol32 * ar)))) {
+        mismatched++;
+        if (first < 0) first = i;
+      }
+      if (qbuf !== null) qbuf[qn++] = d;
+    } else {
+      // At least one side is NaN or infinite (float32 values cannot overflow a double difference).
+      if (a !== a || r !== r) {
+        if (a !== a && r !== r) continue;
+        nan++;
+      } else if (a === r) {
+        continue;
+      } else {
+        inf++;
+      }
+      mismatched++;
+      if (first < 0) first = i;
+    }
+  }
+  st.mismatched += mismatched;
+  if (st.first < 0) st.first = first;
+  st.nan += nan;
+  st.inf += inf;
+  if (maxAbs > st.maxAbs) {
+    st.maxAbs = maxAbs;
+    st.maxAbsI = maxAbsI;
+  }
+  st.sumAbs += sumAbs;
+  st.sumRef += sumRef;
+  st.count += count;
+  if (maxRel > st.maxRel) {
+    st.maxRel = maxRel;
+    st.maxRelI = maxRelI;
+  }
+  if (maxNeed > st.maxNeed) st.maxNeed = maxNeed;
+  st.qn += qn;
+}
+
+/**
+ * General loop over Float64Arrays (float64 tensors directly, every other dtype through fixed-size decoded
+ * chunks), with numpy's rounding emulated per precision code. `base` is the flat index of A[0].
+ */
+function scanF64(
+  A: Float64Array,
+  R: Float64Array,
+  n: number,
+  base: number,
+  atol: number,
+  rtol: number,
+  floor: number,
+  pd: Prec,
+  pr: Prec,
+  pt: Prec,
+  st: ScanState,
+): void {
+  const atolT = roundTo(pt, atol);
+  const rtolR = roundTo(pr, rtol);
+  let mismatched = 0;
+  let first = -1;
+  let nan = 0;
+  let inf = 0;
+  let maxAbs = st.maxAbs;
+  let maxAbsI = st.maxAbsI;
+  let sumAbs = 0;
+  let sumRef = 0;
+  let count = 0;
+  let maxRel = st.maxRel;
+  let maxRelI = st.maxRelI;
+  let maxNeed = st.maxNeed;
+  const qbuf = st.qbuf;
+  let qn = st.qn;
+  for (let k = 0; k < n; k++) {
+    const a = A[k] as number;
+    const r = R[k] as number;
+    const d = Math.abs(a - r);
+    if (d < Infinity) {
+      const ar = Math.abs(r);
+      sumAbs += d;
+      sumRef += ar;
+      count++;
+      if (d > maxAbs) {
+        maxAbs = d;
+        maxAbsI = base + k;
+      }
+      const need = d - rtol * ar;
+      if (need > maxNeed) maxNeed = need;
+      const rel = d / (ar > floor ? ar : floor);
+      if (rel > maxRel) {
+        maxRel = rel;
+        maxRelI = base + k;
+      }
+      let dd = d;
+      let p = rtolR * ar;
+      if (pd !== F64) dd = pd === F32 ? Math.fround(d) : f16round(d);
+      if (pr !== F64) p = pr === F32 ? Math.fround(p) : f16round(p);
+      let t = atolT + p;
+      if (pt !== F64) t = pt === F32 ? Math.fround(t) : f16round(t);
+      if (!(dd <= t)) {
+        mismatched++;
+        if (first < 0) first = base + k;
+      }
+      if (qbuf !== null) qbuf[qn++] = d;
+    } else {
+      if (a !== a || r !== r) {
+        if (a !== a && r !== r) continue;
+        nan++;
+      } else if (a === r) {
+        continue;
+      } else if (a - a === 0 && r - r === 0) {
+        // Both finite but the difference overflows float64: a plain (huge) mismatch.
+        const ar = Math.abs(r);
+        sumAbs += d;
+        sumRef += ar;
+        count++;
+        if (!(maxAbs >= d)) {
+          maxAbs = d;
+          maxAbsI = base + k;
+        }
+        maxNeed = Infinity;
+        if (qbuf !== null) qbuf[qn++] = d;
+      } else {
+        inf++;
+      }
+      mismatched++;
+      if (first < 0) first = base + k;
+    }
+  }
+  st.mismatched += mismatched;
+  if (st.first < 0) st.first = first;
+  st.nan += nan;
+  st.inf += inf;
+  st.maxAbs = maxAbs;
+  st.maxAbsI = maxAbsI;
+  st.sumAbs += sumAbs;
+  st.sumRef += sumRef;
+  st.count += count;
+  st.maxRel = maxRel;
+  st.maxRelI = maxRelI;
+  st.maxNeed = maxNeed;
+  st.qn = qn;
+}
+
+/** Integer tensors where one side is 64-bit: compared exactly with BigInt (never rounded through doubles). */
+function scanBigInt(a: TensorView, r: TensorView, n: number, atol: number, rtol: number, exact: boolean, floor: number, st: ScanState): void {
+  for (let i = 0; i < n; i++) {
+    const x = readBigInt(a, i);
+    const y = readBigInt(r, i);
+    const D = x >= y ? x - y : y - x;
+    const d = Number(D);
+    const ar = Math.abs(Number(y));
+    st.sumAbs += d;
+    st.sumRef += ar;
+    st.count++;
+    if (d > st.maxAbs) {
+      st.maxAbs = d;
+      st.maxAbsI = i;
+    }
+    const need = d - rtol * ar;
+    if (need > st.maxNeed) st.maxNeed = need;
+    const rel = d / (ar > floor ? ar : floor);
+    if (rel > st.maxRel) {
+      st.maxRel = rel;
+      st.maxRelI = i;
+    }
+    let ok: boolean;
+    if (exact) ok = D === 0n;
+    else {
+      const t = atol + rtol * ar;
+      ok = t === Infinity || D <= BigInt(Math.floor(t));
+    }
+    if (!ok) {
+      st.mismatched++;
+      if (st.first < 0) st.first = i;
+    }
+    if (st.qbuf !== null) st.qbuf[st.qn++] = d;
+  }
+}
+
+function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+function quantileOf(buf: Float64Array, q: number): number {
+  const n = buf.length;
+  if (n === 0) return 0;
+  buf.sort();
+  const pos = q * (n - 1);
+  const lo = Math.floor(pos);
+  const hi = Math.min(n - 1, lo + 1);
+  const frac = pos - lo;
+  const vlo = buf[lo] as number;
+  const vhi = buf[hi] as number;
+  return frac === 0 ? vlo : vlo + (vhi - vlo) * frac;
+}
+
+function finiteOr(x: number, fallback: number): number {
+  return Number.isFinite(x) ? x : fallback;
+}
+
+function structuralFailure(a: TensorView, r: TensorView, tol: ResolvedTolerance, floor: number, reason: string): ParityResult {
+  return {
+    pass: false,
+    status: 'fail',
+    reason,
+    numel: 0,
+    mismatched: 0,
+    mismatched_fraction: 0,
+    first_mismatch_index: null,
+    max_abs_diff: 0,
+    max_abs_index: null,
+    max_abs_actual: null,
+    max_abs_reference: null,
+    mean_abs_diff: 0,
+    max_rel_diff: 0,
+    max_rel_index: null,
+    max_rel_actual: null,
+    max_rel_reference: null,
+    rel_floor: floor,
+    nan_mismatches: 0,
+    inf_mismatches: 0,
+    tolerance: tol,
+    statistic_value: 0,
+    threshold: tol.atol,
+    min_passing_atol: null,
+    actual_shape: [...a.shape],
+    reference_shape: [...r.shape],
+    actual_dtype: a.dtype,
+    reference_dtype: r.dtype,
+    dtype_mismatch: a.dtype !== r.dtype && !a.untyped && !r.untyped,
+  };
+}
+
+/**
+ * Compares `actual` with `reference` elementwise, exactly as
+ * `numpy.testing.assert_allclose(actual, reference, rtol, atol, equal_nan=True)` decides, and returns every
+ * number needed to explain the verdict.
+ *
+ * - |a - r| <= atol + rtol * |r| (the reference scales), computed with numpy's float16/float32/float64 rounding;
+ * - NaN matches NaN; +Inf only +Inf, -Inf only -Inf;
+ * - under a preset, integer and boolean tensors compare exactly; int64 is compared as BigInt (never rounded);
+ * - shapes must be equal (no broadcasting); float vs integer fails unless `allowIntFloat`;
+ * - statistic 'mean' / { quantile } judge the statistic of |a - r| instead of every element.
+ *
+ * @param actual - The tensor under test (any TensorLike form).
+ * @param reference - The reference tensor.
+ * @param tolerance - A number (atol), `{ atol, rtol }`, a preset name or a preset map. Default: preset fp32.
+ * @param options - allowIntFloat, statistic, allowedMismatchFraction, relFloor.
+ * @throws TypeError when an argument is not a tensor or the tolerance is invalid.
+ */
+export function checkParity(
+  actual: TensorLike,
+  reference: TensorLike,
+  tolerance?: ToleranceSpec,
+  options: CheckParityOptions = {},
+): ParityResult {
+  const a = toTensorView(actual, 'actual');
+  const r = toTensorView(reference, 'reference');
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`options: expected an object, received ${options === null ? 'null' : typeof options}`);
+  }
+  const floor = options.relFloor ?? DEFAULT_REL_FLOOR;
+  if (typeof floor !== 'number' || !(floor > 0) || floor === Infinity) {
+    throw new TypeError(`options.relFloor: expected a finite number > 0, received ${String(floor)}`);
+  }
+  const tol = withOverrides(resolveTolerance(tolerance), options.statistic, options.allowedMismatchFraction);
+  return checkViews(a, r, tol, floor, options.allowIntFloat === true);
+}
+
+/**
+ * checkParity on already-normalised views (used by the per-output helper and the matchers).
+ * @internal
+ */
+export function checkViews(a: TensorView, r: TensorView, tolIn: ResolvedTolerance, floor: number, allowIntFloat: boolean): ParityResult {
+  let tol = tolIn;
+  if (!shapesEqual(a.shape, r.shape)) {
+    return structuralFailure(a, r, tol, floor, `shape mismatch: actual [${a.shape.join(', ')}] vs reference [${r.shape.join(', ')}]`);
+  }
+  const ka = dtypeKind(a.dtype);
+  const kr = dtypeKind(r.dtype);
+  const untyped = a.untyped || r.untyped;
+  if (ka !== kr && !untyped && !allowIntFloat) {
+    return structuralFailure(
+      a,
+      r,
+      tol,
+      floor,
+      `dtype kind mismatch: actual ${a.dtype} vs reference ${r.dtype} (pass allowIntFloat: true to compare by value)`,
+    );
+  }
+  // Plain JavaScript numbers carry no dtype: they take the kind of the other side.
+  const bothInt = ka === 'int' && kr === 'int';
+  const effInt = (a.untyped ? kr : ka) === 'int' && (r.untyped ? ka : kr) === 'int';
+  const exactInts = effInt && tol.exact_integers;
+  if (exactInts && (tol.atol !== 0 || tol.rtol !== 0 || tol.statistic !== 'elementwise')) {
+    tol = {
+      ...tol,
+      atol: 0,
+      rtol: 0,
+      statistic: 'elementwise',
+      description: `${tol.description}, exact for integer tensors`,
+    };
+  }
+  const n = a.numel;
+  const atol = tol.atol;
+  const rtol = tol.rtol;
+  const statistic = tol.statistic;
+  const qbuf = typeof statistic === 'object' ? new Float64Array(n) : null;
+  const st = newState(qbuf);
+  const scalar = a.shape.length === 0;
+
+  if (bothInt && (isWideInt(a.dtype) || isWideInt(r.dtype) || a.encoding === 'bigint' || r.encoding === 'bigint')) {
+    scanBigInt(a, r, n, atol, rtol, exactInts, floor, st);
+  } else {
+    const { pd, pr, pt } = numpyPrecisions(a.dtype, r.dtype, scalar, atol, rtol);
+    if (
+      a.data instanceof Float32Array &&
+      r.data instanceof Float32Array &&
+      a.encoding === 'values' &&
+      r.encoding === 'values' &&
+      pd === F32 &&
+      pr === F32 &&
+      pt === F32
+    ) {
+      scanF32(a.data, r.data, n, atol, rtol, floor, st);
+    } else if (a.data instanceof Float64Array && r.data instanceof Float64Array && a.encoding === 'values' && r.encoding === 'values') {
+      scanF64(a.data, r.data, n, 0, atol, rtol, floor, pd, pr, pt, st);
+    } else {
+      for (let start = 0; start < n; start += CHUNK) {
+        const count = Math.min(CHUNK, n - start);
+        fillChunk(a, start, count, chunkA);
+        fillChunk(r, start, count, chunkR);
+        scanF64(chunkA, chunkR, count, start, atol, rtol, floor, pd, pr, pt, st);
+      }
+    }
+  }
+
+  const nonFinite = st.nan + st.inf;
+  const meanAbs = st.count > 0 ? st.sumAbs / st.count : 0;
+  const meanRef = st.count > 0 ? st.sumRef / st.count : 0;
+  let statisticValue: number;
+  let threshold: number;
+  let statPass: boolean;
+  let minPassing: number | null;
+  if (statistic === 'elementwise') {
+    statisticValue = st.count > 0 ? Math.max(0, st.maxNeed) : 0;
+    threshold = atol;
+    statPass = st.mismatched === 0;
+    minPassing = nonFinite > 0 ? null : statisticValue;
+  } else {
+    statisticValue = statistic === 'mean' ? meanAbs : quantileOf((qbuf as Float64Array).subarray(0, st.qn), statistic.quantile);
+    threshold = atol + rtol * meanRef;
+    statPass = nonFinite === 0 && statisticValue <= threshold;
+    minPassing = nonFinite > 0 ? null : Math.max(0, statisticValue - rtol * meanRef);
+  }
+  const fraction = n > 0 ? st.mismatched / n : 0;
+  let status: ParityResult['status'];
+  if (statPass) status = 'ok';
+  else if (
+    statistic === 'elementwise' &&
+    nonFinite === 0 &&
+    tol.allowed_mismatch_fraction > 0 &&
+    fraction <= tol.allowed_mismatch_fraction
+  ) {
+    status = 'warn';
+  } else status = 'fail';
+
+  const idx = (flat: number): number[] | null => (flat < 0 ? null : unravelIndex(flat, a.shape));
+  const big = Number.MAX_VALUE;
+  return {
+    pass: status !== 'fail',
+    status,
+    numel: n,
+    mismatched: st.mismatched,
+    mismatched_fraction: fraction,
+    first_mismatch_index: idx(st.first),
+    max_abs_diff: st.maxAbsI < 0 ? 0 : finiteOr(st.maxAbs, big),
+    max_abs_index: idx(st.maxAbsI),
+    max_abs_actual: st.maxAbsI < 0 ? null : readNumber(a, st.maxAbsI),
+    max_abs_reference: st.maxAbsI < 0 ? null : readNumber(r, st.maxAbsI),
+    mean_abs_diff: finiteOr(meanAbs, big),
+    max_rel_diff: st.maxRelI < 0 ? 0 : finiteOr(st.maxRel, big),
+    max_rel_index: idx(st.maxRelI),
+    max_rel_actual: st.maxRelI < 0 ? null : readNumber(a, st.maxRelI),
+    max_rel_reference: st.maxRelI < 0 ? null : readNumber(r, st.maxRelI),
+    rel_floor: floor,
+    nan_mismatches: st.nan,
+    inf_mismatches: st.inf,
+    tolerance: tol,
+    statistic_value: finiteOr(statisticValue, big),
+    threshold: finiteOr(threshold, big),
+    min_passing_atol: minPassing === null ? null : finiteOr(minPassing, big),
+    actual_shape: [...a.shape],
+    reference_shape: [...r.shape],
+    actual_dtype: a.dtype,
+    reference_dtype: r.dtype,
+    dtype_mismatch: a.dtype !== r.dtype && !untyped,
+  };
+}
