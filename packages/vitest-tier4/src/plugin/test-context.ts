@@ -1,0 +1,133 @@
+/**
+ * `vitest-tier4/test`: `test.extend` fixtures over what the `tier4()` plugin built.
+ *
+ * ```ts
+ * import { tier4Test as test } from 'vitest-tier4/test';
+ * test('onnx logits have the right shape', async ({ tier4 }) => {
+ *   const onnx = await tier4.onnx('cnn');             // session created once per worker
+ *   const sample = await (await tier4.exportDir('cnn')).loadSample(0);
+ *   const { outputs } = await onnx.run(sample.inputs);
+ *   expect(outputs.logits).toHaveShape([sample.batchSize, 10]);
+ * });
+ *
+ * const cnnTest = createTier4Test('cnn');              // one fixture, destructured directly
+ * cnnTest('...', async ({ exportDir, onnx }) => { ... });
+ * ```
+ *
+ * This module imports the `vitest` runtime: use it in test files only (not in config or globalSetup).
+ */
+import { inject, test } from 'vitest';
+import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
+import { openOnnxRunner } from '../runtimes/onnx.js';
+import type { ModelRunner } from '../runtimes/types.js';
+import type { Tier4ProvidedFixture } from './provided.js';
+
+export type { Tier4ProvidedFixture } from './provided.js';
+
+/** What the worker-scoped `tier4` test fixture offers. */
+export interface Tier4TestHelpers {
+  /** Every fixture the plugin built, by name. */
+  readonly fixtures: Readonly<Record<string, Tier4ProvidedFixture>>;
+  /** Default thresholds given to the plugin, or `null`. */
+  readonly thresholds: Readonly<Record<string, number>> | null;
+  /** The provided record of fixture `name` (paths, formats, sample count). @throws Error naming the known fixtures. */
+  info(name: string): Tier4ProvidedFixture;
+  /** The opened export dir of fixture `name` (metadata, paths, sample loader); opened once per worker. */
+  exportDir(name: string): Promise<ExportDir>;
+  /**
+   * An ONNX runner for fixture `name`. Its onnxruntime session is created once per worker (the
+   * runners' session cache) and shared by every test of the worker.
+   * @throws Error when the fixture has no ONNX file (e.g. a dynamically quantized export).
+   */
+  onnx(name: string): Promise<ModelRunner>;
+}
+
+function providedFixtures(): Record<string, Tier4ProvidedFixture> {
+  const value = inject('tier4Fixtures') as Record<string, Tier4ProvidedFixture> | undefined;
+  return value ?? {};
+}
+
+/** Builds the helpers over the provided fixtures (memoised per worker by the fixture scope). */
+export function createTier4Helpers(
+  fixtures: Record<string, Tier4ProvidedFixture> = providedFixtures(),
+  thresholds: Record<string, number> | null = (inject('tier4Thresholds') as Record<string, number> | null | undefined) ?? null,
+): Tier4TestHelpers & { close(): Promise<void> } {
+  const dirs = new Map<string, Promise<ExportDir>>();
+  const runners = new Map<string, Promise<ModelRunner>>();
+  const info = (name: string): Tier4ProvidedFixture => {
+    const fixture = fixtures[name];
+    if (!fixture) {
+      const known = Object.keys(fixtures);
+      throw new Error(
+        `vitest-tier4: no fixture named '${name}'; the tier4() plugin built ${
+          known.length ? known.map((k) => `'${k}'`).join(', ') : 'none (add it to the plugin option `fixtures`)'
+        }`,
+      );
+    }
+    return fixture;
+  };
+  return {
+    fixtures,
+    thresholds,
+    info,
+    exportDir(name) {
+      const fixture = info(name);
+      let dir = dirs.get(name);
+      if (!dir) {
+        dir = openExportDir(fixture.dir);
+        dirs.set(name, dir);
+        dir.catch(() => dirs.delete(name));
+      }
+      return dir;
+    },
+    onnx(name) {
+      const fixture = info(name);
+      if (!fixture.paths.onnx) {
+        const failed = fixture.formats_failed['onnx'];
+        throw new Error(
+          `vitest-tier4: fixture '${name}' has no ONNX file (formats written: ${fixture.formats_written.join(', ') || 'none'}` +
+            `${failed ? `; ONNX export failed: ${failed.split('\n')[0]}` : ''})`,
+        );
+      }
+      let runner = runners.get(name);
+      if (!runner) {
+        runner = openOnnxRunner(fixture.paths.onnx);
+        runners.set(name, runner);
+        runner.catch(() => runners.delete(name));
+      }
+      return runner;
+    },
+    async close() {
+      const all = [...runners.values()];
+      runners.clear();
+      await Promise.all(all.map(async (r) => (await r.catch(() => undefined))?.close()));
+    },
+  };
+}
+
+/**
+ * `test` extended with a worker-scoped `tier4` fixture ({@link Tier4TestHelpers}): the fixtures the
+ * plugin built (via `inject('tier4Fixtures')`), their export dirs and ONNX runners.
+ */
+export const tier4Test = test.extend('tier4', { scope: 'worker' }, async (_context, { onCleanup }) => {
+  const helpers = createTier4Helpers();
+  onCleanup(() => helpers.close());
+  return helpers as Tier4TestHelpers;
+});
+
+/**
+ * `tier4Test` further extended for one fixture: `exportDir` (the opened export dir) and `onnx`
+ * (its ONNX runner, session created once per worker). Fixtures are lazy: `onnx` is only created for
+ * tests that destructure it.
+ *
+ * @param name - a fixture name from the plugin's `fixtures` option.
+ */
+export function createTier4Test(name: string) {
+  if (typeof name !== 'string' || name === '') {
+    throw new TypeError(`createTier4Test(name): name must be a fixture name from the tier4() plugin options, received ${JSON.stringify(name)}`);
+  }
+  return tier4Test
+    .extend('fixture', { scope: 'worker' }, async ({ tier4 }) => tier4.info(name))
+    .extend('exportDir', { scope: 'worker' }, async ({ tier4 }) => tier4.exportDir(name))
+    .extend('onnx', { scope: 'worker' }, async ({ tier4 }) => tier4.onnx(name));
+}
