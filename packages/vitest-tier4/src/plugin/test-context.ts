@@ -109,7 +109,9 @@ export function createTier4Helpers(
  * `test` extended with a worker-scoped `tier4` fixture ({@link Tier4TestHelpers}): the fixtures the
  * plugin built (via `inject('tier4Fixtures')`), their export dirs and ONNX runners.
  */
-export const tier4Test = test.extend('tier4', { scope: 'worker' }, async (_context, { onCleanup }) => {
+// Vitest parses the fixture's first parameter and requires an object pattern (even an empty one).
+// eslint-disable-next-line no-empty-pattern
+export const tier4Test = test.extend('tier4', { scope: 'worker' }, async ({}, { onCleanup }) => {
   const helpers = createTier4Helpers();
   onCleanup(() => helpers.close());
   return helpers as Tier4TestHelpers;

@@ -1,0 +1,79 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { globalSetupPath, reporterPath, setupFilePath, tier4 } from '../../src/plugin/index.js';
+import type { Tier4RunReport } from '../../src/reporter/index.js';
+import { readJson, runProject, tempDir } from '../reporter/helpers.js';
+
+describe('tier4() options', () => {
+  test('returns a Vite plugin named vitest-tier4 with a configureVitest hook', () => {
+    const plugin = tier4();
+    expect(plugin.name).toBe('vitest-tier4');
+    expect(typeof plugin.configureVitest).toBe('function');
+  });
+
+  test.each([
+    [null, 'tier4(): options must be an object, received null'],
+    [{ thresholds: { fp32: -1 } }, 'tier4(): thresholds.fp32 must be a finite number >= 0, received -1'],
+    [{ reportPath: '' }, 'tier4(): reportPath must be a non-empty string, received ""'],
+    [{ fixtures: { cnn: { model: 42 } } }, "tier4(): fixtures.cnn.model must be 'simple_cnn', 'lm_stub' or { file, factory }, received 42"],
+  ])('rejects %j with a TypeError naming the option', (options, message) => {
+    expect(() => tier4(options as never)).toThrow(new TypeError(message));
+  });
+
+  test('points at files that exist', () => {
+    expect(existsSync(reporterPath())).toBe(true);
+    expect(existsSync(globalSetupPath())).toBe(true);
+    expect(existsSync(setupFilePath())).toBe(true);
+  });
+});
+
+describe('tier4() wires the pieces into a real Vitest run', () => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterAll(async () => {
+    for (const c of cleanups) await c();
+  });
+
+  test('builds the fixtures in globalSetup, provides them, registers the reporter at reportPath', async () => {
+    const { dir, cleanup } = await tempDir('plugin');
+    cleanups.push(cleanup);
+    const reportPath = join(dir, 'nested', 'tier4.json');
+    const plugin = tier4({
+      thresholds: { fp32: 1e-4 },
+      reportPath,
+      fixtures: { cnn: { model: 'simple_cnn', formats: ['onnx'], samples: 2 } },
+    });
+    const { vitest, stdout, stderr } = await runProject('../../plugin/fixtures/with-fixtures', { setupFiles: [] }, { plugins: [plugin] });
+
+    // the reporter was added once, after the default one, with the plugin's options
+    const entries = vitest.config.reporters.filter((r) => Array.isArray(r) && r[0] === reporterPath());
+    expect(entries).toHaveLength(1);
+    expect(entries[0]![1]).toEqual({ outputFile: reportPath, thresholds: { fp32: 1e-4 } });
+    expect(vitest.config.globalSetup).toContain(globalSetupPath());
+    expect(vitest.config.setupFiles).toContain(setupFilePath());
+
+    const modules = vitest.state.getTestModules();
+    expect(modules.map((m) => m.errors().map((e) => e.message)), stderr).toEqual([[]]);
+    const states = modules.flatMap((m) => [...m.children.allTests()].map((t) => [t.name, t.result().state, t.result().errors?.[0]?.message]));
+    expect(states).toEqual([
+      ['the plugin provides the built fixtures to tests', 'passed', undefined],
+      ['the ONNX runner runs a reference sample', 'passed', undefined],
+      ['the session is created once per worker', 'passed', undefined],
+    ]);
+    const report = await readJson<Tier4RunReport>(reportPath);
+    expect(report.tests).toEqual({ total: 3, passed: 3, failed: 0, skipped: 0 });
+    expect(report.thresholds).toEqual({ fp32: 1e-4 });
+    expect(stdout).toContain(`Tier 4 report written to ${reportPath}`);
+  });
+
+  test('reporter: false leaves the reporter out', async () => {
+    const { dir, cleanup } = await tempDir('plugin-off');
+    cleanups.push(cleanup);
+    const reportPath = join(dir, 'tier4.json');
+    const plugin = tier4({ reportPath, reporter: false, setup: false });
+    const { vitest } = await runProject('../../plugin/fixtures/no-fixtures', { setupFiles: [] }, { plugins: [plugin] });
+    expect(vitest.config.reporters.some((r) => Array.isArray(r) && r[0] === reporterPath())).toBe(false);
+    expect(vitest.config.setupFiles).not.toContain(setupFilePath());
+    expect(existsSync(reportPath)).toBe(false);
+  });
+});
