@@ -13,3 +13,13 @@ export type {
   Tier4Worst,
 } from './types.js';
 export { serializeTier4Report, writeTier4Report } from './write.js';
+export {
+  DEFAULT_TIER4_SAMPLES,
+  DEFAULT_TIER4_THRESHOLDS,
+  runTier4,
+  worseStatus,
+  type RunTier4Options,
+  type Tier4LatencyOptions,
+} from './run.js';
+export { bindInputDims, checkOutputShape } from './shape.js';
+export { recordTier4Report } from './record.js';

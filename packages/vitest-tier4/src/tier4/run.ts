@@ -1,0 +1,487 @@
+/**
+ * runTier4: export dir -> runners -> shape + parity on every sample -> latency and speed-up ->
+ * the Tier 4 dict.
+ */
+import { relative } from 'node:path';
+import { openExportDir, type ExportDir, type ExportMetadata, type Sample } from 'vitest-tier4-fixtures';
+import { measureLatency, type LatencyBudgetLevel, type LatencyResult } from '../latency/measure.js';
+import { checkParity } from '../parity/index.js';
+import { formatIndex, formatValue } from '../parity/format.js';
+import type { ParityResult, ToleranceSpec } from '../parity/types.js';
+import { PythonWorker } from '../runtimes/python-worker.js';
+import { hasRunner, openRunner, registeredFormats } from '../runtimes/registry.js';
+import { summarizeErrorText } from '../runtimes/target.js';
+import type { ModelRunner, OpenRunnerOptions } from '../runtimes/types.js';
+import '../runtimes/index.js';
+import { bindInputDims, checkOutputShape } from './shape.js';
+import type {
+  Tier4FormatReport,
+  Tier4Latency,
+  Tier4ModelInfo,
+  Tier4Report,
+  Tier4SampleReport,
+  Tier4Status,
+  Tier4ThresholdPreset,
+  Tier4Worst,
+} from './types.js';
+import { writeTier4Report } from './write.js';
+
+/** Default thresholds: fp32 exports at 1e-4 (elementwise), quantized at 1e-2 (mean |a - r|). */
+export const DEFAULT_TIER4_THRESHOLDS: Readonly<Record<Tier4ThresholdPreset, number>> = { fp32: 1e-4, quantized: 1e-2 };
+/** Default number of samples checked. */
+export const DEFAULT_TIER4_SAMPLES = 10;
+
+/** Latency options of {@link runTier4}. */
+export interface Tier4LatencyOptions {
+  /** Measured iterations (default 100). */
+  iterations?: number;
+  /** Warm-up iterations (default 10). */
+  warmup?: number;
+  /** Budget on each format's mean latency in ms (none by default: informational). */
+  budgetMs?: number;
+  /** What an overrun does: `warn` (default) or `fail`. */
+  budgetLevel?: LatencyBudgetLevel;
+}
+
+/** Options of {@link runTier4}. */
+export interface RunTier4Options {
+  /** The export dir (path or opened). */
+  exportDir: string | ExportDir;
+  /**
+   * Formats to validate. Default: every format metadata.json requested, except `pytorch` (the
+   * state dict is the reference, not a deployment format).
+   */
+  formats?: string[];
+  /** Samples to check (the first N of the export; default 10). */
+  numSamples?: number;
+  /** Thresholds per preset (default `{ fp32: 1e-4, quantized: 1e-2 }`). */
+  thresholds?: Partial<Record<Tier4ThresholdPreset, number>>;
+  /** Latency measurement: `false` to skip, or options (default: 100 iterations after 10 warm-up). */
+  latency?: false | Tier4LatencyOptions;
+  /** Python interpreter for the TorchScript worker and the eager baseline. */
+  python?: string;
+  /** Timeout of one request to the Python worker, in ms. */
+  timeoutMs?: number;
+  /** Write the dict to this path as JSON (atomically). */
+  json?: string;
+  /** Aborts the run (kills the Python worker). */
+  signal?: AbortSignal;
+  /** Called with progress lines (e.g. the CLI's --verbose). */
+  log?: (line: string) => void;
+}
+
+const STATUS_RANK: Record<Tier4Status, number> = { ok: 0, warn: 1, fail: 2 };
+
+/** The worse of two statuses. */
+export function worseStatus(a: Tier4Status, b: Tier4Status): Tier4Status {
+  return STATUS_RANK[b] > STATUS_RANK[a] ? b : a;
+}
+
+function errorLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return summarizeErrorText(msg);
+}
+
+function checkOptions(options: RunTier4Options): void {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError(`runTier4: expected an options object { exportDir, ... }, received ${options === null ? 'null' : typeof options}`);
+  }
+  const { numSamples, thresholds, formats, latency } = options;
+  if (numSamples !== undefined && (!Number.isInteger(numSamples) || numSamples < 1)) {
+    throw new TypeError(`runTier4: numSamples must be an integer >= 1, received ${JSON.stringify(numSamples)}`);
+  }
+  if (thresholds !== undefined) {
+    if (typeof thresholds !== 'object' || thresholds === null) {
+      throw new TypeError(`runTier4: thresholds must be an object like { fp32: 1e-4, quantized: 1e-2 }, received ${JSON.stringify(thresholds)}`);
+    }
+    for (const [k, v] of Object.entries(thresholds)) {
+      if (k !== 'fp32' && k !== 'quantized') {
+        throw new TypeError(`runTier4: unknown threshold '${k}'; expected 'fp32' or 'quantized'`);
+      }
+      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
+        throw new TypeError(`runTier4: threshold ${k} must be a finite number >= 0, received ${JSON.stringify(v)}`);
+      }
+    }
+  }
+  if (formats !== undefined) {
+    if (!Array.isArray(formats) || formats.some((f) => typeof f !== 'string')) {
+      throw new TypeError(`runTier4: formats must be an array of format names, received ${JSON.stringify(formats)}`);
+    }
+    const unknown = formats.filter((f) => !hasRunner(f));
+    if (unknown.length > 0) {
+      throw new TypeError(
+        `runTier4: no runner for format(s) ${unknown.map((f) => `'${f}'`).join(', ')}; available: ${registeredFormats().join(', ')}`,
+      );
+    }
+  }
+  if (latency !== undefined && latency !== false && (typeof latency !== 'object' || latency === null)) {
+    throw new TypeError(`runTier4: latency must be false or { iterations, warmup, budgetMs, budgetLevel }, received ${JSON.stringify(latency)}`);
+  }
+}
+
+function modelInfo(ed: ExportDir): Tier4ModelInfo {
+  const md: ExportMetadata = ed.metadata;
+  const failed: Record<string, string> = {};
+  for (const [f, text] of Object.entries(md.formats_failed ?? {})) failed[f] = summarizeErrorText(String(text));
+  return {
+    name: md.task_name,
+    task_type: md.task_type,
+    modality: md.modality,
+    export_dir: ed.dir,
+    inputs: md.inputs.map((s) => ({ name: s.name, dtype: s.dtype, shape: [...s.shape] })),
+    outputs: md.outputs.map((s) => ({ name: s.name, dtype: s.dtype, shape: [...s.shape] })),
+    quantization: md.quantization ?? null,
+    quantization_info: (md.quantization_info as Record<string, unknown> | null) ?? null,
+    formats_requested: [...md.formats_requested],
+    formats_written: [...md.formats_written],
+    formats_failed: failed,
+    opset: md.opset ?? null,
+    torch_version: md.torch_version ?? null,
+    onnx_version: md.onnx_version ?? null,
+    exported_at: md.exported_at ?? null,
+    model_source: (md.model_source as unknown as Record<string, unknown>) ?? null,
+    num_samples: ed.sampleCount,
+  };
+}
+
+function toTier4Latency(l: LatencyResult, sample: Sample): Tier4Latency {
+  return {
+    mean_ms: l.mean_ms,
+    std_ms: l.std_ms,
+    min_ms: l.min_ms,
+    max_ms: l.max_ms,
+    p50_ms: l.p50_ms,
+    p90_ms: l.p90_ms,
+    p99_ms: l.p99_ms,
+    ci95_ms: l.ci95_ms,
+    iterations: l.iterations,
+    warmup: l.warmup,
+    clock: l.clock,
+    sample: sample.id,
+    batch_size: sample.batchSize,
+    budget_ms: l.budget_ms,
+    budget_level: l.budget_level,
+    budget_status: l.budget_ms === null ? null : l.status,
+  };
+}
+
+function emptyFormat(threshold: number, preset: Tier4ThresholdPreset, statistic: string, artifact: string | null): Tier4FormatReport {
+  return {
+    status: 'ok',
+    parity: null,
+    max_abs_diff: null,
+    mean_abs_diff: null,
+    max_rel_diff: null,
+    threshold,
+    threshold_preset: preset,
+    threshold_statistic: statistic,
+    shape: null,
+    latency_ms: null,
+    latency_std_ms: null,
+    latency_p50_ms: null,
+    latency_p99_ms: null,
+    speedup_vs_pytorch: null,
+    latency: null,
+    pytorch_latency: null,
+    speedup_clock: null,
+    samples_checked: 0,
+    worst: null,
+    runtime: null,
+    artifact,
+    skipped: false,
+    reason: null,
+  };
+}
+
+function parityReason(output: string, sample: string, p: ParityResult): string {
+  if (p.reason && p.numel === 0) return `output '${output}' (${sample}): ${p.reason}`;
+  const where = `at ${formatIndex(p.max_abs_index)} (actual ${formatValue(p.max_abs_actual)}, reference ${formatValue(p.max_abs_reference)})`;
+  const stat = p.tolerance.statistic;
+  if (stat === 'elementwise') {
+    return (
+      `output '${output}' (${sample}): ${p.mismatched}/${p.numel} elements over tolerance (${p.tolerance.description}); ` +
+      `max abs diff ${formatValue(p.max_abs_diff)} ${where}` +
+      (p.reason ? `; ${p.reason}` : '')
+    );
+  }
+  return (
+    `output '${output}' (${sample}): ${typeof stat === 'string' ? stat : `quantile ${stat.quantile}`} abs diff ${formatValue(p.statistic_value)} > ${formatValue(p.threshold)} (${p.tolerance.description}); ` +
+    `max abs diff ${formatValue(p.max_abs_diff)} ${where}` +
+    (p.reason ? `; ${p.reason}` : '')
+  );
+}
+
+/**
+ * Validates an export dir: runs every format on every checked sample, checks shapes and parity
+ * against the eager PyTorch reference outputs, measures latency and the speed-up against eager
+ * PyTorch, and returns the Tier 4 dict (and writes it when `json` is given).
+ *
+ * Verdict rules (docs/tier4-report.md): a format whose artifact is missing or failed to export
+ * is skipped with a warning; no validated format gives `fail`; any parity or shape failure, or a
+ * runner error, fails its format and the report; warnings without failures give `warn`.
+ *
+ * @throws Error when the export dir cannot be opened (no or invalid metadata.json), TypeError on
+ *   invalid options. Failures of the model itself never throw: they are in the dict.
+ */
+export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
+  checkOptions(options);
+  const log = options.log ?? (() => undefined);
+  const ed = typeof options.exportDir === 'string' ? await openExportDir(options.exportDir) : options.exportDir;
+  const md = ed.metadata;
+  const thresholds = { ...DEFAULT_TIER4_THRESHOLDS, ...(options.thresholds ?? {}) };
+  const preset: Tier4ThresholdPreset = md.quantization ? 'quantized' : 'fp32';
+  const threshold = thresholds[preset];
+  const tolerance: ToleranceSpec = preset === 'quantized' ? { quantized: threshold } : { fp32: threshold };
+  const statistic = preset === 'quantized' ? 'mean' : 'elementwise';
+  const latencyOpts = options.latency === false ? null : { iterations: 100, warmup: 10, ...(options.latency ?? {}) };
+
+  const warnings: string[] = [];
+  const formats: Record<string, Tier4FormatReport> = {};
+  const parityReport: Tier4Report['parity_report'] = {};
+
+  const requested = options.formats ?? md.formats_requested.filter((f) => f !== 'pytorch' && hasRunner(f));
+  const numSamples = options.numSamples ?? DEFAULT_TIER4_SAMPLES;
+  const count = Math.min(numSamples, ed.sampleCount);
+  if (ed.sampleCount < numSamples) {
+    warnings.push(`only ${ed.sampleCount} reference sample(s) in the export; checked ${count} instead of ${numSamples}`);
+  }
+
+  const samples: Sample[] = [];
+  for (let i = 0; i < count; i++) samples.push(await ed.loadSample(i));
+
+  let worker: PythonWorker | undefined;
+  let workerError: unknown;
+  const getWorker = async (): Promise<PythonWorker> => {
+    if (workerError) throw workerError;
+    if (!worker) {
+      try {
+        log('starting the Python worker');
+        worker = await PythonWorker.start({
+          ...(options.python ? { python: options.python } : {}),
+          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+      } catch (err) {
+        workerError = err;
+        throw err;
+      }
+    }
+    return worker;
+  };
+  const needsWorker = (format: string): boolean => format === 'torchscript' || format === 'pytorch';
+
+  const runnerOptions = async (format: string): Promise<OpenRunnerOptions & { worker?: PythonWorker }> => ({
+    ...(options.python ? { python: options.python } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(needsWorker(format) ? { worker: await getWorker() } : {}),
+  });
+
+  const latencySample = samples[0];
+  const timed: string[] = [];
+  try {
+    for (const format of requested) {
+      options.signal?.throwIfAborted();
+      const artifactInfo = md.artifacts?.[format as keyof ExportMetadata['artifacts']];
+      const path = ed.paths[format as keyof ExportDir['paths']];
+      const entry = emptyFormat(threshold, preset, statistic, path ? relative(ed.dir, path).split('\\').join('/') : (artifactInfo?.path ?? null));
+      formats[format] = entry;
+
+      // skipped formats
+      const failedText = md.formats_failed?.[format as keyof ExportMetadata['formats_failed']];
+      let skipReason: string | null = null;
+      if (failedText !== undefined) skipReason = `export failed: ${summarizeErrorText(String(failedText))}`;
+      else if (!md.formats_requested.includes(format as never) && !path) skipReason = 'not exported (not in formats_requested)';
+      else if (!path) {
+        skipReason = md.formats_written.includes(format as never)
+          ? `listed in metadata.json but ${artifactInfo?.path ?? 'its artifact'} is missing on disk`
+          : 'not written by the exporter';
+      }
+      if (skipReason) {
+        entry.status = 'warn';
+        entry.skipped = true;
+        entry.reason = skipReason;
+        warnings.push(`${format}: skipped, ${skipReason}`);
+        continue;
+      }
+      if (samples.length === 0) {
+        entry.status = 'fail';
+        entry.reason = 'the export has no reference samples';
+        continue;
+      }
+
+      // run
+      let runner: ModelRunner | undefined;
+      const report: Record<string, Tier4SampleReport> = {};
+      parityReport[format] = report;
+      try {
+        log(`${format}: opening ${path}`);
+        runner = await openRunner(format, ed, await runnerOptions(format));
+        entry.runtime = runner.runtime;
+      } catch (err) {
+        entry.status = 'fail';
+        entry.reason = `cannot open: ${errorLine(err)}`;
+        log(`${format}: ${entry.reason}`);
+        continue;
+      }
+      try {
+        let parity: Tier4Status = 'ok';
+        let shape: 'ok' | 'fail' = 'ok';
+        let maxAbs = 0;
+        let maxRel = 0;
+        let absSum = 0;
+        let numel = 0;
+        let worst: Tier4Worst | null = null;
+        let firstFail: string | null = null;
+        for (const sample of samples) {
+          options.signal?.throwIfAborted();
+          const sr: Tier4SampleReport = { batch_size: sample.batchSize, outputs: {}, error: null };
+          report[sample.id] = sr;
+          let outputs;
+          try {
+            outputs = (await runner.run(sample.inputs)).outputs;
+          } catch (err) {
+            sr.error = errorLine(err);
+            parity = 'fail';
+            firstFail ??= `run failed on ${sample.id}: ${sr.error}`;
+            continue;
+          }
+          entry.samples_checked++;
+          const bindings = bindInputDims(md.inputs, sample.inputs);
+          const names = [...new Set([...md.outputs.map((o) => o.name), ...Object.keys(sample.outputs)])];
+          for (const name of names) {
+            const ref = sample.outputs[name];
+            const spec = md.outputs.find((o) => o.name === name);
+            const act = outputs[name];
+            if (!ref) continue; // declared output without a reference file: nothing to compare
+            if (!act) {
+              sr.outputs[name] = {
+                parity: null,
+                shape: {
+                  status: 'fail',
+                  actual: [],
+                  expected: spec ? [...spec.shape] : [...ref.shape],
+                  reference: [...ref.shape],
+                  bindings: { ...bindings },
+                  reason: `output '${name}' missing; the format returned [${Object.keys(outputs).join(', ')}]`,
+                },
+              };
+              shape = 'fail';
+              firstFail ??= `${sample.id}: output '${name}' missing; the format returned [${Object.keys(outputs).join(', ')}]`;
+              continue;
+            }
+            const sc = checkOutputShape(name, act.shape, spec ? spec.shape : ref.shape, ref.shape, bindings);
+            if (sc.status === 'fail') {
+              shape = 'fail';
+              firstFail ??= `${sample.id}: ${sc.reason}`;
+            }
+            const p = checkParity(act, ref, tolerance);
+            sr.outputs[name] = { parity: p, shape: sc };
+            parity = worseStatus(parity, p.status);
+            if (p.status === 'fail') firstFail ??= `parity failed: ${parityReason(name, sample.id, p)}`;
+            if (p.numel > 0) {
+              absSum += p.mean_abs_diff * p.numel;
+              numel += p.numel;
+            }
+            maxRel = Math.max(maxRel, p.max_rel_diff);
+            if (worst === null || p.max_abs_diff > worst.max_abs_diff) {
+              worst = {
+                sample: sample.id,
+                output: name,
+                index: p.max_abs_index,
+                actual: p.max_abs_actual,
+                reference: p.max_abs_reference,
+                max_abs_diff: p.max_abs_diff,
+              };
+            }
+            maxAbs = Math.max(maxAbs, p.max_abs_diff);
+          }
+        }
+        entry.parity = parity;
+        entry.shape = shape;
+        entry.max_abs_diff = entry.samples_checked > 0 ? maxAbs : null;
+        entry.max_rel_diff = entry.samples_checked > 0 ? maxRel : null;
+        entry.mean_abs_diff = numel > 0 ? absSum / numel : entry.samples_checked > 0 ? 0 : null;
+        entry.worst = worst;
+        entry.status = worseStatus(parity, shape);
+        entry.reason = firstFail;
+        if (parity === 'warn' && !firstFail) entry.reason = 'parity within the allowed mismatch fraction (warn)';
+        log(`${format}: parity ${parity}, shape ${shape}, max abs diff ${formatValue(entry.max_abs_diff)}`);
+
+        // latency
+        if (latencyOpts && latencySample && entry.samples_checked > 0) {
+          try {
+            log(`${format}: measuring latency (${latencyOpts.iterations} iterations after ${latencyOpts.warmup} warm-up)`);
+            const l = await measureLatency(runner, latencySample.inputs, { ...latencyOpts, ...(options.signal ? { signal: options.signal } : {}) });
+            entry.latency = toTier4Latency(l, latencySample);
+            entry.latency_ms = l.mean_ms;
+            entry.latency_std_ms = l.std_ms;
+            entry.latency_p50_ms = l.p50_ms;
+            entry.latency_p99_ms = l.p99_ms;
+            timed.push(format);
+            if (l.status !== 'ok') {
+              entry.status = worseStatus(entry.status, l.status);
+              warnings.push(`${format}: ${l.message}`);
+              entry.reason ??= l.message;
+            }
+          } catch (err) {
+            warnings.push(`${format}: latency not measured: ${errorLine(err)}`);
+          }
+        }
+      } finally {
+        await runner.close().catch(() => undefined);
+      }
+    }
+
+    // eager PyTorch baseline for the speed-up
+    if (latencyOpts && latencySample && timed.length > 0) {
+      options.signal?.throwIfAborted();
+      let eager: ModelRunner | undefined;
+      try {
+        log('pytorch: measuring the eager baseline');
+        eager = await openRunner('pytorch', ed, await runnerOptions('pytorch'));
+        const l = await measureLatency(eager, latencySample.inputs, {
+          iterations: latencyOpts.iterations,
+          warmup: latencyOpts.warmup,
+          ...(options.signal ? { signal: options.signal } : {}),
+        });
+        const base = toTier4Latency(l, latencySample);
+        base.budget_ms = null;
+        base.budget_status = null;
+        for (const format of timed) {
+          const entry = formats[format]!;
+          entry.pytorch_latency = base;
+          entry.speedup_vs_pytorch = entry.latency_ms && entry.latency_ms > 0 ? base.mean_ms / entry.latency_ms : null;
+          entry.speedup_clock =
+            entry.latency!.clock === base.clock
+              ? `both timed by ${base.clock}`
+              : `eager PyTorch timed by ${base.clock}; ${format} timed by ${entry.latency!.clock} (different clocks and processes)`;
+        }
+      } catch (err) {
+        warnings.push(`speed-up vs PyTorch not measured: the eager baseline failed: ${errorLine(err)}`);
+      } finally {
+        await eager?.close().catch(() => undefined);
+      }
+    }
+  } finally {
+    await (worker as PythonWorker | undefined)?.close().catch(() => undefined);
+  }
+
+  // verdict
+  const validated = Object.values(formats).filter((f) => !f.skipped);
+  let status: Tier4Status = 'ok';
+  if (validated.length === 0) {
+    status = 'fail';
+    const why =
+      requested.length === 0
+        ? 'no format to validate (metadata.json requests none besides the pytorch state dict)'
+        : `no format could be validated (${requested.map((f) => `${f}: ${formats[f]?.reason ?? 'skipped'}`).join('; ')})`;
+    warnings.unshift(why);
+  }
+  for (const f of Object.values(formats)) status = worseStatus(status, f.status);
+  if (status === 'ok' && warnings.length > 0) status = 'warn';
+
+  const result: Tier4Report = { status, formats, parity_report: parityReport, warnings, model: modelInfo(ed) };
+  if (options.json) await writeTier4Report(options.json, result);
+  return result;
+}
