@@ -1,5 +1,7 @@
 // latency (engineer "runners")
 export * from './latency/index.js';
+// matchers (engineer "parity")
+export * from './matchers/index.js';
 // meta (engineer "parity")
 export * from './meta/index.js';
 // parity (engineer "parity")

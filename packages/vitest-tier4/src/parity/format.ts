@@ -62,7 +62,8 @@ export function formatParityMessage(result: ParityResult): string {
     lines.push(`Dtypes: actual ${result.actual_dtype}, reference ${result.reference_dtype}`);
     return lines.join('\n');
   }
-  lines.push(`Mismatched elements: ${result.mismatched} / ${result.numel} (${formatPercent(result.mismatched_fraction)})`);
+  const info = tol.statistic === 'elementwise' ? '' : ' (elementwise atol/rtol rule, for information)';
+  lines.push(`Mismatched elements: ${result.mismatched} / ${result.numel} (${formatPercent(result.mismatched_fraction)})${info}`);
   if (result.status === 'warn') {
     lines.push(`Status: warn (up to ${formatPercent(tol.allowed_mismatch_fraction)} of elements may mismatch)`);
   }

@@ -25,3 +25,7 @@ export type {
 } from './types.js';
 export { toTensorView, unravelIndex } from './view.js';
 export type { Encoding, TensorView } from './view.js';
+export { countNonFinite } from './finite.js';
+export type { FiniteCensus } from './finite.js';
+export { checkShapePattern, matchShape } from './shape.js';
+export type { ShapeMatch, ShapePatternDim } from './shape.js';

@@ -1,0 +1,50 @@
+/**
+ * The matcher types and their Vitest augmentation, in one file (Vitest 5 changes the `Matchers` signature:
+ * only this file would change). Imported by `vitest-tier4/setup` and by the package index, so
+ * `import 'vitest-tier4/setup'` is enough to type `expect(x).toMatchParity(...)`.
+ */
+import type {} from 'vitest';
+import type { Tier4Labels } from '../meta/types.js';
+import type { CheckParityOptions, DType, TensorLike, ToleranceSpec } from '../parity/types.js';
+import type { ShapePatternDim } from '../parity/shape.js';
+
+/** Options of `toMatchParity`: checkParity options plus labels that are only recorded in `task.meta.tier4`. */
+export interface ToMatchParityOptions extends CheckParityOptions, Tier4Labels {}
+
+/** Element type names accepted by `toHaveDtype` (normalised names; numpy codes such as `'f4'` also work). */
+export type DTypeName = DType | 'f2' | 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
+
+/**
+ * Onnxruntime session input/output metadata entry (`session.inputMetadata[i]`), matched structurally.
+ */
+export interface ValueMetadataLike {
+  readonly name?: string;
+  readonly isTensor?: boolean;
+  readonly type?: string;
+  readonly shape: ReadonlyArray<number | string>;
+}
+
+/** The vitest-tier4 matchers. `R` is Vitest's assertion return type parameter. */
+export interface Tier4Matchers<R = unknown> {
+  /**
+   * Asserts that the received tensor matches `reference` within `tolerance` (default: preset fp32), with the
+   * verdict of numpy.testing.assert_allclose. The failure message gives the mismatch count, the worst absolute
+   * and relative differences with their indices and values, the mean absolute difference and the smallest
+   * passing atol. Records the ParityResult in `task.meta.tier4`.
+   */
+  toMatchParity: (reference: TensorLike, tolerance?: ToleranceSpec, options?: ToMatchParityOptions) => R;
+  /**
+   * Asserts the shape of a tensor or of onnxruntime session metadata: numbers match exactly, `null` matches any
+   * size, a string names a dimension whose size must agree wherever the name repeats.
+   */
+  toHaveShape: (shape: readonly ShapePatternDim[]) => R;
+  /** Asserts the element type (`'float32'`, `'float16'`, `'int64'`, ... or numpy codes such as `'f4'`). */
+  toHaveDtype: (dtype: DTypeName) => R;
+  /** Asserts that no element is NaN or ±Inf; the failure message counts them and gives the first index of each. */
+  toBeFinite: () => R;
+}
+
+declare module 'vitest' {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
+  interface Matchers<T = any> extends Tier4Matchers<T> {}
+}
