@@ -231,7 +231,9 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   const thresholds = { ...DEFAULT_TIER4_THRESHOLDS, ...(options.thresholds ?? {}) };
   const preset: Tier4ThresholdPreset = md.quantization ? 'quantized' : 'fp32';
   const threshold = thresholds[preset];
-  const tolerance: ToleranceSpec = preset === 'quantized' ? { quantized: threshold } : { fp32: threshold };
+  // The threshold bounds the preset's statistic absolutely (rtol 0): the dict's max_abs_diff
+  // (fp32) or mean_abs_diff (quantized) compared with `threshold` IS the verdict.
+  const tolerance: ToleranceSpec = { preset, atol: threshold, rtol: 0 };
   const statistic = preset === 'quantized' ? 'mean' : 'elementwise';
   const latencyOpts = options.latency === false ? null : { iterations: 100, warmup: 10, ...(options.latency ?? {}) };
 

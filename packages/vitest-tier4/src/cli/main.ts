@@ -1,0 +1,281 @@
+/**
+ * The `tier4` command line: `tier4 validate <export-dir> [options]`.
+ *
+ * Exit codes: 0 for `ok` and `warn`, 1 for `fail`, 2 for bad usage or an unreadable export dir.
+ * Always ends with a one-line reason; stack traces only with `--verbose`.
+ */
+import { createRequire } from 'node:module';
+import { parseArgs } from 'node:util';
+import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
+import { runTier4, type RunTier4Options } from '../tier4/run.js';
+import type { Tier4Report } from '../tier4/types.js';
+import { writeTier4Report } from '../tier4/write.js';
+import { renderSummaryTable, verdictLine } from './table.js';
+
+/** Where the CLI writes (injectable for tests). */
+export interface CliIO {
+  /** Normal output (the table, the verdict). */
+  stdout: (text: string) => void;
+  /** Errors and progress (--verbose). */
+  stderr: (text: string) => void;
+}
+
+const defaultIO: CliIO = {
+  stdout: (t) => void process.stdout.write(t),
+  stderr: (t) => void process.stderr.write(t),
+};
+
+/** Exit codes of the CLI. */
+export const EXIT_OK = 0;
+/** A Tier 4 `fail` (or an unexpected error). */
+export const EXIT_FAIL = 1;
+/** Bad usage, or an export dir that cannot be read. */
+export const EXIT_USAGE = 2;
+
+/** Thrown for bad command-line usage (exit code 2). */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}
+
+export const HELP = `Usage: tier4 validate <export-dir> [options]
+
+Validate an export directory (written by tier4_export): run every exported format on the
+reference samples, check shapes and parity against eager PyTorch, measure latency and the
+speed-up against eager PyTorch, print a summary table and optionally write the Tier 4 JSON.
+
+Options:
+  --json <file>              write the Tier 4 dict to <file> (atomically)
+  --samples <n>              reference samples to check (default 10)
+  --threshold <spec>         thresholds, e.g. fp32=1e-4,quantized=1e-2 (defaults shown)
+  --formats <list>           formats to validate, e.g. onnx,torchscript (default: all exported)
+  --iterations <n>           measured latency iterations (default 100)
+  --warmup <n>               warm-up iterations before measuring (default 10)
+  --budget-ms <ms>           latency budget on each format's mean (default: none)
+  --budget-level <warn|fail> what a budget overrun does (default warn)
+  --no-latency               skip latency and speed-up
+  --python <path>            Python interpreter with torch (default: TIER4_PYTHON, then candidates)
+  --timeout-ms <ms>          timeout of one request to the Python worker (default 60000)
+  -v, --verbose              progress on stderr, stack traces on errors
+  -h, --help                 show this help
+  --version                  show the version
+
+Exit codes: 0 ok or warn, 1 fail, 2 bad usage or unreadable export dir.
+`;
+
+function version(): string {
+  try {
+    const require = createRequire(import.meta.url);
+    return (require('../../package.json') as { version: string }).version;
+  } catch {
+    return 'unknown';
+  }
+}
+
+function positiveInt(flag: string, value: string | undefined, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value) || Number(value) < min) {
+    throw new UsageError(`${flag} expects an integer >= ${min}, received '${value}'`);
+  }
+  return Number(value);
+}
+
+function positiveNumber(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} expects a number > 0, received '${value}'`);
+  return n;
+}
+
+/**
+ * Parses `--threshold fp32=1e-4,quantized=1e-2` (either key may be left out).
+ *
+ * @throws UsageError naming the bad part.
+ */
+export function parseThresholds(spec: string): Partial<Record<'fp32' | 'quantized', number>> {
+  const out: Partial<Record<'fp32' | 'quantized', number>> = {};
+  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+    const m = /^([a-z0-9_]+)\s*=\s*(.+)$/i.exec(part);
+    if (!m) throw new UsageError(`--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received '${part}'`);
+    const key = m[1]!.toLowerCase();
+    if (key !== 'fp32' && key !== 'quantized') {
+      throw new UsageError(`--threshold: unknown preset '${m[1]}'; expected fp32 or quantized`);
+    }
+    const n = Number(m[2]);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--threshold ${key} expects a number >= 0, received '${m[2]}'`);
+    out[key] = n;
+  }
+  if (Object.keys(out).length === 0) throw new UsageError(`--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received '${spec}'`);
+  return out;
+}
+
+interface ParsedValidate {
+  exportDir: string;
+  options: Omit<RunTier4Options, 'exportDir'>;
+  json?: string;
+  verbose: boolean;
+}
+
+type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'validate'; args: ParsedValidate };
+
+/**
+ * Parses the command line (without `node` and the script).
+ *
+ * @throws UsageError on unknown commands or options and bad values.
+ */
+export function parseCli(argv: readonly string[]): Parsed {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'string' },
+        samples: { type: 'string' },
+        threshold: { type: 'string' },
+        formats: { type: 'string' },
+        iterations: { type: 'string' },
+        warmup: { type: 'string' },
+        'budget-ms': { type: 'string' },
+        'budget-level': { type: 'string' },
+        'no-latency': { type: 'boolean' },
+        python: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean' },
+      },
+    }));
+  } catch (err) {
+    throw new UsageError((err as Error).message.split('\n')[0]!);
+  }
+  if (values.help) return { kind: 'help' };
+  if (values.version) return { kind: 'version' };
+  const [command, ...rest] = positionals;
+  if (command === undefined) throw new UsageError('missing command; expected `tier4 validate <export-dir>`');
+  if (command !== 'validate') throw new UsageError(`unknown command '${command}'; expected 'validate'`);
+  if (rest.length === 0) throw new UsageError('validate: missing <export-dir>');
+  if (rest.length > 1) throw new UsageError(`validate takes one <export-dir>, received ${rest.length}: ${rest.join(' ')}`);
+
+  const options: Omit<RunTier4Options, 'exportDir'> = {};
+  const samples = positiveInt('--samples', values.samples);
+  if (samples !== undefined) options.numSamples = samples;
+  if (values.threshold !== undefined) options.thresholds = parseThresholds(values.threshold);
+  if (values.formats !== undefined) {
+    const list = values.formats.split(',').map((f) => f.trim()).filter((f) => f.length > 0);
+    if (list.length === 0) throw new UsageError(`--formats expects a comma-separated list such as onnx,torchscript, received '${values.formats}'`);
+    options.formats = list;
+  }
+  const budgetLevel = values['budget-level'];
+  if (budgetLevel !== undefined && budgetLevel !== 'warn' && budgetLevel !== 'fail') {
+    throw new UsageError(`--budget-level expects 'warn' or 'fail', received '${budgetLevel}'`);
+  }
+  if (values['no-latency']) {
+    for (const f of ['iterations', 'warmup', 'budget-ms', 'budget-level'] as const) {
+      if (values[f] !== undefined) throw new UsageError(`--${f} cannot be combined with --no-latency`);
+    }
+    options.latency = false;
+  } else {
+    const iterations = positiveInt('--iterations', values.iterations);
+    const warmup = positiveInt('--warmup', values.warmup, 0);
+    const budgetMs = positiveNumber('--budget-ms', values['budget-ms']);
+    options.latency = {
+      ...(iterations !== undefined ? { iterations } : {}),
+      ...(warmup !== undefined ? { warmup } : {}),
+      ...(budgetMs !== undefined ? { budgetMs } : {}),
+      ...(budgetLevel !== undefined ? { budgetLevel } : {}),
+    };
+  }
+  if (values.python !== undefined) options.python = values.python;
+  const timeoutMs = positiveInt('--timeout-ms', values['timeout-ms']);
+  if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
+  return {
+    kind: 'validate',
+    args: { exportDir: rest[0]!, options, ...(values.json !== undefined ? { json: values.json } : {}), verbose: values.verbose === true },
+  };
+}
+
+function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n').map((l) => l.trim()).filter((l) => l.length > 0)[0] ?? String(err);
+}
+
+/**
+ * Runs the CLI.
+ *
+ * @param argv - arguments after `tier4` (e.g. `['validate', 'exports/lm', '--json', 'out.json']`).
+ * @param io - where to write (default: process stdout/stderr).
+ * @returns the exit code: 0 ok/warn, 1 fail, 2 bad usage or unreadable export dir.
+ */
+export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parseCli(argv);
+  } catch (err) {
+    io.stderr(`tier4: ${oneLine(err)} (see tier4 --help)\n`);
+    return EXIT_USAGE;
+  }
+  if (parsed.kind === 'help') {
+    io.stdout(HELP);
+    return EXIT_OK;
+  }
+  if (parsed.kind === 'version') {
+    io.stdout(`tier4 (vitest-tier4) ${version()}\n`);
+    return EXIT_OK;
+  }
+  const { exportDir, options, json, verbose } = parsed.args;
+  const showStack = (err: unknown): void => {
+    if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+  };
+
+  let ed: ExportDir;
+  try {
+    ed = await openExportDir(exportDir);
+  } catch (err) {
+    showStack(err);
+    io.stderr(`tier4: cannot read export dir ${exportDir}: ${oneLine(err)}\n`);
+    return EXIT_USAGE;
+  }
+
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  let report: Tier4Report;
+  try {
+    report = await runTier4({
+      ...options,
+      exportDir: ed,
+      signal: controller.signal,
+      ...(verbose ? { log: (line: string) => io.stderr(`tier4: ${line}\n`) } : {}),
+    });
+  } catch (err) {
+    showStack(err);
+    const usage = err instanceof TypeError && /^runTier4: /.test(err.message);
+    io.stderr(`tier4: ${usage ? oneLine(err).replace(/^runTier4: /, '') : `validation aborted: ${oneLine(err)}`}\n`);
+    return usage ? EXIT_USAGE : EXIT_FAIL;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+
+  io.stdout(renderSummaryTable(report) + '\n');
+  if (json) {
+    try {
+      const written = await writeTier4Report(json, report);
+      io.stdout(`Tier 4 JSON written to ${written}\n`);
+    } catch (err) {
+      showStack(err);
+      io.stderr(`tier4: ${oneLine(err)}\n`);
+      return EXIT_FAIL;
+    }
+  }
+  const line = verdictLine(report);
+  if (report.status === 'fail') {
+    io.stderr(`${line}\n`);
+    return EXIT_FAIL;
+  }
+  io.stdout(`${line}\n`);
+  return EXIT_OK;
+}
