@@ -181,7 +181,7 @@ export function buildRunReport(tests: readonly CollectedTest[], context: BuildRu
       warnReasons.push(`model ${key}: Tier 4 status warn${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     }
   }
-  for (const module of context.failedModules ?? []) failReasons.push(`test module failed: ${module}`);
+  for (const module of [...(context.failedModules ?? [])].sort()) failReasons.push(`test module failed: ${module}`);
   if (context.unhandledErrors > 0) failReasons.push(`${context.unhandledErrors} unhandled error(s) during the run`);
   if (context.reason === 'interrupted') failReasons.push('the test run was interrupted before it finished');
   if (checks.length === 0) warnReasons.push('no Tier 4 check was recorded by any test');

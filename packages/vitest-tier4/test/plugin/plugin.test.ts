@@ -48,7 +48,7 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
     // the reporter was added once, after the default one, with the plugin's options
     const entries = vitest.config.reporters.filter((r) => Array.isArray(r) && r[0] === reporterPath());
     expect(entries).toHaveLength(1);
-    expect(entries[0]![1]).toEqual({ outputFile: reportPath, thresholds: { fp32: 1e-4 } });
+    expect((entries[0] as [string, unknown])[1]).toEqual({ outputFile: reportPath, thresholds: { fp32: 1e-4 } });
     expect(vitest.config.globalSetup).toContain(globalSetupPath());
     expect(vitest.config.setupFiles).toContain(setupFilePath());
 

@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { startVitest, type Vitest } from 'vitest/node';
-import type { UserConfig } from 'vitest/node';
+import type { TestUserConfig as UserConfig } from 'vitest/node';
 
 export const here = fileURLToPath(new URL('.', import.meta.url));
 /** Root of the fixture project `name`. */
@@ -16,9 +16,17 @@ export const fixtureRoot = (name: string): string => resolve(here, 'fixtures', n
 /** The matchers' setup file, from source. */
 export const SETUP_FILE = resolve(here, '../../src/setup.ts');
 
-/** Collects everything written to it. */
+/**
+ * Collects everything written to it. Vitest pipes a socket into its output stream and that
+ * pipe ends the stream when the socket closes, mid-run; a capture must outlive it, so `end()`
+ * is ignored.
+ */
 export class Capture extends Writable {
   text = '';
+  constructor() {
+    super();
+    this.end = (() => this) as unknown as this['end'];
+  }
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
     this.text += chunk.toString();
     done();
@@ -61,7 +69,7 @@ export async function runProject(
         config: false,
         watch: false,
         include: ['**/*.spec.ts'],
-        setupFiles: [SETUP_FILE],
+        setupFiles: [],
         pool: 'threads',
         maxWorkers: 1,
         fileParallelism: false,

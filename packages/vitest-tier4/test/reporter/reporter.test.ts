@@ -1,0 +1,184 @@
+/**
+ * The Tier 4 reporter on real Vitest runs of the fixture projects (test/reporter/fixtures):
+ * a passing project, a failing one, two blob shards merged, the JSON reporter beside it and
+ * GITHUB_STEP_SUMMARY.
+ */
+import { existsSync } from 'node:fs';
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Ajv } from 'ajv';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import Tier4Reporter, { type Tier4RunReport } from '../../src/reporter/index.js';
+import { fixtureRoot, readJson, runProject, tempDir } from './helpers.js';
+
+const schemaPath = new URL('../../schema/tier4-report.schema.json', import.meta.url);
+
+async function schemaValidator(): Promise<(value: unknown) => string[]> {
+  const schema = JSON.parse(await readFile(schemaPath, 'utf8')) as { $schema?: string };
+  const options = { allErrors: true, strict: false };
+  const ajv = schema.$schema?.includes('2020-12') ? new Ajv2020(options) : new Ajv(options);
+  const validate = ajv.compile(schema);
+  return (value) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+}
+
+/** The report without what legitimately differs between two runs. */
+function comparable(report: Tier4RunReport): Omit<Tier4RunReport, 'generated_at' | 'merged'> {
+  const { generated_at: _g, merged: _m, ...rest } = report;
+  return rest;
+}
+
+let temp: { dir: string; cleanup: () => Promise<void> };
+let unsharded: Tier4RunReport;
+let unshardedStdout: string;
+const defaultReportPath = join(fixtureRoot('passing'), 'tier4-report.json');
+
+beforeAll(async () => {
+  temp = await tempDir('reporter');
+  await rm(defaultReportPath, { force: true });
+  const reporter = new Tier4Reporter();
+  const run = await runProject('passing', { reporters: ['default', reporter] });
+  unshardedStdout = run.stdout;
+  unsharded = await readJson<Tier4RunReport>(defaultReportPath);
+  expect(reporter.lastReport).toEqual(unsharded);
+});
+
+afterAll(async () => {
+  await rm(defaultReportPath, { force: true });
+  await temp.cleanup();
+});
+
+describe('a passing project', () => {
+  test('writes tier4-report.json under the Vitest root and prints the table and the path', () => {
+    expect(unshardedStdout).toContain('Tier 4 summary');
+    expect(unshardedStdout).toMatch(/\| model\s+\| format\s+\| parity\s+\| max abs diff \|\s+latency ± std \| status \|/);
+    expect(unshardedStdout).toMatch(/\| toy_cnn\s+\| onnx\s+\| ok\s+\|\s+2\.\d\de-6 \|\s+- \| ok\s+\|/);
+    expect(unshardedStdout).toContain('Tier 4 status: OK');
+    expect(unshardedStdout).toContain(`Tier 4 report written to ${defaultReportPath}`);
+  });
+
+  test('status ok, test counts, one dict per model, every check listed in a stable order', () => {
+    expect(unsharded.kind).toBe('vitest-tier4-run');
+    expect(unsharded.status).toBe('ok');
+    expect(unsharded.reasons).toEqual([]);
+    expect(unsharded.tests).toEqual({ total: 7, passed: 6, failed: 0, skipped: 1 });
+    expect(unsharded.merged).toBe(false);
+    expect(Object.keys(unsharded.models)).toEqual(['toy_cnn', 'toy_lm']);
+    expect(Object.keys(unsharded.models.toy_cnn!.formats)).toEqual(['onnx', 'torchscript']);
+    expect(unsharded.checks.map((c) => `${c.test} | ${c.model}/${c.format}/${c.sample} ${c.status}`)).toEqual([
+      'cnn.spec.ts > toy_cnn > onnx matches the reference on sample_000 (batch 1) | toy_cnn/onnx/sample_000 ok',
+      'cnn.spec.ts > toy_cnn > onnx matches the reference on sample_001 (batch 4) | toy_cnn/onnx/sample_001 ok',
+      'cnn.spec.ts > toy_cnn > torchscript matches the reference on sample_000 (batch 1) | toy_cnn/torchscript/sample_000 ok',
+      'cnn.spec.ts > toy_cnn > torchscript matches the reference on sample_001 (batch 4) | toy_cnn/torchscript/sample_001 ok',
+      'lm.spec.ts > quantized toy_lm stays under the quantized threshold (mean statistic) | toy_lm/torchscript/sample_000 ok',
+    ]);
+  });
+
+  test('each per-model dict is a valid Tier 4 dict (JSON Schema) carrying the recorded numbers', async () => {
+    const validate = await schemaValidator();
+    for (const [name, dict] of Object.entries(unsharded.models)) expect(validate(dict), name).toEqual([]);
+    const onnx = unsharded.models.toy_cnn!.formats.onnx!;
+    expect(onnx).toMatchObject({ status: 'ok', parity: 'ok', shape: null, threshold: 1e-4, threshold_preset: 'fp32', samples_checked: 2 });
+    expect(onnx.max_abs_diff).toBeGreaterThan(1e-6);
+    expect(onnx.max_abs_diff).toBeLessThan(2.1e-6);
+    const lm = unsharded.models.toy_lm!.formats.torchscript!;
+    expect(lm).toMatchObject({ status: 'ok', threshold_preset: 'quantized', threshold_statistic: 'mean', threshold: 1e-2 });
+    expect(lm.max_abs_diff).toBeGreaterThan(1e-2);
+    expect(lm.mean_abs_diff).toBeLessThan(1e-2);
+  });
+});
+
+describe('a failing project', () => {
+  test('gives status fail with the failing test and check as reasons, and a failing exit code', async () => {
+    const outputFile = join(temp.dir, 'failing', 'tier4.json');
+    const { stdout, exitCode } = await runProject('failing', { reporters: ['default', new Tier4Reporter({ outputFile })] });
+    const report = await readJson<Tier4RunReport>(outputFile);
+    expect(report.status).toBe('fail');
+    expect(report.tests).toEqual({ total: 2, passed: 1, failed: 1, skipped: 0 });
+    expect(report.reasons).toEqual([
+      'test failed: bad.spec.ts > the perturbed onnx export fails parity',
+      'Tier 4 check failed: parity toy_cnn/onnx/logits (bad.spec.ts > the perturbed onnx export fails parity)',
+      'model toy_cnn: Tier 4 status fail',
+    ]);
+    expect(report.models.toy_cnn!.formats.onnx!.status).toBe('fail');
+    expect(report.models.toy_cnn!.formats.torchscript!.status).toBe('ok');
+    expect(stdout).toContain('Tier 4 status: FAIL');
+    expect(exitCode).toBe(1);
+  });
+});
+
+describe('sharding', () => {
+  let blobDir: string;
+  const shardOutputs: string[] = [];
+  const shardStdout: string[] = [];
+
+  beforeAll(async () => {
+    blobDir = join(temp.dir, 'blobs');
+    for (const shard of [1, 2]) {
+      const outputFile = join(temp.dir, `shard-${shard}.json`);
+      shardOutputs.push(outputFile);
+      const run = await runProject('passing', {
+        shard: `${shard}/2`,
+        reporters: [['blob', { outputFile: join(blobDir, `blob-${shard}-2.json`) }], new Tier4Reporter({ outputFile })],
+      });
+      shardStdout.push(run.stdout);
+    }
+  });
+
+  test('a shard run writes no verdict and says where it will come from', () => {
+    for (const [i, path] of shardOutputs.entries()) {
+      expect(existsSync(path)).toBe(false);
+      expect(shardStdout[i]).toContain(
+        `vitest-tier4: shard ${i + 1}/2: this is part of a sharded run, so no Tier 4 verdict is written here; run \`vitest run --merge-reports\` to get it.`,
+      );
+      expect(shardStdout[i]).not.toContain('Tier 4 status');
+    }
+  });
+
+  test('the blob reporter alone (no --shard) also marks a run as partial', async () => {
+    const outputFile = join(temp.dir, 'blob-only.json');
+    const { stdout } = await runProject('failing', {
+      reporters: [['blob', { outputFile: join(temp.dir, 'blob-only', 'blob.json') }], new Tier4Reporter({ outputFile })],
+    });
+    expect(existsSync(outputFile)).toBe(false);
+    expect(stdout).toContain('vitest-tier4: blob reporter in use: this is part of a sharded run');
+  });
+
+  test('--merge-reports of the shards gives the same dict as one unsharded run', async () => {
+    const outputFile = join(temp.dir, 'merged.json');
+    const { stdout } = await runProject('passing', { mergeReports: blobDir, reporters: ['default', new Tier4Reporter({ outputFile })] });
+    const merged = await readJson<Tier4RunReport>(outputFile);
+    expect(merged.merged).toBe(true);
+    expect(comparable(merged)).toEqual(comparable(unsharded));
+    expect(stdout).toContain('Tier 4 status: OK');
+  });
+});
+
+describe('next to other reporters', () => {
+  test('coexists with the json reporter: both files written, same test counts', async () => {
+    const outputFile = join(temp.dir, 'with-json', 'tier4.json');
+    const jsonFile = join(temp.dir, 'with-json', 'vitest.json');
+    await runProject('passing', {
+      reporters: ['json', new Tier4Reporter({ outputFile, quiet: true })],
+      outputFile: { json: jsonFile },
+    });
+    const json = await readJson<{ numTotalTests: number; numPassedTests: number; numPendingTests: number }>(jsonFile);
+    const report = await readJson<Tier4RunReport>(outputFile);
+    expect(report.tests.total).toBe(json.numTotalTests);
+    expect(report.tests.passed).toBe(json.numPassedTests);
+    expect(report.tests.skipped).toBe(json.numPendingTests);
+    expect(comparable(report)).toEqual(comparable(unsharded));
+  });
+
+  test('appends the summary as Markdown to GITHUB_STEP_SUMMARY, keeping what was there', async () => {
+    const summary = join(temp.dir, 'step-summary.md');
+    const outputFile = join(temp.dir, 'gh', 'tier4.json');
+    await writeFile(summary, '# earlier step\n', 'utf8');
+    await runProject('passing', { reporters: [new Tier4Reporter({ outputFile, quiet: true })] }, {}, { GITHUB_STEP_SUMMARY: summary });
+    const text = await readFile(summary, 'utf8');
+    expect(text.startsWith('# earlier step\n### ✅ Tier 4: ok\n')).toBe(true);
+    expect(text).toMatch(/\| toy_lm\s+\| torchscript \| ok\s+\|\s+1\.\d\de-2 \|\s+- \| ok\s+\|/);
+    expect(text).toContain('5 Tier 4 checks (5 ok, 0 warn, 0 fail); tests: 6 passed, 0 failed, 1 skipped');
+    expect(text).toContain(`Report: \`${outputFile}\``);
+  });
+});
