@@ -23,9 +23,8 @@ export const SETUP_FILE = resolve(here, '../../src/setup.ts');
  */
 export class Capture extends Writable {
   text = '';
-  constructor() {
-    super();
-    this.end = (() => this) as unknown as this['end'];
+  override end(): this {
+    return this;
   }
   override _write(chunk: Buffer | string, _enc: BufferEncoding, done: (error?: Error | null) => void): void {
     this.text += chunk.toString();
