@@ -140,6 +140,12 @@ def _fail(message: str, details: Optional[str] = None) -> int:
 
 def _run_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     """Export per ``args`` and print the manifest; return the exit code."""
+    missing = [name for name in ("torch", "numpy") if _module_version(name) is None]
+    if missing:
+        return _fail(
+            f"{sys.executable} cannot import {', '.join(missing)}: use an interpreter that has "
+            "torch, onnx and numpy (Debian: apt-get install -y python3-torch python3-onnx python3-numpy)"
+        )
     from .errors import ExportError, FactoryError, TaskSpecError
     from .export import export_model
     from .factory import file_source, is_factory_ref, load_factory

@@ -126,7 +126,7 @@ def _dynamic_quantization_info(
 def export_model(
     model: nn.Module,
     task_spec: TaskSpec,
-    export_dir: Union[str, os.PathLike],
+    export_dir: Union[str, "os.PathLike[str]"],
     formats: Union[str, Iterable[str]] = ("torchscript", "onnx"),
     quantization: Optional[str] = None,
     opset: int = 14,

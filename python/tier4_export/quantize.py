@@ -12,6 +12,7 @@ from typing import Any, Dict, Optional
 
 import torch
 from torch import nn
+from torch.ao.quantization import quantize_dynamic
 
 QUANTIZATION_METHODS = ("dynamic", "static")
 """Values ``export_model(quantization=...)`` understands besides None."""
@@ -47,8 +48,7 @@ def check_quantization(quantization: Optional[str]) -> None:
 def quantize_dynamic_copy(model: nn.Module) -> nn.Module:
     """Return a dynamically quantized (qint8 ``nn.Linear``) deep copy of ``model`` in eval mode."""
     work = copy.deepcopy(model).eval()
-    quantize = getattr(torch.ao.quantization, "quantize_dynamic", None) or torch.quantization.quantize_dynamic
-    quantized: nn.Module = quantize(work, {nn.Linear}, dtype=torch.qint8)
+    quantized: nn.Module = quantize_dynamic(work, {nn.Linear}, dtype=torch.qint8)
     return quantized.eval()
 
 

@@ -96,7 +96,7 @@ class TaskSpec:
         """Check ``vocab_size`` and ``max_seq_len`` for a text task."""
         for key in ("vocab_size", "max_seq_len"):
             value = self.input_schema.get(key)
-            if not _is_int(value) or value < 1:
+            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
                 raise TaskSpecError(
                     f"TaskSpec.input_schema[{key!r}] (text modality): expected a positive int, "
                     f"received {value!r}"

@@ -28,6 +28,8 @@ DEFAULT_MAX_SEQ_LEN = 16
 class CausalSelfAttention(nn.Module):
     """Multi-head causal self-attention with explicit q/k/v/o projections."""
 
+    causal_mask: torch.Tensor
+
     def __init__(self, d_model: int, n_heads: int, max_seq_len: int) -> None:
         """Create the projections and the (max_seq_len x max_seq_len) causal mask buffer."""
         super().__init__()
@@ -55,7 +57,8 @@ class CausalSelfAttention(nn.Module):
         scores = scores.masked_fill(~mask, float("-inf"))
         weights = torch.softmax(scores, dim=-1)
         y = torch.matmul(weights, v).transpose(1, 2).reshape(b, t, c)
-        return self.o(y)
+        out: torch.Tensor = self.o(y)
+        return out
 
 
 class Block(nn.Module):
@@ -74,7 +77,8 @@ class Block(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Apply the block to ``x`` [B, T, C]."""
         x = x + self.attn(self.ln1(x))
-        return x + self.mlp(self.ln2(x))
+        out: torch.Tensor = x + self.mlp(self.ln2(x))
+        return out
 
 
 class LMStub(nn.Module):
@@ -101,7 +105,8 @@ class LMStub(nn.Module):
         positions = torch.cumsum(torch.ones_like(input_ids), dim=1) - 1
         x = self.tok_emb(input_ids) + self.pos_emb(positions)
         x = self.block(x)
-        return self.lm_head(self.ln_f(x))
+        logits: torch.Tensor = self.lm_head(self.ln_f(x))
+        return logits
 
 
 def lm_stub_task_spec(

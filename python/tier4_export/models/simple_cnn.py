@@ -36,7 +36,8 @@ class SimpleCNN(nn.Module):
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         """Map ``pixel_values`` [B, 3, 32, 32] to ``logits`` [B, 10]."""
         x = self.features(pixel_values)
-        return self.head(torch.flatten(x, 1))
+        logits: torch.Tensor = self.head(torch.flatten(x, 1))
+        return logits
 
 
 def simple_cnn_task_spec() -> TaskSpec:
