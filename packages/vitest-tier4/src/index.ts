@@ -6,6 +6,20 @@ export * from './matchers/index.js';
 export * from './meta/index.js';
 // parity (engineer "parity")
 export * from './parity/index.js';
+// plugin (engineer "reporter"); the test.extend fixtures live in 'vitest-tier4/test' (they import the vitest runtime)
+export { tier4, type Tier4FixtureRequest, type Tier4PluginOptions, type Tier4ProvidedFixture } from './plugin/index.js';
+// reporter (engineer "reporter")
+export {
+  Tier4Reporter,
+  buildRunReport,
+  type BuildRunReportContext,
+  type CollectedTest,
+  type Tier4CheckEntry,
+  type Tier4ReporterOptions,
+  type Tier4RunReport,
+  type Tier4RunStatus,
+  type Tier4TestCounts,
+} from './reporter/index.js';
 // runtimes (engineer "runners")
 export * from './runtimes/index.js';
 // tier4 (engineer "runners")

@@ -80,6 +80,7 @@ export function formatFromMatchers(records: readonly LabelledMatcherRecord[]): {
     numel += r.numel;
     const shapeOk = sameShape(r.actual_shape, r.reference_shape);
     if (!shapeOk) shape = 'fail';
+    else shape ??= 'ok';
     const sample = (samples[sampleId] ??= { batch_size: r.reference_shape[0] ?? 1, outputs: {}, error: null });
     sample.outputs[output] = {
       parity: r,

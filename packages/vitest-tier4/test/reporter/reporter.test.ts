@@ -10,7 +10,7 @@ import { Ajv } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import Tier4Reporter, { type Tier4RunReport } from '../../src/reporter/index.js';
-import { fixtureRoot, readJson, runProject, tempDir } from './helpers.js';
+import { SETUP_FILE, fixtureRoot, readJson, runProject, tempDir } from './helpers.js';
 
 const schemaPath = new URL('../../schema/tier4-report.schema.json', import.meta.url);
 
@@ -78,7 +78,7 @@ describe('a passing project', () => {
     const validate = await schemaValidator();
     for (const [name, dict] of Object.entries(unsharded.models)) expect(validate(dict), name).toEqual([]);
     const onnx = unsharded.models.toy_cnn!.formats.onnx!;
-    expect(onnx).toMatchObject({ status: 'ok', parity: 'ok', shape: null, threshold: 1e-4, threshold_preset: 'fp32', samples_checked: 2 });
+    expect(onnx).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', threshold: 1e-4, threshold_preset: 'fp32', samples_checked: 2 });
     expect(onnx.max_abs_diff).toBeGreaterThan(1e-6);
     expect(onnx.max_abs_diff).toBeLessThan(2.1e-6);
     const lm = unsharded.models.toy_lm!.formats.torchscript!;
@@ -180,5 +180,25 @@ describe('next to other reporters', () => {
     expect(text).toMatch(/\| toy_lm\s+\| torchscript \| ok\s+\|\s+1\.\d\de-2 \|\s+- \| ok\s+\|/);
     expect(text).toContain('5 Tier 4 checks (5 ok, 0 warn, 0 fail); tests: 6 passed, 0 failed, 1 skipped');
     expect(text).toContain(`Report: \`${outputFile}\``);
+  });
+});
+
+describe('the matchers', () => {
+  test('labelled matcher records make a schema-valid dict; a passing .not record does not fail the run', async () => {
+    const outputFile = join(temp.dir, 'matchers', 'tier4.json');
+    await runProject('matchers', { setupFiles: [SETUP_FILE], reporters: [new Tier4Reporter({ outputFile, quiet: true })] });
+    const report = await readJson<Tier4RunReport>(outputFile);
+    expect(report.status).toBe('ok');
+    expect(report.tests).toEqual({ total: 2, passed: 2, failed: 0, skipped: 0 });
+    expect(report.checks.map((c) => `${c.kind} ${c.status} ${c.model ?? '-'}/${c.format ?? '-'}/${c.sample ?? '-'}`)).toEqual([
+      'shape ok -/-/-',
+      'finite ok -/-/-',
+      'parity ok toy/onnx/sample_000',
+      'parity ok toy/onnx/sample_001',
+    ]);
+    const onnx = report.models.toy!.formats.onnx!;
+    expect(onnx).toMatchObject({ status: 'ok', parity: 'ok', samples_checked: 1, shape: 'ok' });
+    expect(onnx.max_abs_diff).toBeLessThan(3.1e-6);
+    expect(await schemaValidator().then((validate) => validate(report.models.toy))).toEqual([]);
   });
 });
