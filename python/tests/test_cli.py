@@ -16,7 +16,7 @@ from tier4_export.cli import main
 PYTHON_DIR = Path(__file__).resolve().parents[1]
 
 
-def run_cli(args: List[str], cwd: Path) -> subprocess.CompletedProcess:
+def run_cli(args: List[str], cwd: Path) -> "subprocess.CompletedProcess[str]":
     env = {**os.environ, "PYTHONPATH": str(PYTHON_DIR)}
     return subprocess.run([sys.executable, "-m", "tier4_export", *args], cwd=cwd, env=env,
                           capture_output=True, text=True, timeout=120)
@@ -74,7 +74,7 @@ def test_info_reports_versions(tmp_path: Path) -> None:
     (["build", "--model", "lm_stub", "--out", "x", "--quantization", "int4"], "argument --quantization: invalid choice"),
     (["build", "--model", "lm_stub", "--out", "x", "--samples", "-1"], "argument --samples: expected an integer >= 0"),
 ])
-def test_bad_usage_exits_2(argv: List[str], message: str, capsys: pytest.CaptureFixture) -> None:
+def test_bad_usage_exits_2(argv: List[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
         main(argv)
     assert info.value.code == 2
@@ -82,7 +82,7 @@ def test_bad_usage_exits_2(argv: List[str], message: str, capsys: pytest.Capture
     assert captured.out == "" and message in captured.err
 
 
-def test_static_quantization_exits_1_with_one_line(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+def test_static_quantization_exits_1_with_one_line(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     code = main(["build", "--model", "simple_cnn", "--out", str(tmp_path / "s"), "--quantization", "static"])
     captured = capfd.readouterr()
     assert code == 1 and captured.out == ""
@@ -90,7 +90,7 @@ def test_static_quantization_exits_1_with_one_line(tmp_path: Path, capfd: pytest
     assert len(captured.err.strip().splitlines()) == 1
 
 
-def test_in_process_build_keeps_stdout_clean(tmp_path: Path, capfd: pytest.CaptureFixture) -> None:
+def test_in_process_build_keeps_stdout_clean(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
     code = main(["build", "--model", "simple_cnn", "--out", str(tmp_path), "--formats", "onnx", "--samples", "1"])
     captured = capfd.readouterr()
     assert code == 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, Dict
+
 import pytest
 import torch
 
@@ -61,7 +63,7 @@ def test_global_rng_is_neither_used_nor_advanced() -> None:
     ({"batch_size": 1.5}, "batch_size: expected an int >= 1, received 1.5"),
     ({"seed": -1}, "seed: expected an int >= 0, received -1"),
 ])
-def test_bad_arguments(kwargs: dict, message: str) -> None:
+def test_bad_arguments(kwargs: Dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError) as info:
         generate_dummy_input(TEXT, **kwargs)
     assert str(info.value) == message

@@ -47,7 +47,8 @@ def test_metadata_schema(any_export: Exported) -> None:
     assert md["formats_failed"] == {}
     assert md["quantization"] is None and md["quantization_info"] is None
     assert md["opset"] == 14 and md["seed"] == 0
-    assert datetime.fromisoformat(md["exported_at"]).utcoffset().total_seconds() == 0
+    offset = datetime.fromisoformat(md["exported_at"]).utcoffset()
+    assert offset is not None and offset.total_seconds() == 0
     assert md["torch_version"] == torch.__version__ and md["onnx_version"] == onnx.__version__
     assert re.fullmatch(r"\d+\.\d+\.\d+", md["python_version"])
     for key in ("input_schema", "output_schema"):
@@ -90,7 +91,7 @@ def test_onnx_checker_and_graph_names_and_dynamic_axes(any_export: Exported) -> 
     assert graph_outputs == expect(any_export.metadata["outputs"])
 
 
-def _load_sample(export: Exported, record: Dict[str, Any]) -> Dict[str, Dict[str, np.ndarray]]:
+def _load_sample(export: Exported, record: Dict[str, Any]) -> Dict[str, Dict[str, Any]]:
     return {
         side: {name: np.load(export.dir / rel) for name, rel in record[side].items()}
         for side in ("inputs", "outputs")
@@ -204,6 +205,7 @@ def test_bad_arguments_fail_before_anything_is_written(
     tmp_path: Path, kwargs: Dict[str, Any], error: type, message: str
 ) -> None:
     model, spec = get_builtin("simple_cnn")
+    info: Any
     with pytest.raises(error) as info:
         export_model(model, spec, tmp_path / "out", **kwargs)
     assert message in str(info.value)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from pathlib import Path
+from typing import Tuple
 
 import pytest
 import torch
@@ -23,7 +24,8 @@ class FFTModel(nn.Module):
         self.proj = nn.Linear(8, 8)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.fft.fft(self.proj(x)).real
+        out: torch.Tensor = torch.fft.fft(self.proj(x)).real
+        return out
 
 
 class Broken(nn.Module):
@@ -57,7 +59,7 @@ def test_a_model_that_cannot_run_raises_and_writes_no_metadata(tmp_path: Path) -
 
 def test_wrong_number_of_outputs_is_named(tmp_path: Path) -> None:
     class Two(nn.Module):
-        def forward(self, x: torch.Tensor) -> tuple:
+        def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
             return x, x
 
     with pytest.raises(ExportError, match=r"expected 1 output\(s\) named \['logits'\].*received 2"):
@@ -66,7 +68,7 @@ def test_wrong_number_of_outputs_is_named(tmp_path: Path) -> None:
 
 def test_multiple_named_outputs(tmp_path: Path) -> None:
     class Two(nn.Module):
-        def forward(self, x: torch.Tensor) -> tuple:
+        def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
             return x * 2, x.sum(dim=1)
 
     spec = TaskSpec("two", "vision", "signal", {"image_size": [8]}, {"output_names": ["double", "total"]})

@@ -8,6 +8,7 @@ from torch import nn
 
 from tier4_export import generate_dummy_input, get_builtin, load_model_source
 from tier4_export.models import builtin_names
+from tier4_export.models.lm_stub import LMStub
 
 
 def _state_equal(a: nn.Module, b: nn.Module) -> bool:
@@ -48,6 +49,7 @@ def test_lm_stub_io_and_architecture() -> None:
     kinds = {type(m).__name__ for m in model.modules()}
     assert "TransformerEncoderLayer" not in kinds and "MultiheadAttention" not in kinds
     assert {"Embedding", "LayerNorm", "Linear"} <= kinds
+    assert isinstance(model, LMStub)
     attn = model.block.attn
     assert all(isinstance(getattr(attn, p), nn.Linear) for p in ("q", "k", "v", "o"))
     assert attn.n_heads == 4 and model.tok_emb.embedding_dim == 64

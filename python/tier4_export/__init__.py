@@ -37,15 +37,35 @@ _EXPORTS: Dict[str, str] = {
     "load_model_source": "models",
 }
 
-__all__ = sorted([*_EXPORTS, "__version__"])
+__all__ = [
+    "ExportError",
+    "FactoryError",
+    "SUPPORTED_FORMATS",
+    "TaskSpec",
+    "TaskSpecError",
+    "__version__",
+    "builtin_names",
+    "export_model",
+    "generate_dummy_input",
+    "get_builtin",
+    "load_factory",
+    "load_model_source",
+    "parse_factory_ref",
+]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers only
-    from .dummy_input import generate_dummy_input
-    from .errors import ExportError, FactoryError, TaskSpecError
-    from .export import SUPPORTED_FORMATS, export_model
-    from .factory import load_factory, parse_factory_ref
-    from .models import builtin_names, get_builtin, load_model_source
-    from .task_spec import TaskSpec
+    from .dummy_input import generate_dummy_input as generate_dummy_input
+    from .errors import ExportError as ExportError
+    from .errors import FactoryError as FactoryError
+    from .errors import TaskSpecError as TaskSpecError
+    from .export import SUPPORTED_FORMATS as SUPPORTED_FORMATS
+    from .export import export_model as export_model
+    from .factory import load_factory as load_factory
+    from .factory import parse_factory_ref as parse_factory_ref
+    from .models import builtin_names as builtin_names
+    from .models import get_builtin as get_builtin
+    from .models import load_model_source as load_model_source
+    from .task_spec import TaskSpec as TaskSpec
 
 
 def __getattr__(name: str) -> Any:
