@@ -73,6 +73,7 @@ def test_info_reports_versions(tmp_path: Path) -> None:
      "argument --formats: expected a comma-separated list of onnx, torchscript, pytorch, received 'onnx,tflite'"),
     (["build", "--model", "lm_stub", "--out", "x", "--quantization", "int4"], "argument --quantization: invalid choice"),
     (["build", "--model", "lm_stub", "--out", "x", "--samples", "-1"], "argument --samples: expected an integer >= 0"),
+    (["build", "--model", "lm_stub", "--out", "x", "--opset", "5"], "argument --opset: expected an integer >= 7, received '5'"),
 ])
 def test_bad_usage_exits_2(argv: List[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as info:
@@ -96,3 +97,22 @@ def test_in_process_build_keeps_stdout_clean(tmp_path: Path, capfd: pytest.Captu
     assert code == 0
     assert json.loads(captured.out)["formats_written"] == ["onnx"]
     assert "tier4_export: INFO: wrote" in captured.err
+
+
+def test_prints_from_user_code_do_not_reach_stdout(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "noisy.py"
+    path.write_text(
+        "import os\n"
+        "import torch\n"
+        "print('python print at import')\n"
+        "def make():\n"
+        "    os.write(1, b'C-level write to fd 1\\n')\n"
+        "    spec = {'task_name': 'noisy', 'modality': 'vision', 'task_type': 'x',\n"
+        "            'input_schema': {'image_size': [4]}}\n"
+        "    return torch.nn.Linear(4, 2), spec\n"
+    )
+    code = main(["build", "--model", f"{path}:make", "--out", str(tmp_path / "o"), "--samples", "1"])
+    captured = capfd.readouterr()
+    assert code == 0
+    assert json.loads(captured.out)["task_name"] == "noisy"
+    assert "python print at import" in captured.err and "C-level write to fd 1" in captured.err

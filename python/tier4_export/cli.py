@@ -73,6 +73,17 @@ def _non_negative_int(value: str) -> int:
     return number
 
 
+def _opset_arg(value: str) -> int:
+    """argparse type for an ONNX opset (an int >= 7)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 7, received {value!r}") from None
+    if number < 7:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 7, received {value!r}")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser with the ``build`` and ``info`` sub-commands."""
     parser = argparse.ArgumentParser(
@@ -97,7 +108,7 @@ def build_parser() -> argparse.ArgumentParser:
     build.add_argument("--quantization", choices=["dynamic", "static"], default=None)
     build.add_argument("--samples", type=_non_negative_int, default=10, help="reference samples (default 10)")
     build.add_argument("--seed", type=_non_negative_int, default=0, help="model and sample seed (default 0)")
-    build.add_argument("--opset", type=int, default=14, help="ONNX opset (default 14)")
+    build.add_argument("--opset", type=_opset_arg, default=14, help="ONNX opset (default 14)")
     build.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
