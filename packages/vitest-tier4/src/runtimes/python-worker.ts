@@ -5,12 +5,14 @@
  * once and runs the batches sent to it. Every failure becomes a {@link PythonWorkerError} in the
  * caller: a crash (the process exits), a hang (a request exceeds its timeout), a Python
  * exception (a bad file), an abort. The process is killed on every path: `close()`, fatal
- * errors, timeouts, `signal` aborts, and the Node process' `exit`, `SIGINT` and `SIGTERM`.
+ * errors, timeouts, `signal` aborts, and the Node process' exit and termination signals
+ * (through signal-exit). The worker also exits by itself at EOF on stdin or when its parent dies.
  *
  * Protocol (docs/runtimes.md): each message is `uint32 BE header length`, the JSON header, then
  * `header.payload_bytes` bytes of raw little-endian tensor data described by `header.tensors`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { onExit } from 'signal-exit';
 import { findPython, pythonPackageDir } from 'vitest-tier4-fixtures';
 import type { DType, TensorData } from 'vitest-tier4-fixtures';
 import { assertTensorData, isDType, tensorBytes, tensorFromBytes } from './tensor.js';
@@ -97,36 +99,24 @@ interface Pending {
 }
 
 const live = new Set<PythonWorker>();
-let handlersInstalled = false;
+let removeExitHandler: (() => void) | undefined;
 
 function killAllSync(): void {
   for (const w of live) w.killNow();
 }
 
-function onSignal(signal: NodeJS.Signals): void {
-  killAllSync();
-  // Keep the default behaviour (terminate) when nobody else handles the signal.
-  uninstallHandlers();
-  if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-}
-
-const onSigint = (): void => onSignal('SIGINT');
-const onSigterm = (): void => onSignal('SIGTERM');
-
+// signal-exit runs the callback on process exit and on SIGINT/SIGTERM/SIGHUP..., and keeps the
+// default behaviour of a signal (the process still terminates) even when other libraries, such
+// as an older signal-exit, listen too.
 function installHandlers(): void {
-  if (handlersInstalled) return;
-  handlersInstalled = true;
-  process.on('exit', killAllSync);
-  process.on('SIGINT', onSigint);
-  process.on('SIGTERM', onSigterm);
+  removeExitHandler ??= onExit(() => {
+    killAllSync();
+  });
 }
 
 function uninstallHandlers(): void {
-  if (!handlersInstalled) return;
-  handlersInstalled = false;
-  process.off('exit', killAllSync);
-  process.off('SIGINT', onSigint);
-  process.off('SIGTERM', onSigterm);
+  removeExitHandler?.();
+  removeExitHandler = undefined;
 }
 
 /** Number of live Python workers in this process (diagnostics and tests). */

@@ -1,0 +1,81 @@
+/**
+ * The worker never outlives the Node process that started it: child Node processes start a
+ * worker, then exit, are signalled, or forget to close it, and the test checks the Python pid.
+ */
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+import { cleanupTmp, fixture, tmpDir, waitForExit } from '../tier4/helpers.js';
+
+afterAll(cleanupTmp);
+
+const dist = fileURLToPath(new URL('../../dist/runtimes/index.js', import.meta.url));
+
+async function script(body: string): Promise<string> {
+  const path = join(await tmpDir('cleanup-'), 'child.mjs');
+  await writeFile(path, `import { openTorchScriptRunner } from ${JSON.stringify(dist)};\n${body}\n`);
+  return path;
+}
+
+function runChild(path: string, args: string[], onPid?: (pid: number, child: ReturnType<typeof spawn>) => void) {
+  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; pid: number; ms: number }>((resolve, reject) => {
+    const t0 = Date.now();
+    const child = spawn(process.execPath, [path, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    // a child that does not end is a failure, never a hung test run
+    const guard = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    child.stderr.resume();
+    let out = '';
+    let pid = -1;
+    child.stdout.on('data', (d: Buffer) => {
+      out += d.toString();
+      const m = /PID (\d+)/.exec(out);
+      if (m && pid < 0) {
+        pid = Number(m[1]);
+        onPid?.(pid, child);
+      }
+    });
+    child.on('error', reject);
+    child.on('exit', (code, signal) => {
+      clearTimeout(guard);
+      resolve({ code, signal, pid, ms: Date.now() - t0 });
+    });
+  });
+}
+
+describe('Python worker cleanup when Node goes away', () => {
+  test.each([
+    ['process.exit()', 'process.exit(0);'],
+    ['an uncaught exception', "setTimeout(() => { throw new Error('boom'); }, 10);"],
+    ['a forgotten runner (Node exits on its own, not kept alive by the worker)', ''],
+  ])('worker killed on %s', async (_what, tail) => {
+    const fx = await fixture('simple_cnn');
+    const path = await script(`const r = await openTorchScriptRunner(process.argv[2]);\nconsole.log('PID ' + r.pid);\n${tail}`);
+    const res = await runChild(path, [fx.dir]);
+    expect(res.pid).toBeGreaterThan(0);
+    expect(await waitForExit(res.pid)).toBe(true);
+    expect(res.signal).toBeNull(); // ended by itself, not by the 30 s guard
+  });
+
+  test.each(['SIGTERM', 'SIGINT'] as const)('worker killed when Node receives %s', async (sig) => {
+    const fx = await fixture('simple_cnn');
+    const path = await script(
+      `const r = await openTorchScriptRunner(process.argv[2]);\nconsole.log('PID ' + r.pid);\nsetInterval(() => {}, 1000);`,
+    );
+    const res = await runChild(path, [fx.dir], (_pid, child) => child.kill(sig));
+    expect(res.signal).toBe(sig); // default behaviour (terminate by the signal) is kept
+    expect(await waitForExit(res.pid)).toBe(true);
+  });
+
+  test('worker exits by itself when its parent is SIGKILLed (stdin EOF / parent watchdog)', async () => {
+    const fx = await fixture('simple_cnn');
+    const path = await script(
+      `const r = await openTorchScriptRunner(process.argv[2]);\nconsole.log('PID ' + r.pid);\nsetInterval(() => {}, 1000);`,
+    );
+    const res = await runChild(path, [fx.dir], (_pid, child) => child.kill('SIGKILL'));
+    expect(res.signal).toBe('SIGKILL');
+    expect(await waitForExit(res.pid, 10_000)).toBe(true);
+  });
+});
+

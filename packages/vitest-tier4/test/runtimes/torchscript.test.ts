@@ -1,0 +1,187 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { checkParity } from '../../src/parity/index.js';
+import {
+  PythonWorker,
+  PythonWorkerError,
+  livePythonWorkers,
+  openEagerRunner,
+  openRunner,
+  openTorchScriptRunner,
+} from '../../src/runtimes/index.js';
+import { cleanupTmp, copyExport, fixture, processAlive, waitForExit } from '../tier4/helpers.js';
+
+afterAll(cleanupTmp);
+
+const DEBUG_ENV = { TIER4_WORKER_DEBUG: '1' };
+
+describe('TorchScript runner (long-lived Python worker)', () => {
+  test.each(['simple_cnn', 'lm_stub'] as const)('%s: runs batch 1 and 4 and returns outputs by metadata name with the worker timing', async (name) => {
+    const fx = await fixture(name);
+    const runner = await openRunner('torchscript', fx);
+    try {
+      expect(runner.format).toBe('torchscript');
+      expect(runner.runtime).toMatch(/^torch 1\.13/);
+      expect(runner.clock).toBe('python:time.perf_counter_ns around forward under torch.inference_mode');
+      expect(runner.outputNames).toEqual(fx.metadata.outputs.map((o) => o.name));
+      for (const i of [0, 1]) {
+        const sample = await fx.loadSample(i);
+        const res = await runner.run(sample.inputs);
+        expect(res.timingMs).toBeGreaterThan(0);
+        for (const [out, ref] of Object.entries(sample.outputs)) {
+          expect(res.outputs[out]!.shape).toEqual(ref.shape);
+          expect(checkParity(res.outputs[out]!, ref, 1e-4).status).toBe('ok');
+        }
+      }
+      const t = await runner.time!((await fx.loadSample(0)).inputs, { iterations: 5, warmup: 2 });
+      expect(t.samplesMs).toHaveLength(5);
+      expect(t.samplesMs.every((v) => v > 0)).toBe(true);
+      expect(t.clock).toBe(runner.clock);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  test('the eager baseline is rebuilt from model_source + model.pth and equals the reference exactly', async () => {
+    const fx = await fixture('lm_stub');
+    const eager = await openEagerRunner(fx);
+    try {
+      expect(eager.format).toBe('pytorch');
+      const sample = await fx.loadSample(1);
+      const { outputs } = await eager.run(sample.inputs);
+      expect(checkParity(outputs.logits!, sample.outputs.logits!, 'exact').status).toBe('ok');
+    } finally {
+      await eager.close();
+    }
+  });
+
+  test('a TorchScript model and the eager model can share one worker', async () => {
+    const fx = await fixture('simple_cnn');
+    const worker = await PythonWorker.start();
+    try {
+      const ts = await openTorchScriptRunner(fx, { worker });
+      const eager = await openEagerRunner(fx, { worker });
+      const sample = await fx.loadSample(0);
+      const [a, b] = await Promise.all([ts.run(sample.inputs), eager.run(sample.inputs)]);
+      expect(checkParity(a.outputs.logits!, b.outputs.logits!, 1e-5).status).toBe('ok');
+      await ts.close();
+      await eager.close();
+      expect(worker.alive).toBe(true); // runners do not close a worker they do not own
+    } finally {
+      await worker.close();
+    }
+    expect(worker.alive).toBe(false);
+  });
+
+  test('a bad .torchscript file is a clear error naming the file, and the worker is gone', async () => {
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    const file = join(dir, 'model.torchscript');
+    await writeFile(file, 'garbage, not a zip archive');
+    const before = livePythonWorkers();
+    const err = await openRunner('torchscript', dir).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PythonWorkerError);
+    expect((err as PythonWorkerError).code).toBe('remote');
+    expect((err as Error).message).toContain(`cannot load TorchScript file ${file}: RuntimeError:`);
+    expect(livePythonWorkers()).toBe(before);
+  });
+
+  test('wrong inputs are a clear error before anything is sent', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openTorchScriptRunner(fx);
+    try {
+      await expect(runner.run({})).rejects.toThrow(/model inputs are \[pixel_values\], received \[\]; missing 'pixel_values'/);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  test('a Python exception in forward is an error in the caller and the worker keeps serving', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openTorchScriptRunner(fx);
+    try {
+      const bad = { pixel_values: { dtype: 'float32' as const, shape: [1, 5, 7], data: new Float32Array(35) } };
+      const err = await runner.run(bad).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(PythonWorkerError);
+      expect((err as PythonWorkerError).code).toBe('remote');
+      expect((err as PythonWorkerError).pythonTraceback).toMatch(/Traceback/);
+      const sample = await fx.loadSample(0);
+      await expect(runner.run(sample.inputs)).resolves.toHaveProperty('outputs.logits');
+    } finally {
+      await runner.close();
+    }
+  });
+});
+
+describe('Python worker lifecycle', () => {
+  test('close() ends the process; later calls fail with code closed', async () => {
+    const worker = await PythonWorker.start();
+    const pid = worker.pid;
+    expect(processAlive(pid)).toBe(true);
+    await worker.close();
+    expect(await waitForExit(pid)).toBe(true);
+    await expect(worker.request({ cmd: 'hello' })).rejects.toMatchObject({ code: 'closed' });
+    await worker.close(); // idempotent
+  });
+
+  test('a crash becomes a clear error in the pending call', async () => {
+    const worker = await PythonWorker.start({ env: DEBUG_ENV });
+    const err = await worker.request({ cmd: 'debug_exit', code: 7 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PythonWorkerError);
+    expect((err as PythonWorkerError).code).toBe('crash');
+    expect((err as Error).message).toMatch(/^Python worker \(pid \d+\) exited with code 7 while running 'debug_exit'; worker stderr: .*exiting on request/);
+    expect(worker.alive).toBe(false);
+  });
+
+  test('a worker killed from outside fails its pending and later calls', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openTorchScriptRunner(fx, { env: DEBUG_ENV });
+    const pid = (runner as unknown as { pid: number }).pid;
+    const sample = await fx.loadSample(0);
+    process.kill(pid, 'SIGKILL');
+    const err = await runner.run(sample.inputs).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PythonWorkerError);
+    expect(['crash', 'closed']).toContain((err as PythonWorkerError).code);
+    expect((err as Error).message).toMatch(/killed by SIGKILL|not running/);
+    await runner.close();
+  });
+
+  test('a hang becomes a timeout error and the process is killed', async () => {
+    const worker = await PythonWorker.start({ env: DEBUG_ENV, timeoutMs: 300 });
+    const pid = worker.pid;
+    const t0 = Date.now();
+    const err = await worker.request({ cmd: 'debug_sleep', seconds: 30 }).catch((e: unknown) => e);
+    expect(Date.now() - t0).toBeLessThan(5000);
+    expect(err).toBeInstanceOf(PythonWorkerError);
+    expect((err as PythonWorkerError).code).toBe('timeout');
+    expect((err as Error).message).toMatch(/^Python worker timed out after 300 ms on 'debug_sleep'; the worker was killed/);
+    expect(await waitForExit(pid)).toBe(true);
+    await expect(worker.request({ cmd: 'hello' })).rejects.toMatchObject({ code: 'timeout' });
+  });
+
+  test('an AbortSignal kills the worker and rejects the pending call', async () => {
+    const controller = new AbortController();
+    const worker = await PythonWorker.start({ env: DEBUG_ENV, signal: controller.signal });
+    const pid = worker.pid;
+    const pending = worker.request({ cmd: 'debug_sleep', seconds: 30 }).catch((e: unknown) => e);
+    setTimeout(() => controller.abort(new Error('user pressed stop')), 100);
+    const err = await pending;
+    expect((err as PythonWorkerError).code).toBe('aborted');
+    expect((err as Error).message).toContain('user pressed stop');
+    expect(await waitForExit(pid)).toBe(true);
+  });
+
+  test('debug commands are refused without TIER4_WORKER_DEBUG', async () => {
+    const worker = await PythonWorker.start();
+    try {
+      await expect(worker.request({ cmd: 'debug_exit' })).rejects.toThrow('debug commands need TIER4_WORKER_DEBUG=1');
+      await expect(worker.request({ cmd: 'frobnicate' })).rejects.toThrow("unknown command 'frobnicate'");
+    } finally {
+      await worker.close();
+    }
+  });
+
+  test('a missing interpreter is a clear start error', async () => {
+    await expect(PythonWorker.start({ python: '/nonexistent/python3' })).rejects.toThrow(/nonexistent\/python3/);
+  });
+});

@@ -1,0 +1,150 @@
+/**
+ * Shared helpers of the runners' tests (test/runtimes, test/latency, test/tier4, test/cli):
+ * built-in fixtures (built once, cached by vitest-tier4-fixtures), throw-away copies that tests
+ * may break, ONNX files made with the onnx Python package, and the JSON Schema validator.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { Ajv } from 'ajv';
+import { buildFixture, findPython, type Fixture } from 'vitest-tier4-fixtures';
+
+const run = promisify(execFile);
+
+/** The built-in fixtures the tests use (default export options: 10 samples, all formats). */
+export const FIXTURES = {
+  simple_cnn: { model: 'simple_cnn' },
+  lm_stub: { model: 'lm_stub' },
+  lm_stub_quantized: { model: 'lm_stub', quantization: 'dynamic' },
+} as const;
+
+const built = new Map<string, Promise<Fixture>>();
+
+/** Builds (or reuses from the cache) a built-in fixture. Never modify its directory. */
+export function fixture(name: keyof typeof FIXTURES): Promise<Fixture> {
+  let p = built.get(name);
+  if (!p) {
+    p = buildFixture({ ...FIXTURES[name] });
+    built.set(name, p);
+  }
+  return p;
+}
+
+const tmpDirs: string[] = [];
+
+/** A fresh temporary directory, removed by {@link cleanupTmp}. */
+export async function tmpDir(prefix = 'runners-'): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `vitest-tier4-${prefix}`));
+  tmpDirs.push(dir);
+  return dir;
+}
+
+/** Copies an export dir to a temporary directory so a test can break it (never mutate the cache). */
+export async function copyExport(dir: string): Promise<string> {
+  const dst = join(await tmpDir('copy-'), 'export');
+  await cp(dir, dst, { recursive: true });
+  return dst;
+}
+
+/** Removes every temporary directory made by these helpers. */
+export async function cleanupTmp(): Promise<void> {
+  await Promise.all(tmpDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+}
+
+/** Runs a Python snippet with the interpreter that has torch and onnx; returns stdout. */
+export async function python(code: string, args: string[] = []): Promise<string> {
+  const info = await findPython();
+  const { stdout } = await run(info.executable, ['-c', code, ...args], { maxBuffer: 16 << 20 });
+  return stdout;
+}
+
+/**
+ * Writes a copy of an ONNX model whose largest float initializer is scaled by `factor`
+ * (a weights perturbation the exporter did not make), using the onnx Python package.
+ */
+export async function perturbOnnx(src: string, dst: string, factor = 1.05): Promise<string> {
+  return (
+    await python(
+      `
+import sys, numpy as np, onnx
+from onnx import numpy_helper, TensorProto
+m = onnx.load(sys.argv[1])
+floats = [t for t in m.graph.initializer if t.data_type == TensorProto.FLOAT]
+best = max(floats, key=lambda t: int(np.prod(t.dims)))
+arr = numpy_helper.to_array(best).astype(np.float32) * np.float32(float(sys.argv[3]))
+best.CopyFrom(numpy_helper.from_array(arr, best.name))
+onnx.save(m, sys.argv[2])
+print(best.name)
+`,
+      [src, dst, String(factor)],
+    )
+  ).trim();
+}
+
+/**
+ * Writes a tiny ONNX model with a float16 and an int64 path: y = x + x (float16),
+ * ids_out = ids + ids (int64), both with a dynamic batch axis.
+ */
+export async function makeFloat16Int64Onnx(path: string): Promise<void> {
+  await python(
+    `
+import sys, onnx
+from onnx import helper, TensorProto
+X = helper.make_tensor_value_info('x', TensorProto.FLOAT16, ['batch', 3])
+I = helper.make_tensor_value_info('ids', TensorProto.INT64, ['batch', 2])
+Y = helper.make_tensor_value_info('y', TensorProto.FLOAT16, ['batch', 3])
+J = helper.make_tensor_value_info('ids_out', TensorProto.INT64, ['batch', 2])
+nodes = [helper.make_node('Add', ['x', 'x'], ['y']), helper.make_node('Add', ['ids', 'ids'], ['ids_out'])]
+g = helper.make_graph(nodes, 'f16_i64', [X, I], [Y, J])
+m = helper.make_model(g, opset_imports=[helper.make_opsetid('', 14)])
+m.ir_version = 8
+onnx.checker.check_model(m)
+onnx.save(m, sys.argv[1])
+`,
+    [path],
+  );
+}
+
+let validatorPromise: Promise<(value: unknown) => string[]> | undefined;
+
+/** Validates a value against schema/tier4-report.schema.json; returns the errors (empty when valid). */
+export function schemaValidator(): Promise<(value: unknown) => string[]> {
+  validatorPromise ??= (async () => {
+    const schema = JSON.parse(await readFile(new URL('../../schema/tier4-report.schema.json', import.meta.url), 'utf8')) as object;
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
+    const validate = ajv.compile(schema);
+    return (value: unknown) =>
+      validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath || '/'} ${e.message ?? ''}`);
+  })();
+  return validatorPromise;
+}
+
+/** Whether a process with this pid exists. */
+export function processAlive(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  try {
+    // a zombie (exited, not yet reaped) counts as gone
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return true;
+  }
+}
+
+/** Waits until `pid` is gone (or `timeoutMs` passes); returns whether it is gone. */
+export async function waitForExit(pid: number | undefined, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (!processAlive(pid)) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return !processAlive(pid);
+}
