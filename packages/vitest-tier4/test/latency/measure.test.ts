@@ -1,0 +1,78 @@
+import { describe, expect, test } from 'vitest';
+import { measureLatency } from '../../src/latency/index.js';
+import { openOnnxRunner, openTorchScriptRunner } from '../../src/runtimes/index.js';
+import { fixture } from '../tier4/helpers.js';
+
+function checkStats(l: Awaited<ReturnType<typeof measureLatency>>, iterations: number): void {
+  expect(l.iterations).toBe(iterations);
+  expect(l.samples_ms).toHaveLength(iterations);
+  expect(l.min_ms).toBeGreaterThan(0);
+  expect(l.min_ms).toBeLessThanOrEqual(l.p50_ms);
+  expect(l.p50_ms).toBeLessThanOrEqual(l.p90_ms);
+  expect(l.p90_ms).toBeLessThanOrEqual(l.p99_ms);
+  expect(l.p99_ms).toBeLessThanOrEqual(l.max_ms);
+  expect(l.ci95_ms[0]).toBeLessThanOrEqual(l.mean_ms);
+  expect(l.ci95_ms[1]).toBeGreaterThanOrEqual(l.mean_ms);
+}
+
+describe('measureLatency', () => {
+  test('ONNX is timed by tinybench in Node around session.run', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openOnnxRunner(fx);
+    const l = await measureLatency(runner, (await fx.loadSample(0)).inputs, { iterations: 7, warmup: 2 });
+    checkStats(l, 7);
+    expect(l).toMatchObject({ warmup: 2, clock: 'node:tinybench performance.now around InferenceSession.run', status: 'ok', budget_ms: null, message: null });
+  });
+
+  test('TorchScript is timed inside the Python worker (the pipe is not measured)', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openTorchScriptRunner(fx);
+    try {
+      const l = await measureLatency(runner, (await fx.loadSample(0)).inputs, { iterations: 5, warmup: 1 });
+      checkStats(l, 5);
+      expect(l.clock).toBe('python:time.perf_counter_ns around forward under torch.inference_mode');
+    } finally {
+      await runner.close();
+    }
+  });
+
+  test('defaults: 100 measured iterations after 10 warm-up', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openOnnxRunner(fx);
+    const l = await measureLatency(runner, (await fx.loadSample(0)).inputs);
+    expect(l.iterations).toBe(100);
+    expect(l.warmup).toBe(10);
+  });
+
+  test('a budget turns an overrun into warn, or fail when asked', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openOnnxRunner(fx);
+    const inputs = (await fx.loadSample(0)).inputs;
+    const warn = await measureLatency(runner, inputs, { iterations: 3, warmup: 0, budgetMs: 1e-9 });
+    expect(warn.status).toBe('warn');
+    expect(warn.message).toMatch(/^onnx mean latency [\d.]+ ms exceeds the budget of 1e-9 ms$/);
+    const fail = await measureLatency(runner, inputs, { iterations: 3, warmup: 0, budgetMs: 1e-9, budgetLevel: 'fail' });
+    expect(fail.status).toBe('fail');
+    const ok = await measureLatency(runner, inputs, { iterations: 3, warmup: 0, budgetMs: 60_000, budgetLevel: 'fail' });
+    expect(ok).toMatchObject({ status: 'ok', budget_ms: 60_000, budget_level: 'fail' });
+  });
+
+  test('a failing run is an error with the runner message (tinybench state checked)', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openOnnxRunner(fx, { cache: false });
+    await runner.close();
+    await expect(measureLatency(runner, (await fx.loadSample(0)).inputs, { iterations: 3, warmup: 0 })).rejects.toThrow(
+      /^measureLatency\(onnx\): run failed: ONNX runner for .* is closed$/,
+    );
+  });
+
+  test('invalid options are TypeErrors naming the option', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openOnnxRunner(fx);
+    const inputs = (await fx.loadSample(0)).inputs;
+    await expect(measureLatency(runner, inputs, { iterations: 0 })).rejects.toThrow('measureLatency: iterations must be an integer >= 1, received 0');
+    await expect(measureLatency(runner, inputs, { warmup: -1 })).rejects.toThrow('measureLatency: warmup must be an integer >= 0, received -1');
+    await expect(measureLatency(runner, inputs, { budgetMs: -5 })).rejects.toThrow('measureLatency: budgetMs must be a positive number of ms, received -5');
+    await expect(measureLatency(runner, inputs, { budgetLevel: 'error' as 'warn' })).rejects.toThrow(`measureLatency: budgetLevel must be 'warn' or 'fail', received "error"`);
+  });
+});
