@@ -12,7 +12,7 @@ import type { Tier4Report } from './types.js';
  *
  * @param report - the dict from {@link runTier4}.
  * @param task - the test to record into (the test context's `task`); default: Vitest's current
- *   test, found through `vitest/suite`'s `getCurrentTest()`.
+ *   test, found through Vitest's `TestRunner.getCurrentTest()`.
  * @returns the record, or `null` when called outside a running Vitest test.
  */
 export async function recordTier4Report(
@@ -25,10 +25,11 @@ export async function recordTier4Report(
   let target: TaskWithMeta | undefined | null = task;
   if (target === undefined) {
     try {
-      const suite = (await import('vitest/suite')) as { getCurrentTest?: () => TaskWithMeta | undefined };
-      target = suite.getCurrentTest?.();
+      // Vitest 4.1+: TestRunner.getCurrentTest() (the `vitest/suite` entry is deprecated)
+      const vitest = (await import('vitest')) as { TestRunner?: { getCurrentTest?: () => TaskWithMeta | undefined } };
+      target = vitest.TestRunner?.getCurrentTest?.();
     } catch {
-      target = undefined; // vitest not installed or not inside a test
+      target = undefined; // vitest not installed, or not inside a test
     }
   }
   if (!target) return null;

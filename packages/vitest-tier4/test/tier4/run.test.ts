@@ -1,0 +1,191 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { runTier4, type Tier4Report } from '../../src/tier4/index.js';
+import { cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir } from './helpers.js';
+
+afterAll(cleanupTmp);
+
+const FAST = { numSamples: 4, latency: { iterations: 5, warmup: 2 } } as const;
+
+async function expectSchemaValid(report: Tier4Report): Promise<void> {
+  const validate = await schemaValidator();
+  // what is validated is what a JSON reader sees
+  expect(validate(JSON.parse(JSON.stringify(report)))).toEqual([]);
+}
+
+describe('runTier4 on the built-in fixtures', () => {
+  test.each(['simple_cnn', 'lm_stub'] as const)('%s: ONNX and TorchScript both ok, max_abs_diff < 1e-4, with latency and speed-up', async (name) => {
+    const fx = await fixture(name);
+    const report = await runTier4({ exportDir: fx.dir, ...FAST });
+    expect(Object.keys(report)).toEqual(['status', 'formats', 'parity_report', 'warnings', 'model']);
+    expect(report.status).toBe('ok');
+    expect(report.warnings).toEqual([]);
+    expect(Object.keys(report.formats)).toEqual(['onnx', 'torchscript']);
+    for (const [format, f] of Object.entries(report.formats)) {
+      expect(f, format).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', threshold: 1e-4, threshold_preset: 'fp32', skipped: false, samples_checked: 4 });
+      expect(f.max_abs_diff).toBeLessThan(1e-4);
+      expect(f.mean_abs_diff).toBeLessThanOrEqual(f.max_abs_diff!);
+      expect(f.latency_ms).toBeGreaterThan(0);
+      expect(f.latency_std_ms).toBeGreaterThanOrEqual(0);
+      expect(f.latency!.iterations).toBe(5);
+      expect(f.latency!.sample).toBe('sample_000');
+      expect(f.speedup_vs_pytorch).toBeCloseTo(f.pytorch_latency!.mean_ms / f.latency_ms!, 10);
+      expect(f.pytorch_latency!.clock).toMatch(/^python:time\.perf_counter_ns/);
+    }
+    expect(report.formats.onnx!.latency!.clock).toMatch(/^node:tinybench/);
+    expect(report.formats.onnx!.speedup_clock).toMatch(/different clocks and processes/);
+    expect(report.formats.torchscript!.speedup_clock).toMatch(/^both timed by python:/);
+    // the shape check covered batch sizes 1 and 4 on every sample
+    const samples = report.parity_report.torchscript!;
+    expect(Object.values(samples).map((s) => s.batch_size)).toEqual([1, 4, 1, 4]);
+    for (const s of Object.values(samples)) {
+      for (const out of Object.values(s.outputs)) {
+        expect(out.shape.status).toBe('ok');
+        expect(out.shape.actual[0]).toBe(s.batch_size);
+        expect(out.shape.bindings.batch).toBe(s.batch_size);
+        expect(out.parity!.status).toBe('ok');
+      }
+    }
+    expect(report.model).toMatchObject({ name, export_dir: fx.dir, quantization: null, num_samples: 10 });
+    await expectSchemaValid(report);
+  });
+
+  test('default numSamples checks all 10 samples (vision model: [B, 10] at B = 1 and 4)', async () => {
+    const fx = await fixture('simple_cnn');
+    const report = await runTier4({ exportDir: fx, formats: ['torchscript'], latency: false });
+    expect(report.status).toBe('ok');
+    const f = report.formats.torchscript!;
+    expect(f.samples_checked).toBe(10);
+    expect(f.latency).toBeNull();
+    expect(f.speedup_vs_pytorch).toBeNull();
+    const shapes = Object.values(report.parity_report.torchscript!).map((s) => s.outputs.logits!.shape.actual);
+    expect(shapes).toEqual(Array.from({ length: 10 }, (_, i) => [i % 2 === 0 ? 1 : 4, 10]));
+    await expectSchemaValid(report);
+  });
+
+  test('quantized LM stub: TorchScript ok under the quantized threshold (mean |diff|), honestly', async () => {
+    const fx = await fixture('lm_stub_quantized');
+    const report = await runTier4({ exportDir: fx.dir, formats: ['torchscript'], ...FAST });
+    expect(report.status).toBe('ok');
+    const f = report.formats.torchscript!;
+    expect(f).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', threshold: 1e-2, threshold_preset: 'quantized', threshold_statistic: 'mean' });
+    expect(f.mean_abs_diff).toBeLessThan(1e-2);
+    // a plain max-abs 1e-2 gate would fail it: the report keeps the max visible
+    expect(f.max_abs_diff).toBeGreaterThan(1e-2);
+    expect(f.speedup_vs_pytorch).toBeGreaterThan(0);
+    expect(report.model.quantization).toBe('dynamic');
+    await expectSchemaValid(report);
+  });
+
+  test('quantized LM stub, default formats: ONNX failed to export -> warn, TorchScript still validated', async () => {
+    const fx = await fixture('lm_stub_quantized');
+    const report = await runTier4({ exportDir: fx.dir, numSamples: 2, latency: false });
+    expect(report.status).toBe('warn');
+    expect(report.formats.onnx).toMatchObject({ status: 'warn', skipped: true, parity: null });
+    expect(report.formats.onnx!.reason).toMatch(/^export failed: .*quantized::linear_dynamic/);
+    expect(report.warnings[0]).toMatch(/^onnx: skipped, export failed: /);
+    expect(report.formats.torchscript).toMatchObject({ status: 'ok', parity: 'ok' });
+    await expectSchemaValid(report);
+  });
+
+  test('ONNX deleted -> warn, TorchScript still validated', async () => {
+    const dir = await copyExport((await fixture('lm_stub')).dir);
+    await rm(join(dir, 'model.onnx'));
+    const report = await runTier4({ exportDir: dir, numSamples: 2, latency: false });
+    expect(report.status).toBe('warn');
+    expect(report.formats.onnx).toMatchObject({ status: 'warn', skipped: true, reason: 'listed in metadata.json but model.onnx is missing on disk' });
+    expect(report.warnings).toEqual(['onnx: skipped, listed in metadata.json but model.onnx is missing on disk']);
+    expect(report.formats.torchscript).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', samples_checked: 2 });
+    expect(report.parity_report.onnx).toBeUndefined();
+    await expectSchemaValid(report);
+  });
+
+  test('ONNX with perturbed weights -> fail naming the output and the worst index', async () => {
+    const fx = await fixture('simple_cnn');
+    const dir = await copyExport(fx.dir);
+    await perturbOnnx(fx.paths.onnx!, join(dir, 'model.onnx'), 1.05);
+    const report = await runTier4({ exportDir: dir, ...FAST });
+    expect(report.status).toBe('fail');
+    const f = report.formats.onnx!;
+    expect(f).toMatchObject({ status: 'fail', parity: 'fail', shape: 'ok' });
+    expect(f.max_abs_diff).toBeGreaterThan(1e-4);
+    expect(f.worst).toMatchObject({ output: 'logits' });
+    expect(f.worst!.index).toHaveLength(2);
+    expect(f.reason).toMatch(/^parity failed: output 'logits' \(sample_000\): \d+\/10 elements over tolerance \(preset fp32 \(atol 1e-4, rtol 0\)\); max abs diff [\d.e-]+ at \[0, \d\] \(actual [-\d.e]+, reference [-\d.e]+\)$/);
+    const p = report.parity_report.onnx!.sample_000!.outputs.logits!.parity!;
+    expect(p.status).toBe('fail');
+    expect(p.max_abs_index).toEqual(expect.any(Array));
+    expect(report.formats.torchscript!.status).toBe('ok');
+    await expectSchemaValid(report);
+  });
+
+  test('a garbage .onnx -> that format fails with a readable reason, never an unhandled rejection', async () => {
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    await writeFile(join(dir, 'model.onnx'), 'definitely not protobuf');
+    const report = await runTier4({ exportDir: dir, numSamples: 2, latency: { iterations: 3, warmup: 0 } });
+    expect(report.status).toBe('fail');
+    expect(report.formats.onnx).toMatchObject({ status: 'fail', parity: null, shape: null, samples_checked: 0 });
+    expect(report.formats.onnx!.reason).toContain(`cannot open: Cannot load ONNX model ${join(dir, 'model.onnx')}: `);
+    expect(report.formats.torchscript).toMatchObject({ status: 'ok' });
+    await expectSchemaValid(report);
+  });
+
+  test('no format at all -> fail with a reason', async () => {
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    await rm(join(dir, 'model.onnx'));
+    await rm(join(dir, 'model.torchscript'));
+    const report = await runTier4({ exportDir: dir, numSamples: 1, latency: false });
+    expect(report.status).toBe('fail');
+    expect(report.warnings[0]).toMatch(/^no format could be validated \(onnx: listed in metadata\.json but model\.onnx is missing on disk; torchscript: listed/);
+    await expectSchemaValid(report);
+  });
+
+  test('a shape different from metadata.json fails the shape check on every format', async () => {
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    const mdPath = join(dir, 'metadata.json');
+    const md = JSON.parse(await readFile(mdPath, 'utf8')) as { outputs: Array<{ shape: unknown[] }> };
+    md.outputs[0]!.shape = ['batch', 12];
+    await writeFile(mdPath, JSON.stringify(md));
+    const report = await runTier4({ exportDir: dir, numSamples: 2, latency: false });
+    expect(report.status).toBe('fail');
+    for (const f of Object.values(report.formats)) {
+      expect(f).toMatchObject({ status: 'fail', shape: 'fail', parity: 'ok' });
+      expect(f.reason).toBe(`sample_000: output 'logits' has shape [1, 10]: axis 1: expected 12 (metadata), got 10`);
+    }
+  });
+
+  test('a latency budget overrun warns, or fails when asked', async () => {
+    const fx = await fixture('simple_cnn');
+    const warn = await runTier4({ exportDir: fx, formats: ['onnx'], numSamples: 1, latency: { iterations: 3, warmup: 0, budgetMs: 1e-9 } });
+    expect(warn.status).toBe('warn');
+    expect(warn.formats.onnx).toMatchObject({ status: 'warn', parity: 'ok' });
+    expect(warn.formats.onnx!.latency!.budget_status).toBe('warn');
+    expect(warn.warnings[0]).toMatch(/^onnx: onnx mean latency [\d.]+ ms exceeds the budget of 1e-9 ms$/);
+    const fail = await runTier4({ exportDir: fx, formats: ['onnx'], numSamples: 1, latency: { iterations: 3, warmup: 0, budgetMs: 1e-9, budgetLevel: 'fail' } });
+    expect(fail.status).toBe('fail');
+    expect(fail.formats.onnx!.status).toBe('fail');
+  });
+
+  test('json: writes the dict atomically through the one writer', async () => {
+    const fx = await fixture('lm_stub');
+    const out = join(await tmpDir('json-'), 'nested', 'dir', 'tier4.json');
+    const report = await runTier4({ exportDir: fx.dir, formats: ['onnx'], numSamples: 1, latency: false, json: out });
+    expect(JSON.parse(await readFile(out, 'utf8'))).toEqual(JSON.parse(JSON.stringify(report)));
+  });
+
+  test('fewer samples than asked -> warn saying how many were checked', async () => {
+    const fx = await fixture('simple_cnn');
+    const report = await runTier4({ exportDir: fx, formats: ['onnx'], numSamples: 25, latency: false });
+    expect(report.status).toBe('warn');
+    expect(report.warnings).toEqual(['only 10 reference sample(s) in the export; checked 10 instead of 25']);
+  });
+
+  test('invalid options and unreadable export dirs throw clear errors', async () => {
+    const fx = await fixture('simple_cnn');
+    await expect(runTier4({ exportDir: fx, numSamples: 0 })).rejects.toThrow('runTier4: numSamples must be an integer >= 1, received 0');
+    await expect(runTier4({ exportDir: fx, thresholds: { fp16: 1 } as never })).rejects.toThrow("runTier4: unknown threshold 'fp16'; expected 'fp32' or 'quantized'");
+    await expect(runTier4({ exportDir: fx, formats: ['tflite'] })).rejects.toThrow("runTier4: no runner for format(s) 'tflite'; available: onnx, torchscript, pytorch");
+    await expect(runTier4({ exportDir: '/nonexistent/export' })).rejects.toThrow(/metadata\.json does not exist/);
+  });
+});
