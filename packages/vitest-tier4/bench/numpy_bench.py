@@ -1,0 +1,56 @@
+"""Helper of parity.bench.mjs: writes the benchmark data once and times numpy on it.
+
+  python3 numpy_bench.py write DIR N SEED    -> DIR/actual.npy, DIR/reference.npy (float32, N elements)
+  python3 numpy_bench.py time DIR REPEATS ATOL RTOL -> JSON with the timings (ms) of
+      numpy.testing.assert_allclose and numpy.allclose on the same files
+"""
+import json
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+
+
+def write(d, n, seed):
+    rng = np.random.default_rng(seed)
+    ref = rng.standard_normal(n, dtype=np.float32)
+    # fp32-export-like noise: a few ulps, every element within atol=rtol=1e-4 so both tools do the full pass
+    act = ref + rng.standard_normal(n, dtype=np.float32) * np.float32(1e-6)
+    os.makedirs(d, exist_ok=True)
+    np.save(os.path.join(d, "reference.npy"), ref)
+    np.save(os.path.join(d, "actual.npy"), act)
+
+
+def timeit(fn, repeats):
+    fn()  # warm-up
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out.append((time.perf_counter() - t0) * 1000)
+    return out
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "write":
+        write(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+        return
+    d, repeats, atol, rtol = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+    act = np.load(os.path.join(d, "actual.npy"))
+    ref = np.load(os.path.join(d, "reference.npy"))
+    aa = timeit(lambda: np.testing.assert_allclose(act, ref, rtol=rtol, atol=atol, equal_nan=True), repeats)
+    ac = timeit(lambda: np.allclose(act, ref, rtol=rtol, atol=atol, equal_nan=True), repeats)
+    json.dump({
+        "numpy": np.__version__,
+        "assert_allclose_ms": aa,
+        "allclose_ms": ac,
+        "assert_allclose_median_ms": statistics.median(aa),
+        "allclose_median_ms": statistics.median(ac),
+    }, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()

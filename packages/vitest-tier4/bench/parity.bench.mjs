@@ -1,0 +1,76 @@
+// Benchmark: checkParity on 10 million float32 pairs against numpy.testing.assert_allclose and numpy.allclose on
+// the same data (written once to .npy by numpy, loaded here), in one run. Run after `pnpm run build`:
+//   pnpm --filter vitest-tier4 run bench        (env: TIER4_PYTHON, BENCH_N, BENCH_REPEATS)
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { checkParity } from '../dist/index.js';
+
+const N = Number(process.env.BENCH_N ?? 10_000_000);
+const REPEATS = Math.max(5, Number(process.env.BENCH_REPEATS ?? 7));
+const SEED = 1234;
+const python = process.env.TIER4_PYTHON || '/usr/bin/python3';
+const helper = fileURLToPath(new URL('./numpy_bench.py', import.meta.url));
+const dir = join(tmpdir(), `vitest-tier4-parity-bench-${N}-${SEED}`);
+
+// numpy is benchmarked with the machine's own BLAS settings (see field notes): drop the overrides for this command only.
+const pyEnv = { ...process.env };
+delete pyEnv.OPENBLAS_CORETYPE;
+delete pyEnv.OPENBLAS_L2_SIZE;
+
+/** Minimal .npy reader for little-endian float32 C-order arrays (what numpy_bench.py writes). */
+function loadF32(path) {
+  const buf = readFileSync(path);
+  const major = buf[6];
+  const headerLen = major === 1 ? buf.readUInt16LE(8) : buf.readUInt32LE(8);
+  const start = (major === 1 ? 10 : 12) + headerLen;
+  const header = buf.toString('latin1', major === 1 ? 10 : 12, start);
+  if (!header.includes("'<f4'") || header.includes("'fortran_order': True")) throw new Error(`${path}: expected a C-order <f4 array, header ${header}`);
+  const bytes = buf.subarray(start);
+  const out = new Float32Array(bytes.length / 4);
+  new Uint8Array(out.buffer).set(bytes);
+  return out;
+}
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+if (!existsSync(join(dir, 'actual.npy'))) {
+  console.log(`writing ${N} float32 pairs to ${dir} ...`);
+  execFileSync(python, [helper, 'write', dir, String(N), String(SEED)], { stdio: 'inherit', env: pyEnv, timeout: 300_000 });
+}
+const actual = { data: loadF32(join(dir, 'actual.npy')), dims: [N] };
+const reference = { data: loadF32(join(dir, 'reference.npy')), dims: [N] };
+const tolerance = 'fp32'; // atol 1e-4, rtol 1e-4
+const atol = 1e-4;
+const rtol = 1e-4;
+
+// checkParity: warm-up, then REPEATS timed runs
+let result = checkParity(actual, reference, tolerance);
+checkParity(actual, reference, tolerance);
+const js = [];
+for (let i = 0; i < REPEATS; i++) {
+  const t0 = performance.now();
+  result = checkParity(actual, reference, tolerance);
+  js.push(performance.now() - t0);
+}
+if (!result.pass) throw new Error(`benchmark data should pass: ${JSON.stringify(result)}`);
+
+const np = JSON.parse(
+  execFileSync(python, [helper, 'time', dir, String(REPEATS), String(atol), String(rtol)], { encoding: 'utf8', env: pyEnv, timeout: 600_000 }),
+);
+
+const jsMed = median(js);
+const fmt = (x) => `${x.toFixed(1)} ms`;
+console.log(`parity benchmark: ${N.toLocaleString('en-US')} float32 pairs, atol ${atol}, rtol ${rtol}, median of ${REPEATS} (node ${process.version}, numpy ${np.numpy})`);
+console.log(`  checkParity                       ${fmt(jsMed).padStart(10)}   runs: ${js.map((x) => x.toFixed(1)).join(', ')}`);
+console.log(`  numpy.testing.assert_allclose     ${fmt(np.assert_allclose_median_ms).padStart(10)}   runs: ${np.assert_allclose_ms.map((x) => x.toFixed(1)).join(', ')}`);
+console.log(`  numpy.allclose                    ${fmt(np.allclose_median_ms).padStart(10)}   runs: ${np.allclose_ms.map((x) => x.toFixed(1)).join(', ')}`);
+console.log(`  ratio checkParity / assert_allclose: ${(jsMed / np.assert_allclose_median_ms).toFixed(2)} (target <= 0.50)`);
+console.log(`  ratio checkParity / allclose:        ${(jsMed / np.allclose_median_ms).toFixed(2)}`);
+console.log(`  checkParity result: pass ${result.pass}, max_abs_diff ${result.max_abs_diff.toExponential(3)}, mean_abs_diff ${result.mean_abs_diff.toExponential(3)}`);
