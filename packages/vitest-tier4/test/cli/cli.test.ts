@@ -1,0 +1,138 @@
+import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, describe, expect, test } from 'vitest';
+import { main, parseCli, parseThresholds } from '../../src/cli/main.js';
+import { cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir } from '../tier4/helpers.js';
+
+afterAll(cleanupTmp);
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+const lines = (s: string): string[] => s.split('\n').filter((l) => l.length > 0);
+
+describe('tier4 validate', () => {
+  test('ok: exit 0, summary table, JSON written and schema-valid, one-line verdict', async () => {
+    const fx = await fixture('lm_stub');
+    const out = join(await tmpDir('cli-'), 'out', 'tier4.json');
+    const r = await cli(['validate', fx.dir, '--json', out, '--samples', '2', '--iterations', '5', '--warmup', '1']);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('| format      | status | parity | max abs diff |');
+    expect(r.stdout).toMatch(/\| onnx +\| OK +\| ok +\|/);
+    expect(r.stdout).toMatch(/\| torchscript +\| OK +\| ok +\|/);
+    expect(r.stdout).toMatch(/\d+\.\d+ ± \d+\.\d+/); // latency mean ± std
+    expect(r.stdout).toMatch(/\d+\.\d\dx \|/); // speed-up
+    expect(r.stdout).toContain('torchscript: python:time.perf_counter_ns around forward under torch.inference_mode; eager PyTorch');
+    expect(r.stdout).toContain(`Tier 4 JSON written to ${out}`);
+    expect(lines(r.stdout).at(-1)).toBe('tier4: OK lm_stub: onnx, torchscript validated (shape and parity on every sample)');
+    const json = JSON.parse(await readFile(out, 'utf8')) as unknown;
+    expect(await schemaValidator().then((v) => v(json))).toEqual([]);
+    expect(json).toMatchObject({ status: 'ok', formats: { onnx: { latency: { iterations: 5, warmup: 1 } } } });
+  });
+
+  test('warn (ONNX failed to export): exit 0 with the warning as the reason', async () => {
+    const fx = await fixture('lm_stub_quantized');
+    const r = await cli(['validate', fx.dir, '--samples', '2', '--no-latency']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/\| onnx +\| WARN \(skipped\) \|/);
+    expect(r.stdout).toMatch(/0\.01 \(quantized, mean\)/);
+    expect(lines(r.stdout).at(-1)).toMatch(/^tier4: WARN lm_stub: torchscript validated; onnx: skipped, export failed: UnsupportedOperatorError: /);
+  });
+
+  test('fail (perturbed ONNX): exit 1, the reason on one stderr line, no stack trace', async () => {
+    const fx = await fixture('simple_cnn');
+    const dir = await copyExport(fx.dir);
+    await perturbOnnx(fx.paths.onnx!, join(dir, 'model.onnx'), 1.05);
+    const r = await cli(['validate', dir, '--samples', '2', '--no-latency']);
+    expect(r.code).toBe(1);
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toMatch(/^tier4: FAIL simple_cnn: onnx: parity failed: output 'logits' \(sample_000\): .* at \[0, \d\] /);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(r.stdout).toContain('Failures:');
+  });
+
+  test('--threshold is applied (a too-tight fp32 threshold fails ONNX)', async () => {
+    const fx = await fixture('simple_cnn');
+    const r = await cli(['validate', fx.dir, '--samples', '2', '--no-latency', '--threshold', 'fp32=1e-9,quantized=1e-2', '--formats', 'onnx']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/1e-9 \(fp32, elementwise\)/);
+  });
+
+  test('unreadable export dir: exit 2, one line; --verbose adds the stack', async () => {
+    const dir = await tmpDir('cli-empty-');
+    const r = await cli(['validate', dir]);
+    expect(r.code).toBe(2);
+    expect(lines(r.stderr)).toEqual([expect.stringMatching(new RegExp(`^tier4: cannot read export dir ${dir}: .*metadata\\.json does not exist`))]);
+    const v = await cli(['validate', dir, '--verbose']);
+    expect(v.code).toBe(2);
+    expect(v.stderr).toMatch(/\n\s+at /);
+    const bad = await copyExport((await fixture('simple_cnn')).dir);
+    await writeFile(join(bad, 'metadata.json'), '{ not json');
+    const b = await cli(['validate', bad]);
+    expect(b.code).toBe(2);
+    expect(lines(b.stderr)).toHaveLength(1);
+  });
+
+  test.each([
+    [[], 'missing command; expected `tier4 validate <export-dir>`'],
+    [['check', 'x'], "unknown command 'check'; expected 'validate'"],
+    [['validate'], 'validate: missing <export-dir>'],
+    [['validate', 'a', 'b'], 'validate takes one <export-dir>, received 2: a b'],
+    [['validate', 'x', '--samples', 'ten'], "--samples expects an integer >= 1, received 'ten'"],
+    [['validate', 'x', '--iterations', '0'], "--iterations expects an integer >= 1, received '0'"],
+    [['validate', 'x', '--threshold', 'fp64=1'], "--threshold: unknown preset 'fp64'; expected fp32 or quantized"],
+    [['validate', 'x', '--threshold', 'fp32'], "--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received 'fp32'"],
+    [['validate', 'x', '--budget-level', 'error'], "--budget-level expects 'warn' or 'fail', received 'error'"],
+    [['validate', 'x', '--no-latency', '--iterations', '5'], '--iterations cannot be combined with --no-latency'],
+    [['validate', 'x', '--bogus'], "Unknown option '--bogus'"],
+  ])('bad usage %j: exit 2 with one line', async (argv, message) => {
+    const r = await cli(argv);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(lines(r.stderr)).toHaveLength(1);
+    expect(r.stderr).toContain(`tier4: ${message}`);
+    expect(r.stderr).toContain('(see tier4 --help)');
+  });
+
+  test('unknown --formats entry: exit 2', async () => {
+    const fx = await fixture('simple_cnn');
+    const r = await cli(['validate', fx.dir, '--formats', 'tflite']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toBe("tier4: no runner for format(s) 'tflite'; available: onnx, torchscript, pytorch\n");
+  });
+
+  test('--help and --version exit 0', async () => {
+    const h = await cli(['--help']);
+    expect(h.code).toBe(0);
+    expect(h.stdout).toContain('Usage: tier4 validate <export-dir> [options]');
+    expect(h.stdout).toContain('Exit codes: 0 ok or warn, 1 fail, 2 bad usage or unreadable export dir.');
+    const v = await cli(['--version']);
+    expect(v.stdout).toMatch(/^tier4 \(vitest-tier4\) \d+\.\d+\.\d+\n$/);
+  });
+
+  test('parseCli and parseThresholds build the runTier4 options', () => {
+    expect(parseThresholds('fp32=1e-5, quantized = 0.02')).toEqual({ fp32: 1e-5, quantized: 0.02 });
+    expect(parseCli(['validate', 'dir', '--samples', '3', '--iterations', '7', '--budget-ms', '2.5', '--budget-level', 'fail'])).toEqual({
+      kind: 'validate',
+      args: { exportDir: 'dir', verbose: false, options: { numSamples: 3, latency: { iterations: 7, budgetMs: 2.5, budgetLevel: 'fail' } } },
+    });
+  });
+
+  test('the installed bin: exit codes through a real process', async () => {
+    const bin = fileURLToPath(new URL('../../bin/tier4.js', import.meta.url));
+    const run = promisify(execFile);
+    const fx = await fixture('simple_cnn');
+    const ok = await run(process.execPath, [bin, 'validate', fx.dir, '--samples', '1', '--no-latency', '--formats', 'onnx']);
+    expect(ok.stdout).toContain('tier4: OK simple_cnn: onnx validated');
+    const usage = await run(process.execPath, [bin, 'validate']).catch((e: { code: number; stderr: string }) => e);
+    expect(usage).toMatchObject({ code: 2, stderr: 'tier4: validate: missing <export-dir> (see tier4 --help)\n' });
+  });
+});
