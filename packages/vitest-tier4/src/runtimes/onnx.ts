@@ -7,6 +7,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
 import { registerRunner } from './registry.js';
 import { resolveTarget } from './target.js';
@@ -14,12 +15,12 @@ import { assertTensorData, isDType } from './tensor.js';
 import type { DType, TensorData } from 'vitest-tier4-fixtures';
 import type { ModelRunner, OpenRunnerOptions, RunResult, RunnerTarget, TensorMap } from './types.js';
 
-type Ort = typeof import('onnxruntime-node');
+type Ort = typeof OrtModule;
 
 let ortPromise: Promise<Ort> | undefined;
 
 async function loadOrt(): Promise<Ort> {
-  ortPromise ??= import('onnxruntime-node').then((m) => ((m as { default?: Ort }).default ?? m) as Ort);
+  ortPromise ??= import('onnxruntime-node').then((m) => ((m as unknown as { default?: Ort }).default ?? m) as Ort);
   return ortPromise;
 }
 
