@@ -170,7 +170,17 @@ export default class Tier4Reporter implements Reporter {
         : this.options.githubSummary === false
           ? undefined
           : this.options.githubSummary;
-    if (summaryFile) await appendFile(summaryFile, renderMarkdownSummary(report, path), 'utf8');
+    if (summaryFile) {
+      try {
+        await appendFile(summaryFile, renderMarkdownSummary(report, path), 'utf8');
+      } catch (error) {
+        // The verdict is already written; a missing summary must not turn it into a reporter crash.
+        const message = error instanceof Error ? error.message : String(error);
+        const warn = `vitest-tier4: could not append the summary to ${summaryFile}: ${message}`;
+        if (ctx) ctx.logger.warn(warn);
+        else console.warn(warn);
+      }
+    }
 
     if (this.options.failOnStatus && report.status === 'fail' && !process.exitCode) process.exitCode = 1;
   }

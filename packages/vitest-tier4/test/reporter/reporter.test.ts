@@ -155,19 +155,33 @@ describe('sharding', () => {
 });
 
 describe('next to other reporters', () => {
-  test('coexists with the json reporter: both files written, same test counts', async () => {
+  test('coexists with the json and junit reporters: all files written, same test counts', async () => {
     const outputFile = join(temp.dir, 'with-json', 'tier4.json');
     const jsonFile = join(temp.dir, 'with-json', 'vitest.json');
+    const junitFile = join(temp.dir, 'with-json', 'junit.xml');
     await runProject('passing', {
-      reporters: ['json', new Tier4Reporter({ outputFile, quiet: true })],
-      outputFile: { json: jsonFile },
+      reporters: ['json', 'junit', new Tier4Reporter({ outputFile, quiet: true })],
+      outputFile: { json: jsonFile, junit: junitFile },
     });
     const json = await readJson<{ numTotalTests: number; numPassedTests: number; numPendingTests: number }>(jsonFile);
     const report = await readJson<Tier4RunReport>(outputFile);
     expect(report.tests.total).toBe(json.numTotalTests);
     expect(report.tests.passed).toBe(json.numPassedTests);
     expect(report.tests.skipped).toBe(json.numPendingTests);
+    expect(await readFile(junitFile, 'utf8')).toMatch(/<testsuites name="vitest tests" tests="7" failures="0" errors="0"/);
     expect(comparable(report)).toEqual(comparable(unsharded));
+  });
+
+  test('a GITHUB_STEP_SUMMARY that cannot be written is a warning, not a crash', async () => {
+    const outputFile = join(temp.dir, 'gh-bad', 'tier4.json');
+    const { stderr } = await runProject(
+      'passing',
+      { reporters: [new Tier4Reporter({ outputFile, quiet: true })] },
+      {},
+      { GITHUB_STEP_SUMMARY: join(temp.dir, 'missing-dir', 'summary.md') },
+    );
+    expect((await readJson<Tier4RunReport>(outputFile)).status).toBe('ok');
+    expect(stderr).toContain(`vitest-tier4: could not append the summary to ${join(temp.dir, 'missing-dir', 'summary.md')}: ENOENT`);
   });
 
   test('appends the summary as Markdown to GITHUB_STEP_SUMMARY, keeping what was there', async () => {
