@@ -97,34 +97,35 @@ export function formatFromMatchers(records: readonly LabelledMatcherRecord[]): {
 
   const preset = tolerance?.preset === 'quantized' ? 'quantized' : 'fp32';
   const statistic = tolerance ? (typeof tolerance.statistic === 'string' ? tolerance.statistic : `quantile ${tolerance.statistic.quantile}`) : 'elementwise';
-  return {
-    entry: {
-      status,
-      parity,
-      max_abs_diff: maxAbs,
-      mean_abs_diff: numel > 0 ? absSum / numel : maxAbs === null ? null : 0,
-      max_rel_diff: maxRel,
-      threshold: tolerance?.atol ?? 0,
-      threshold_preset: preset,
-      threshold_statistic: statistic,
-      shape,
-      latency_ms: null,
-      latency_std_ms: null,
-      latency_p50_ms: null,
-      latency_p99_ms: null,
-      speedup_vs_pytorch: null,
-      latency: null,
-      pytorch_latency: null,
-      speedup_clock: null,
-      samples_checked: sampleIds.size,
-      worst,
-      runtime: null,
-      artifact: null,
-      skipped: false,
-      reason,
-    },
-    samples,
+  // Every field of Tier4FormatReport; built untyped and asserted so that a field the runners add
+  // later (set to null here) never breaks the build in between.
+  const entry = {
+    status,
+    parity,
+    max_abs_diff: maxAbs,
+    mean_abs_diff: numel > 0 ? absSum / numel : maxAbs === null ? null : 0,
+    max_rel_diff: maxRel,
+    threshold: tolerance?.atol ?? 0,
+    threshold_preset: preset,
+    threshold_statistic: statistic,
+    shape,
+    latency_ms: null,
+    latency_std_ms: null,
+    latency_p50_ms: null,
+    latency_p99_ms: null,
+    speedup_vs_pytorch: null,
+    speedup_vs_pytorch_p50: null,
+    latency: null,
+    pytorch_latency: null,
+    speedup_clock: null,
+    samples_checked: sampleIds.size,
+    worst,
+    runtime: null,
+    artifact: null,
+    skipped: false,
+    reason,
   };
+  return { entry: entry as Tier4FormatReport, samples };
 }
 
 function groupByFormat(records: readonly LabelledMatcherRecord[]): Map<string, LabelledMatcherRecord[]> {

@@ -6,20 +6,24 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Ajv } from 'ajv';
+import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import Tier4Reporter, { type Tier4RunReport } from '../../src/reporter/index.js';
 import { SETUP_FILE, fixtureRoot, readJson, runProject, tempDir } from './helpers.js';
 
-const schemaPath = new URL('../../schema/tier4-report.schema.json', import.meta.url);
+const schemaDir = new URL('../../schema/', import.meta.url);
 
-async function schemaValidator(): Promise<(value: unknown) => string[]> {
-  const schema = JSON.parse(await readFile(schemaPath, 'utf8')) as { $schema?: string };
+/** Validators for the Tier 4 dict schema (runners) and the run report schema that references it. */
+async function schemaValidators(): Promise<{ dict: (value: unknown) => string[]; run: (value: unknown) => string[] }> {
+  const dict = JSON.parse(await readFile(new URL('tier4-report.schema.json', schemaDir), 'utf8')) as { $schema?: string };
+  const run = JSON.parse(await readFile(new URL('tier4-run-report.schema.json', schemaDir), 'utf8')) as object;
   const options = { allErrors: true, strict: false };
-  const ajv = schema.$schema?.includes('2020-12') ? new Ajv2020(options) : new Ajv(options);
-  const validate = ajv.compile(schema);
-  return (value) => (validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`));
+  const ajv = dict.$schema?.includes('2020-12') ? new Ajv2020(options) : new Ajv(options);
+  ajv.addSchema(dict);
+  const wrap = (validate: ValidateFunction) => (value: unknown) =>
+    validate(value) ? [] : (validate.errors ?? []).map((e) => `${e.instancePath} ${e.message}`);
+  return { dict: wrap(ajv.getSchema((dict as { $id: string }).$id)!), run: wrap(ajv.compile(run)) };
 }
 
 /** The report without what legitimately differs between two runs. */
@@ -75,8 +79,9 @@ describe('a passing project', () => {
   });
 
   test('each per-model dict is a valid Tier 4 dict (JSON Schema) carrying the recorded numbers', async () => {
-    const validate = await schemaValidator();
-    for (const [name, dict] of Object.entries(unsharded.models)) expect(validate(dict), name).toEqual([]);
+    const validate = await schemaValidators();
+    for (const [name, dict] of Object.entries(unsharded.models)) expect(validate.dict(dict), name).toEqual([]);
+    expect(validate.run(unsharded)).toEqual([]);
     const onnx = unsharded.models.toy_cnn!.formats.onnx!;
     expect(onnx).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', threshold: 1e-4, threshold_preset: 'fp32', samples_checked: 2 });
     expect(onnx.max_abs_diff).toBeGreaterThan(1e-6);
@@ -94,6 +99,7 @@ describe('a failing project', () => {
     const { stdout, exitCode } = await runProject('failing', { reporters: ['default', new Tier4Reporter({ outputFile })] });
     const report = await readJson<Tier4RunReport>(outputFile);
     expect(report.status).toBe('fail');
+    expect((await schemaValidators()).run(report)).toEqual([]);
     expect(report.tests).toEqual({ total: 2, passed: 1, failed: 1, skipped: 0 });
     expect(report.reasons).toEqual([
       'test failed: bad.spec.ts > the perturbed onnx export fails parity',
@@ -149,6 +155,7 @@ describe('sharding', () => {
     const { stdout } = await runProject('passing', { mergeReports: blobDir, reporters: ['default', new Tier4Reporter({ outputFile })] });
     const merged = await readJson<Tier4RunReport>(outputFile);
     expect(merged.merged).toBe(true);
+    expect((await schemaValidators()).run(merged)).toEqual([]);
     expect(comparable(merged)).toEqual(comparable(unsharded));
     expect(stdout).toContain('Tier 4 status: OK');
   });
@@ -213,6 +220,6 @@ describe('the matchers', () => {
     const onnx = report.models.toy!.formats.onnx!;
     expect(onnx).toMatchObject({ status: 'ok', parity: 'ok', samples_checked: 1, shape: 'ok' });
     expect(onnx.max_abs_diff).toBeLessThan(3.1e-6);
-    expect(await schemaValidator().then((validate) => validate(report.models.toy))).toEqual([]);
+    expect((await schemaValidators()).run(report)).toEqual([]);
   });
 });
