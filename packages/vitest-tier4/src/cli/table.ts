@@ -23,7 +23,7 @@ export function renderSummaryTable(report: Tier4Report): string {
   const m = report.model;
   const header = `Tier 4: ${m.name} (${m.task_type}${m.quantization ? `, quantization ${m.quantization}` : ''}) ${m.export_dir}`;
   const rows: string[][] = [
-    ['format', 'status', 'parity', 'max abs diff', 'mean abs diff', 'threshold', 'shape', 'latency ms (mean ± std)', 'p50 ms', 'p99 ms', 'speed-up vs PyTorch'],
+    ['format', 'status', 'parity', 'max abs diff', 'mean abs diff', 'threshold', 'shape', 'latency ms (mean ± std)', 'p50 ms', 'p99 ms', 'speed-up vs PyTorch (mean, p50)'],
   ];
   for (const [name, f] of Object.entries(report.formats)) {
     rows.push([
@@ -37,7 +37,7 @@ export function renderSummaryTable(report: Tier4Report): string {
       latencyCell(f),
       ms(f.latency_p50_ms),
       ms(f.latency_p99_ms),
-      f.speedup_vs_pytorch === null ? '-' : `${f.speedup_vs_pytorch.toFixed(2)}x`,
+      f.speedup_vs_pytorch === null ? '-' : `${f.speedup_vs_pytorch.toFixed(2)}x, ${f.speedup_vs_pytorch_p50 == null ? '-' : `${f.speedup_vs_pytorch_p50.toFixed(2)}x`}`,
     ]);
   }
   const lines = [header, '', markdownTable(rows, { align: ['l', 'l', 'l', 'r', 'r', 'l', 'l', 'r', 'r', 'r', 'r'] })];

@@ -223,6 +223,11 @@ export class PythonWorker {
     return worker;
   }
 
+  /** The timeout of one request, in ms. */
+  get requestTimeoutMs(): number {
+    return this.timeoutMs;
+  }
+
   /** Process id of the worker. */
   get pid(): number | undefined {
     return this.child.pid;

@@ -103,8 +103,11 @@ export class WorkerModelRunner implements ModelRunner {
     if (!Number.isInteger(warmup) || warmup < 0) {
       throw new TypeError(`time(): warmup must be an integer >= 0, received ${String(warmup)}`);
     }
+    // one request runs warmup + iterations forwards: it gets the request timeout per 10 forwards
+    const timeoutMs = this.worker.requestTimeoutMs * Math.max(1, Math.ceil((iterations + warmup) / 10));
     const res = await this.worker.request({ cmd: 'time', model: this.handle, iterations, warmup }, this.orderedInputs(inputs), {
       subject: this.source,
+      timeoutMs,
     });
     return { samplesMs: res.header.samples_ms as number[], clock: String(res.header.clock ?? this.clock) };
   }

@@ -181,6 +181,7 @@ function emptyFormat(threshold: number, preset: Tier4ThresholdPreset, statistic:
     latency_p50_ms: null,
     latency_p99_ms: null,
     speedup_vs_pytorch: null,
+    speedup_vs_pytorch_p50: null,
     latency: null,
     pytorch_latency: null,
     speedup_clock: null,
@@ -454,6 +455,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
           const entry = formats[format]!;
           entry.pytorch_latency = base;
           entry.speedup_vs_pytorch = entry.latency_ms && entry.latency_ms > 0 ? base.mean_ms / entry.latency_ms : null;
+          entry.speedup_vs_pytorch_p50 = entry.latency_p50_ms && entry.latency_p50_ms > 0 ? base.p50_ms / entry.latency_p50_ms : null;
           entry.speedup_clock =
             entry.latency!.clock === base.clock
               ? `both timed by ${base.clock}`

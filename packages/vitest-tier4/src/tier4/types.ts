@@ -94,6 +94,11 @@ export interface Tier4FormatReport {
   latency_p99_ms: number | null;
   /** Eager PyTorch mean latency / this format's mean latency (> 1: faster than eager). */
   speedup_vs_pytorch: number | null;
+  /**
+   * The same ratio on medians (p50), robust to outliers on a busy machine. Always written by
+   * runTier4 (null without latency); optional so that dicts synthesised elsewhere stay valid.
+   */
+  speedup_vs_pytorch_p50?: number | null;
   /** Full latency statistics of this format, or null. */
   latency: Tier4Latency | null;
   /** Latency statistics of the eager PyTorch baseline the speed-up divides, or null. */

@@ -29,7 +29,7 @@ describe('tier4 validate', () => {
     expect(r.stdout).toMatch(/\| onnx +\| OK +\| ok +\|/);
     expect(r.stdout).toMatch(/\| torchscript +\| OK +\| ok +\|/);
     expect(r.stdout).toMatch(/\d+\.\d+ ± \d+\.\d+/); // latency mean ± std
-    expect(r.stdout).toMatch(/\d+\.\d\dx \|/); // speed-up
+    expect(r.stdout).toMatch(/\d+\.\d\dx, \d+\.\d\dx \|/); // speed-up (mean, p50)
     expect(r.stdout).toContain('torchscript: python:time.perf_counter_ns around forward under torch.inference_mode; eager PyTorch');
     expect(r.stdout).toContain(`Tier 4 JSON written to ${out}`);
     expect(lines(r.stdout).at(-1)).toBe('tier4: OK lm_stub: onnx, torchscript validated (shape and parity on every sample)');

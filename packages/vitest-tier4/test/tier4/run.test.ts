@@ -31,6 +31,7 @@ describe('runTier4 on the built-in fixtures', () => {
       expect(f.latency!.iterations).toBe(5);
       expect(f.latency!.sample).toBe('sample_000');
       expect(f.speedup_vs_pytorch).toBeCloseTo(f.pytorch_latency!.mean_ms / f.latency_ms!, 10);
+      expect(f.speedup_vs_pytorch_p50).toBeCloseTo(f.pytorch_latency!.p50_ms / f.latency_p50_ms!, 10);
       expect(f.pytorch_latency!.clock).toMatch(/^python:time\.perf_counter_ns/);
     }
     expect(report.formats.onnx!.latency!.clock).toMatch(/^node:tinybench/);
