@@ -108,12 +108,21 @@ function validate(options: Tier4PluginOptions): void {
 function addReporter(vitest: Vitest, options: Tier4PluginOptions): void {
   if (options.reporter === false || vitest.config.mode === 'benchmark') return;
   const reporters = vitest.config.reporters as unknown[];
-  if (reporters.some(isTier4Reporter)) return;
   const extra = typeof options.reporter === 'object' && options.reporter !== null ? options.reporter : {};
   const reporterOptions: Tier4ReporterOptions = { ...extra };
   if (options.reportPath !== undefined) reporterOptions.outputFile = options.reportPath;
   if (options.thresholds !== undefined) reporterOptions.thresholds = { ...options.thresholds };
-  reporters.push([reporterPath(), reporterOptions]);
+  const existing = reporters.findIndex(isTier4Reporter);
+  if (existing === -1) {
+    reporters.push([reporterPath(), reporterOptions]);
+    return;
+  }
+  // Already listed by hand or on the command line (`--reporter=vitest-tier4/reporter`): keep that
+  // entry, with the plugin's options under the ones given there.
+  const entry = reporters[existing];
+  if (Array.isArray(entry)) {
+    reporters[existing] = [entry[0], { ...reporterOptions, ...((entry[1] as Tier4ReporterOptions | undefined) ?? {}) }];
+  }
 }
 
 /**

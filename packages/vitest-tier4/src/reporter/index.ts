@@ -139,7 +139,9 @@ export default class Tier4Reporter implements Reporter {
 
     const tests: CollectedTest[] = [];
     const failedModules: string[] = [];
-    for (const module of testModules) {
+    // In watch mode a rerun hands over only the rerun modules; the verdict covers every known one.
+    const modules = ctx?.config.watch ? ctx.state.getTestModules() : testModules;
+    for (const module of modules) {
       const rel = relative(root, module.moduleId).split(sep).join('/');
       if (module.errors().length > 0) failedModules.push(rel);
       for (const testCase of module.children.allTests()) {

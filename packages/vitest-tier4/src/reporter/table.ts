@@ -66,7 +66,7 @@ export function renderTerminalSummary(report: Tier4RunReport, writtenTo: string 
   const lines = ['', ' Tier 4 summary', ''];
   const rows = summaryRows(report);
   if (rows.length > 1) lines.push(...markdownTable(rows, { align: ['l', 'l', 'l', 'r', 'r', 'l'] }).split('\n'), '');
-  else lines.push(' (no Tier 4 dict was recorded: only matcher checks)', '');
+  else lines.push(report.checks.length > 0 ? ' (no Tier 4 dict: the checks named no model and format)' : ' (no Tier 4 check was recorded)', '');
   lines.push(` ${checksLine(report)}`);
   for (const reason of report.reasons.slice(0, 10)) lines.push(`   - ${reason}`);
   if (report.reasons.length > 10) lines.push(`   - ... and ${report.reasons.length - 10} more (see the report)`);

@@ -77,3 +77,22 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
     expect(existsSync(reportPath)).toBe(false);
   });
 });
+
+describe('a reporter listed by hand', () => {
+  test('is kept once, with the plugin options under the ones given there', async () => {
+    const { dir, cleanup } = await tempDir('plugin-cli');
+    try {
+      const reportPath = join(dir, 'tier4.json');
+      const plugin = tier4({ reportPath, thresholds: { fp32: 1e-5 }, setup: false });
+      const { vitest } = await runProject(
+        '../../plugin/fixtures/no-fixtures',
+        { setupFiles: [], reporters: ['default', ['vitest-tier4/reporter', { quiet: true }]] },
+        { plugins: [plugin] },
+      );
+      const entries = vitest.config.reporters.filter((r) => Array.isArray(r) && String(r[0]).includes('vitest-tier4'));
+      expect(entries).toEqual([['vitest-tier4/reporter', { outputFile: reportPath, thresholds: { fp32: 1e-5 }, quiet: true }]]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
