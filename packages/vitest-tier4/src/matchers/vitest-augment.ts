@@ -3,7 +3,7 @@
  * only this file would change). Imported by `vitest-tier4/setup` and by the package index, so
  * `import 'vitest-tier4/setup'` is enough to type `expect(x).toMatchParity(...)`.
  */
-import type {} from 'vitest';
+import type { Assertion } from 'vitest';
 import type { Tier4Labels } from '../meta/types.js';
 import type { CheckParityOptions, DType, TensorLike, ToleranceSpec } from '../parity/types.js';
 import type { ShapePatternDim } from '../parity/shape.js';
@@ -48,3 +48,6 @@ declare module 'vitest' {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any, @typescript-eslint/no-empty-object-type
   interface Matchers<T = any> extends Tier4Matchers<T> {}
 }
+
+/** Vitest's Assertion with the vitest-tier4 matchers (kept so the emitted .d.ts imports 'vitest'). */
+export type Tier4Assertion<T = unknown> = Assertion<T>;

@@ -1,9 +1,10 @@
 /**
  * Augments Vitest's `TaskMeta` (declared in `@vitest/runner`, re-exported by `vitest`) with the
  * `tier4` key. Augmenting through `'vitest'` works because the interface is merged through the
- * re-export, and keeps consumers from needing `@vitest/runner` as a direct dependency.
+ * re-export (as long as this file imports 'vitest', see below), and keeps consumers from needing
+ * `@vitest/runner` as a direct dependency.
  */
-import type {} from 'vitest';
+import type { TaskMeta } from 'vitest';
 import type { Tier4TaskMeta } from './types.js';
 
 declare module 'vitest' {
@@ -13,4 +14,9 @@ declare module 'vitest' {
   }
 }
 
-export {};
+/**
+ * Vitest's TaskMeta with the `tier4` key. Exported so that the emitted .d.ts keeps its import of 'vitest':
+ * without that import TypeScript applies the augmentation to the re-exported name only, not to the
+ * `TaskMeta` of `@vitest/runner` that `task.meta` is typed with.
+ */
+export type Tier4AugmentedTaskMeta = TaskMeta;

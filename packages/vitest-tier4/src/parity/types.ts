@@ -47,7 +47,7 @@ export type NestedArray = number | bigint | boolean | readonly NestedArray[];
  */
 export interface TensorObjectLike {
   /** Flat, row-major element data. */
-  readonly data: ArrayLike<number | bigint | boolean> | TypedArray;
+  readonly data: ArrayLike<unknown> | TypedArray;
   /** Shape (npyjs, TensorData). */
   readonly shape?: readonly number[];
   /** Shape (onnxruntime). */

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, test } from 'vitest';
 import '../../src/setup.js';
 import { checkParity } from '../../src/parity/check.js';
+import type { TensorObjectLike, TypedArray } from '../../src/parity/types.js';
 
 interface Encoded {
   dtype: 'float16' | 'float32' | 'float64' | 'int32' | 'int64' | 'bool';
@@ -38,10 +39,10 @@ const CTORS = {
   bool: Uint8Array,
 } as const;
 
-function decode(e: Encoded): { dtype: string; shape: number[]; data: ArrayBufferView } {
+function decode(e: Encoded): TensorObjectLike {
   const bytes = Buffer.from(e.b64, 'base64');
   const buffer = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength);
-  return { dtype: e.dtype, shape: e.shape, data: new CTORS[e.dtype](buffer) };
+  return { dtype: e.dtype, shape: e.shape, data: new CTORS[e.dtype](buffer) as TypedArray };
 }
 
 describe.skipIf(python === undefined)(`differential test against numpy (python: ${python ?? `none of ${candidates.join(', ')} can import numpy`})`, () => {
