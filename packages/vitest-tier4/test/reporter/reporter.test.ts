@@ -223,3 +223,16 @@ describe('the matchers', () => {
     expect((await schemaValidators()).run(report)).toEqual([]);
   });
 });
+
+describe('failOnStatus', () => {
+  test('a fail verdict in a run whose tests all passed sets the exit code, unless turned off', async () => {
+    const outputFile = join(temp.dir, 'unasserted', 'tier4.json');
+    const strict = await runProject('unasserted', { reporters: [new Tier4Reporter({ outputFile, quiet: true })] });
+    const report = await readJson<Tier4RunReport>(outputFile);
+    expect(report.tests.passed).toBe(1);
+    expect(report.status).toBe('fail');
+    expect(strict.exitCode).toBe(1);
+    const lenient = await runProject('unasserted', { reporters: [new Tier4Reporter({ outputFile, quiet: true, failOnStatus: false })] });
+    expect(lenient.exitCode).toBeUndefined();
+  });
+});
