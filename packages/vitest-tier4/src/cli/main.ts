@@ -240,8 +240,11 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
 
   const controller = new AbortController();
   const onSignal = (): void => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // `on`, not `once`: a once-listener removes itself before running, and signal-exit (used to kill
+  // the Python worker) would then see no other listener and re-raise the signal, killing the CLI
+  // before it can print its one-line reason.
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   let report: Tier4Report;
   try {
     report = await runTier4({

@@ -22,6 +22,8 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
 /** Default timeout of the start (Python start-up and `import torch`), in ms. */
 export const DEFAULT_START_TIMEOUT_MS = 120_000;
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** Why a worker call failed. */
 export type PythonWorkerErrorCode =
   | 'spawn' // the interpreter could not be started
@@ -272,7 +274,8 @@ export class PythonWorker {
     const subject = options.subject ?? '';
     return new Promise<WorkerResponse>((resolve, reject) => {
       const p: Pending = { id, cmd: header.cmd, subject, resolve, reject };
-      const timeoutMs = options.timeoutMs ?? this.timeoutMs;
+      // setTimeout fires at once above 2^31 - 1 ms: longer timeouts are capped there (~24.8 days)
+      const timeoutMs = Math.min(options.timeoutMs ?? this.timeoutMs, MAX_TIMER_MS);
       if (Number.isFinite(timeoutMs) && timeoutMs > 0) {
         p.timer = setTimeout(() => {
           this.fatal = new PythonWorkerError(

@@ -322,6 +322,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         runner = await openRunner(format, ed, await runnerOptions(format));
         entry.runtime = runner.runtime;
       } catch (err) {
+        if (options.signal?.aborted) throw err;
         entry.status = 'fail';
         entry.reason = `cannot open: ${errorLine(err)}`;
         log(`${format}: ${entry.reason}`);
@@ -344,6 +345,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
           try {
             outputs = (await runner.run(sample.inputs)).outputs;
           } catch (err) {
+            if (options.signal?.aborted) throw err;
             sr.error = errorLine(err);
             parity = 'fail';
             firstFail ??= `run failed on ${sample.id}: ${sr.error}`;
@@ -428,6 +430,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
               entry.reason ??= l.message;
             }
           } catch (err) {
+            if (options.signal?.aborted) throw err;
             warnings.push(`${format}: latency not measured: ${errorLine(err)}`);
           }
         }
@@ -462,6 +465,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
               : `eager PyTorch timed by ${base.clock}; ${format} timed by ${entry.latency!.clock} (different clocks and processes)`;
         }
       } catch (err) {
+        if (options.signal?.aborted) throw err;
         warnings.push(`speed-up vs PyTorch not measured: the eager baseline failed: ${errorLine(err)}`);
       } finally {
         await eager?.close().catch(() => undefined);

@@ -1,11 +1,12 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main, parseCli, parseThresholds } from '../../src/cli/main.js';
-import { cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir } from '../tier4/helpers.js';
+import { childPids, cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir, waitForExit } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
 
@@ -124,6 +125,31 @@ describe('tier4 validate', () => {
       kind: 'validate',
       args: { exportDir: 'dir', verbose: false, options: { numSamples: 3, latency: { iterations: 7, budgetMs: 2.5, budgetLevel: 'fail' } } },
     });
+  });
+
+  test('SIGINT during a run: exit 1 with one line, the Python worker is killed', async () => {
+    const bin = fileURLToPath(new URL('../../bin/tier4.js', import.meta.url));
+    const fx = await fixture('lm_stub');
+    const child = spawn(process.execPath, [bin, 'validate', fx.dir, '--formats', 'torchscript', '--samples', '1', '--iterations', '1000000', '--warmup', '0', '--verbose'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
+    let stderr = '';
+    let workers: number[] = [];
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      if (workers.length === 0 && stderr.includes('torchscript: measuring latency')) {
+        workers = childPids(child.pid!);
+        child.kill('SIGINT');
+      }
+    });
+    child.stdout.resume();
+    const [code] = (await once(child, 'exit')) as [number | null];
+    clearTimeout(guard);
+    expect(code).toBe(1);
+    expect(lines(stderr).at(-1)).toMatch(/^tier4: validation aborted: .*interrupted/);
+    expect(workers.length).toBeGreaterThan(0);
+    for (const pid of workers) expect(await waitForExit(pid)).toBe(true);
   });
 
   test('the installed bin: exit codes through a real process', async () => {

@@ -171,9 +171,10 @@ describe('Python worker lifecycle', () => {
     expect(await waitForExit(pid)).toBe(true);
   });
 
-  test('debug commands are refused without TIER4_WORKER_DEBUG', async () => {
-    const worker = await PythonWorker.start();
+  test('debug commands are refused without TIER4_WORKER_DEBUG; huge timeouts do not overflow the timer', async () => {
+    const worker = await PythonWorker.start({ timeoutMs: 1e12 });
     try {
+      await expect(worker.request({ cmd: 'hello' })).resolves.toHaveProperty('header.ok', true);
       await expect(worker.request({ cmd: 'debug_exit' })).rejects.toThrow('debug commands need TIER4_WORKER_DEBUG=1');
       await expect(worker.request({ cmd: 'frobnicate' })).rejects.toThrow("unknown command 'frobnicate'");
     } finally {

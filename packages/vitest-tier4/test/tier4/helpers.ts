@@ -4,7 +4,7 @@
  * may break, ONNX files made with the onnx Python package, and the JSON Schema validator.
  */
 import { execFile } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -147,4 +147,20 @@ export async function waitForExit(pid: number | undefined, timeoutMs = 5000): Pr
     await new Promise((r) => setTimeout(r, 50));
   }
   return !processAlive(pid);
+}
+
+/** Pids of the direct children of `pid` (read from /proc). */
+export function childPids(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      if (Number(fields[1]) === pid) out.push(Number(entry));
+    } catch {
+      // process ended while scanning
+    }
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { livePythonWorkers } from '../../src/runtimes/index.js';
 import { runTier4, type Tier4Report } from '../../src/tier4/index.js';
 import { cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir } from './helpers.js';
 
@@ -180,6 +181,26 @@ describe('runTier4 on the built-in fixtures', () => {
     const report = await runTier4({ exportDir: fx, formats: ['onnx'], numSamples: 25, latency: false });
     expect(report.status).toBe('warn');
     expect(report.warnings).toEqual(['only 10 reference sample(s) in the export; checked 10 instead of 25']);
+  });
+
+  test('an AbortSignal stops the run and kills the Python worker', async () => {
+    const fx = await fixture('lm_stub');
+    const controller = new AbortController();
+    const lines: string[] = [];
+    const pending = runTier4({
+      exportDir: fx,
+      formats: ['torchscript'],
+      numSamples: 1,
+      latency: { iterations: 1_000_000, warmup: 0 },
+      signal: controller.signal,
+      log: (line) => {
+        lines.push(line);
+        if (line.startsWith('torchscript: measuring latency')) setTimeout(() => controller.abort(new Error('stop now')), 200);
+      },
+    });
+    await expect(pending).rejects.toThrow(/aborted: .*stop now/);
+    expect(livePythonWorkers()).toBe(0);
+    expect(lines).toContain('starting the Python worker');
   });
 
   test('invalid options and unreadable export dirs throw clear errors', async () => {
