@@ -107,6 +107,8 @@ const BLOCK = 65536;
 const SURE_LO = 1 - 2 ** -20;
 const SURE_TINY = 2 ** -140;
 const F32_MIN_NORMAL = 2 ** -126;
+/** Widening of the running relative maximum used as a pre-test in scanF32. */
+const REL_GATE = 1 - 2 ** -40;
 
 /**
  * Slow path of scanF32 for one element that is not certainly within tolerance: NaN/Inf classification, exact
@@ -162,8 +164,12 @@ function scanF32(A: Float32Array, R: Float32Array, from: number, to: number, ato
   let maxAbsI = -1;
   let sumAbs = 0;
   let slow = 0;
-  let maxRel = -1;
   let maxRelI = -1;
+  // The exact running relative maximum lives in BLK[5] (touched only on updates): one register fewer in the
+  // loop, which V8 otherwise pays for with spills (measured: ~10 ms on 10M elements).
+  BLK[5] = -1;
+  let relGateR = -1;
+  let relGateF = -floor;
   let maxNeed = -Infinity;
   // Loop over same-length subarrays up to their length: V8 can then drop the bounds checks.
   const As = A.subarray(from, to);
@@ -179,17 +185,21 @@ function scanF32(A: Float32Array, R: Float32Array, from: number, to: number, ato
     // NaN and Inf make `need` NaN or +Inf, so they always take the slow path.
     if (need <= atolLo || d === 0) {
       sumAbs += d;
-      maxNeed = Math.max(maxNeed, need);
-      const den = Math.max(ar, floor);
-      if (d > maxAbs || d > maxRel * den) {
+      // One rarely-true test guards all running maxima (plain compares: no Math.max, no division per element).
+      // The relative test is d > maxRel * max(|r|, floor), split into two products and widened by 2^-40 so
+      // that rounding can never hide a new maximum; the exact division happens only inside.
+      if (d > maxAbs || need > maxNeed || (d > relGateR * ar && d > relGateF)) {
+        if (need > maxNeed) maxNeed = need;
         if (d > maxAbs) {
           maxAbs = d;
           maxAbsI = i;
         }
-        const rel = d / den;
-        if (rel > maxRel) {
-          maxRel = rel;
+        const rel = d / Math.max(ar, floor);
+        if (rel > (BLK[5] as number)) {
+          BLK[5] = rel;
           maxRelI = i;
+          relGateR = rel * REL_GATE;
+          relGateF = relGateR * floor;
         }
       }
     } else {
@@ -202,7 +212,6 @@ function scanF32(A: Float32Array, R: Float32Array, from: number, to: number, ato
   BLK[2] = maxNeed;
   BLK[3] = maxAbs;
   BLK[4] = maxAbsI;
-  BLK[5] = maxRel;
   BLK[6] = maxRelI;
 }
 
