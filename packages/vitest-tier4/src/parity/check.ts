@@ -284,7 +284,8 @@ function mergeBlock(st: ScanState): void {
 /**
  * General loop over Float64Arrays (float64 tensors directly, every other dtype through fixed-size decoded
  * chunks), with numpy's rounding emulated per precision code. Elements [from, to) of A/R are the tensor's
- * elements [base + from, base + to).
+ * elements [base + from, base + to). Same structure as scanF32: the running maxima sit behind one rarely-true
+ * test and the exact relative maximum is kept in REL[0] rather than in a register.
  */
 function scanF64(
   A: Float64Array,
@@ -302,89 +303,101 @@ function scanF64(
 ): void {
   const atolT = roundTo(pt, atol);
   const rtolR = roundTo(pr, rtol);
+  const emulate = pd !== F64 || pr !== F64 || pt !== F64;
   let mismatched = 0;
   let first = -1;
-  let nan = 0;
-  let inf = 0;
   let maxAbs = st.maxAbs;
   let maxAbsI = st.maxAbsI;
   let sumAbs = 0;
   let sumRef = 0;
-  let count = 0;
-  let maxRel = st.maxRel;
+  let nonFinite = 0;
+  REL[0] = st.maxRel;
   let maxRelI = st.maxRelI;
+  let relGateR = st.maxRel * REL_GATE;
+  let relGateF = relGateR * floor;
   let maxNeed = st.maxNeed;
   const qbuf = st.qbuf;
   let qn = st.qn;
-  for (let k = from; k < to; k++) {
-    const a = A[k] as number;
-    const r = R[k] as number;
+  const As = A.subarray(from, to);
+  const Rs = R.subarray(from, to);
+  const len = As.length;
+  for (let k = 0; k < len; k++) {
+    const a = As[k] as number;
+    const r = Rs[k] as number;
     const d = Math.abs(a - r);
     if (d < Infinity) {
       const ar = Math.abs(r);
       sumAbs += d;
       sumRef += ar;
-      count++;
-      if (d > maxAbs) {
-        maxAbs = d;
-        maxAbsI = base + k;
-      }
       const need = d - rtol * ar;
-      if (need > maxNeed) maxNeed = need;
-      const den = ar > floor ? ar : floor;
-      if (d > maxRel * den) {
-        maxRel = d / den;
-        maxRelI = base + k;
+      if (d > maxAbs || need > maxNeed || (d > relGateR * ar && d > relGateF)) {
+        const i = base + from + k;
+        if (need > maxNeed) maxNeed = need;
+        if (d > maxAbs) {
+          maxAbs = d;
+          maxAbsI = i;
+        }
+        const rel = d / Math.max(ar, floor);
+        if (rel > (REL[0] as number)) {
+          REL[0] = rel;
+          maxRelI = i;
+          relGateR = rel * REL_GATE;
+          relGateF = relGateR * floor;
+        }
       }
-      let dd = d;
-      let p = rtolR * ar;
-      if (pd !== F64) dd = pd === F32 ? Math.fround(d) : f16round(d);
-      if (pr !== F64) p = pr === F32 ? Math.fround(p) : f16round(p);
-      let t = atolT + p;
-      if (pt !== F64) t = pt === F32 ? Math.fround(t) : f16round(t);
-      if (!(dd <= t)) {
+      if (emulate ? !emulatedWithin(d, ar, atolT, rtolR, pd, pr, pt) : !(d <= atolT + rtolR * ar)) {
         mismatched++;
-        if (first < 0) first = base + k;
+        if (first < 0) first = base + from + k;
       }
       if (qbuf !== null) qbuf[qn++] = d;
     } else {
+      nonFinite++;
+      const i = base + from + k;
       if (a !== a || r !== r) {
         if (a !== a && r !== r) continue;
-        nan++;
+        st.nan++;
       } else if (a === r) {
         continue;
       } else if (a - a === 0 && r - r === 0) {
         // Both finite but the difference overflows float64: a plain (huge) mismatch.
-        const ar = Math.abs(r);
+        nonFinite--;
         sumAbs += d;
-        sumRef += ar;
-        count++;
+        sumRef += Math.abs(r);
         if (!(maxAbs >= d)) {
           maxAbs = d;
-          maxAbsI = base + k;
+          maxAbsI = i;
         }
         maxNeed = Infinity;
         if (qbuf !== null) qbuf[qn++] = d;
       } else {
-        inf++;
+        st.inf++;
       }
       mismatched++;
-      if (first < 0) first = base + k;
+      if (first < 0) first = i;
     }
   }
   st.mismatched += mismatched;
   if (st.first < 0) st.first = first;
-  st.nan += nan;
-  st.inf += inf;
   st.maxAbs = maxAbs;
   st.maxAbsI = maxAbsI;
   st.sumAbs += sumAbs;
   st.sumRef += sumRef;
-  st.count += count;
-  st.maxRel = maxRel;
+  st.count += len - nonFinite;
+  st.maxRel = REL[0] as number;
   st.maxRelI = maxRelI;
   st.maxNeed = maxNeed;
   st.qn = qn;
+}
+
+/** Running relative maximum of scanF64 (memory, not a register). */
+const REL = new Float64Array(1);
+
+/** numpy's `|a - r| <= atol + rtol * |r|` with its float16/float32 rounding (see numpyPrecisions). */
+function emulatedWithin(d: number, ar: number, atolT: number, rtolR: number, pd: Prec, pr: Prec, pt: Prec): boolean {
+  const dd = roundTo(pd, d);
+  const p = roundTo(pr, rtolR * ar);
+  const t = roundTo(pt, atolT + p);
+  return dd <= t;
 }
 
 /** Integer tensors where one side is 64-bit: compared exactly with BigInt (never rounded through doubles). */
