@@ -35,7 +35,11 @@ import sys
 import threading
 import time
 import traceback
-from typing import Any, Dict, List, Optional, Tuple
+from typing import IO, Any, Dict, List, Optional, Tuple
+
+Header = Dict[str, Any]
+NamedTensors = List[Tuple[Optional[str], Any]]
+Reply = Tuple[Dict[str, Any], List[bytes]]
 
 PROTOCOL_VERSION = 1
 CLOCK = "python:time.perf_counter_ns around forward under torch.inference_mode"
@@ -65,7 +69,7 @@ class WorkerError(Exception):
 # framing
 
 
-def _read_exact(stream, n: int) -> Optional[bytes]:
+def _read_exact(stream: IO[bytes], n: int) -> Optional[bytes]:
     """Read exactly n bytes; None at a clean EOF before the first byte."""
     chunks = []
     remaining = n
@@ -80,7 +84,7 @@ def _read_exact(stream, n: int) -> Optional[bytes]:
     return b"".join(chunks)
 
 
-def read_frame(stream) -> Optional[Tuple[Dict[str, Any], bytes]]:
+def read_frame(stream: IO[bytes]) -> Optional[Tuple[Header, bytes]]:
     head = _read_exact(stream, 4)
     if head is None:
         return None
@@ -92,13 +96,14 @@ def read_frame(stream) -> Optional[Tuple[Dict[str, Any], bytes]]:
     payload_len = int(header.get("payload_bytes", 0))
     payload = b""
     if payload_len:
-        payload = _read_exact(stream, payload_len)
-        if payload is None:
+        data = _read_exact(stream, payload_len)
+        if data is None:
             raise EOFError("stdin closed before the frame payload")
+        payload = data
     return header, payload
 
 
-def write_frame(stream, header: Dict[str, Any], buffers: List[bytes]) -> None:
+def write_frame(stream: IO[bytes], header: Header, buffers: List[bytes]) -> None:
     header = dict(header)
     header["payload_bytes"] = sum(len(b) for b in buffers)
     header_bytes = json.dumps(header, allow_nan=True).encode("utf-8")
@@ -113,11 +118,11 @@ def write_frame(stream, header: Dict[str, Any], buffers: List[bytes]) -> None:
 # tensors
 
 
-def decode_tensors(header: Dict[str, Any], payload: bytes):
+def decode_tensors(header: Header, payload: bytes) -> NamedTensors:
     import numpy as np
     import torch
 
-    tensors = []
+    tensors: NamedTensors = []
     for spec in header.get("tensors", []):
         dtype = spec["dtype"]
         if dtype not in _NP_DTYPES:
@@ -132,7 +137,7 @@ def decode_tensors(header: Dict[str, Any], payload: bytes):
     return tensors
 
 
-def encode_tensor(name: str, tensor, offset: int) -> Tuple[Dict[str, Any], bytes]:
+def encode_tensor(name: str, tensor: Any, offset: int) -> Tuple[Dict[str, Any], bytes]:
     import numpy as np
     import torch
 
@@ -150,23 +155,23 @@ def encode_tensor(name: str, tensor, offset: int) -> Tuple[Dict[str, Any], bytes
     return spec, data
 
 
-def flatten_outputs(result) -> List[Tuple[Optional[str], Any]]:
+def flatten_outputs(result: Any) -> NamedTensors:
     """Model outputs as (name or None, tensor): a tensor, a tuple/list of tensors or a dict."""
     import torch
 
     if isinstance(result, torch.Tensor):
         return [(None, result)]
     if isinstance(result, dict):
-        out = []
+        out: NamedTensors = []
         for key, value in result.items():
             for sub_name, sub in flatten_outputs(value):
                 out.append((str(key) if sub_name is None else f"{key}.{sub_name}", sub))
         return out
     if isinstance(result, (tuple, list)):
-        out = []
+        items: NamedTensors = []
         for item in result:
-            out.extend(flatten_outputs(item))
-        return out
+            items.extend(flatten_outputs(item))
+        return items
     if hasattr(result, "to_tuple"):  # transformers ModelOutput
         return flatten_outputs(result.to_tuple())
     raise WorkerError(f"model returned {type(result).__name__}; expected a tensor, tuple, list or dict of tensors")
@@ -184,7 +189,7 @@ class Worker:
 
     # --- commands -----------------------------------------------------------------------------
 
-    def cmd_hello(self, req, tensors):
+    def cmd_hello(self, req: Header, tensors: NamedTensors) -> Reply:
         import torch
 
         threads = req.get("num_threads")
@@ -200,7 +205,7 @@ class Worker:
             "clock": CLOCK,
         }, []
 
-    def cmd_load(self, req, tensors):
+    def cmd_load(self, req: Header, tensors: NamedTensors) -> Reply:
         import torch
 
         kind = req.get("kind")
@@ -228,14 +233,14 @@ class Worker:
         self.models[handle] = {"model": model, "kind": kind, "source": source}
         return {"model": handle, "kind": kind, "arg_names": arg_names}, []
 
-    def _model(self, req):
-        handle = req.get("model")
+    def _model(self, req: Header) -> Any:
+        handle = str(req.get("model"))
         entry = self.models.get(handle)
         if entry is None:
             raise WorkerError(f"no loaded model {handle!r} (loaded: {sorted(self.models)})")
         return entry["model"]
 
-    def cmd_run(self, req, tensors):
+    def cmd_run(self, req: Header, tensors: NamedTensors) -> Reply:
         import torch
 
         model = self._model(req)
@@ -254,7 +259,7 @@ class Worker:
             offset += len(data)
         return {"tensors": specs, "timing_ms": (t1 - t0) / 1e6, "clock": CLOCK}, buffers
 
-    def cmd_time(self, req, tensors):
+    def cmd_time(self, req: Header, tensors: NamedTensors) -> Reply:
         import torch
 
         model = self._model(req)
@@ -274,18 +279,18 @@ class Worker:
                 samples.append((t1 - t0) / 1e6)
         return {"samples_ms": samples, "warmup": warmup, "iterations": iterations, "clock": CLOCK}, []
 
-    def cmd_unload(self, req, tensors):
-        self.models.pop(req.get("model"), None)
+    def cmd_unload(self, req: Header, tensors: NamedTensors) -> Reply:
+        self.models.pop(str(req.get("model")), None)
         return {}, []
 
     # test hooks, only with TIER4_WORKER_DEBUG=1: simulate a hang and a crash
-    def cmd_debug_sleep(self, req, tensors):
+    def cmd_debug_sleep(self, req: Header, tensors: NamedTensors) -> Reply:
         if not self.debug:
             raise WorkerError("debug commands need TIER4_WORKER_DEBUG=1")
         time.sleep(float(req.get("seconds", 60)))
         return {}, []
 
-    def cmd_debug_exit(self, req, tensors):
+    def cmd_debug_exit(self, req: Header, tensors: NamedTensors) -> Reply:
         if not self.debug:
             raise WorkerError("debug commands need TIER4_WORKER_DEBUG=1")
         sys.stderr.write("tier4 worker: exiting on request (debug_exit)\n")
@@ -294,7 +299,7 @@ class Worker:
 
     # --- loop ---------------------------------------------------------------------------------
 
-    def serve(self, stdin, stdout) -> int:
+    def serve(self, stdin: IO[bytes], stdout: IO[bytes]) -> int:
         while True:
             try:
                 frame = read_frame(stdin)
@@ -332,15 +337,15 @@ class Worker:
             write_frame(stdout, response, buffers)
 
 
-def _script_arg_names(model) -> List[str]:
+def _script_arg_names(model: Any) -> List[str]:
     try:
-        args = model.forward.schema.arguments  # type: ignore[attr-defined]
+        args = model.forward.schema.arguments
         return [a.name for a in args if a.name != "self"]
     except Exception:  # noqa: BLE001
         return []
 
 
-def _eager_arg_names(model) -> List[str]:
+def _eager_arg_names(model: Any) -> List[str]:
     import inspect
 
     try:
@@ -350,7 +355,7 @@ def _eager_arg_names(model) -> List[str]:
         return []
 
 
-def _load_eager(req):
+def _load_eager(req: Header) -> Tuple[Any, str]:
     """Rebuild the eager fp32 model of an export dir: model_source + the model.pth state dict."""
     import torch
 
@@ -373,7 +378,7 @@ def _load_eager(req):
     if not os.path.isfile(state_path):
         raise WorkerError(f"eager model: state dict not found: {state_path}")
     try:
-        from tier4_export import load_model_source  # type: ignore[attr-defined]
+        from tier4_export import load_model_source
     except ImportError as exc:
         raise WorkerError(f"eager model: cannot import tier4_export.load_model_source ({exc})") from exc
     loaded = load_model_source(source)

@@ -37,6 +37,7 @@ export class UsageError extends Error {
   override readonly name = 'UsageError';
 }
 
+/** The text of `tier4 --help`. */
 export const HELP = `Usage: tier4 validate <export-dir> [options]
 
 Validate an export directory (written by tier4_export): run every exported format on the
