@@ -56,6 +56,7 @@ function isFloat16Array(data: unknown): boolean {
 
 function describe(value: unknown): string {
   if (value === null) return 'null';
+  if (typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') return 'a Promise (missing await?)';
   if (Array.isArray(value)) return `array(${value.length})`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length})`;
   if (typeof value === 'object') {

@@ -66,6 +66,9 @@ describe('tensor views', () => {
     );
     expect(() => toTensorView({ data: ['a'], dims: [1], type: 'string' }, 'actual')).toThrowError(/^actual: unsupported dtype 'string'/);
     expect(() => toTensorView({ data: new Float32Array(2), shape: [-2] }, 'actual')).toThrowError(/^actual: expected shape\/dims of non-negative integers/);
+    expect(() => toTensorView(Promise.resolve(1), 'actual')).toThrow(
+      new TypeError('actual: expected a tensor (onnxruntime Tensor, { data, shape }, { data, dims }, typed array or nested number array), received a Promise (missing await?)'),
+    );
   });
 
   test('unravelIndex', () => {
