@@ -8,6 +8,7 @@ export {
   PythonWorker,
   PythonWorkerError,
   livePythonWorkers,
+  sharedPythonWorker,
   DEFAULT_REQUEST_TIMEOUT_MS,
   DEFAULT_START_TIMEOUT_MS,
   type PythonWorkerErrorCode,

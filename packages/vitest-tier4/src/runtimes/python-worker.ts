@@ -240,6 +240,11 @@ export class PythonWorker {
     return !this.exited;
   }
 
+  /** Whether the worker hit a fatal error (timeout, crash, abort, close) and takes no more requests. */
+  get failed(): boolean {
+    return this.fatal !== undefined;
+  }
+
   /**
    * Sends one request and waits for its response.
    *
@@ -450,4 +455,33 @@ export class PythonWorker {
     }
     p.resolve({ header, tensors });
   }
+}
+
+const shared = new Map<string, Promise<PythonWorker>>();
+
+/**
+ * One Python worker per interpreter for the whole Node process (a test worker), started on first
+ * use and reused by every runner opened with `shared: true`. It is never closed by runners; it
+ * does not keep Node alive and is killed when the process exits. A shared worker that crashed or
+ * timed out is replaced on the next call.
+ *
+ * @param options - interpreter, timeouts, env, threads (used when the worker is started).
+ */
+export async function sharedPythonWorker(options: Omit<PythonWorkerOptions, 'signal'> = {}): Promise<PythonWorker> {
+  const key = JSON.stringify([options.python ?? null, options.env ?? null, options.numThreads ?? null]);
+  const existing = shared.get(key);
+  if (existing) {
+    const w = await existing.catch(() => undefined);
+    if (w?.alive && !w.failed) return w;
+    if (shared.get(key) === existing) shared.delete(key);
+  }
+  let p = shared.get(key);
+  if (!p) {
+    p = PythonWorker.start(options);
+    shared.set(key, p);
+    p.catch(() => {
+      if (shared.get(key) === p) shared.delete(key);
+    });
+  }
+  return p;
 }

@@ -2,7 +2,7 @@
  * A {@link ModelRunner} over a model loaded in a {@link PythonWorker} (shared by the TorchScript
  * and the eager PyTorch runtimes).
  */
-import { PythonWorker, PythonWorkerError, type PythonWorkerOptions } from './python-worker.js';
+import { PythonWorker, PythonWorkerError, sharedPythonWorker, type PythonWorkerOptions } from './python-worker.js';
 import type { ModelRunner, RunResult, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
 
 /** Options of the worker-backed runners. */
@@ -12,6 +12,12 @@ export interface WorkerRunnerOptions extends PythonWorkerOptions {
    * Lets the TorchScript model and the eager baseline share one Python process.
    */
   worker?: PythonWorker;
+  /**
+   * Run in the process-wide shared worker ({@link sharedPythonWorker}) instead of starting one:
+   * opening a runner then costs a model load, not a Python start-up. Ignored when `worker` is
+   * given. `signal` is not applied to the shared worker (aborting would kill it for every runner).
+   */
+  shared?: boolean;
   /** Input names when they cannot be read from the export dir. */
   inputNames?: readonly string[];
   /** Output names when they cannot be read from the export dir. */
@@ -135,8 +141,13 @@ export async function loadInWorker(
   options: WorkerRunnerOptions,
   names: { inputNames?: readonly string[]; outputNames?: readonly string[] },
 ): Promise<WorkerModelRunner> {
-  const owns = !options.worker;
-  const worker = options.worker ?? (await PythonWorker.start(options));
+  const owns = !options.worker && !options.shared;
+  let worker: PythonWorker;
+  if (options.worker) worker = options.worker;
+  else if (options.shared) {
+    const { signal: _signal, ...rest } = options;
+    worker = await sharedPythonWorker(rest);
+  } else worker = await PythonWorker.start(options);
   try {
     const res = await worker.request({ cmd: 'load', ...load }, [], { subject: source, timeoutMs: Math.max(options.timeoutMs ?? 0, 60_000) });
     const argNames = (res.header.arg_names as string[] | undefined) ?? [];

@@ -9,6 +9,7 @@ import {
   openEagerRunner,
   openRunner,
   openTorchScriptRunner,
+  sharedPythonWorker,
 } from '../../src/runtimes/index.js';
 import { cleanupTmp, copyExport, fixture, processAlive, waitForExit } from '../tier4/helpers.js';
 
@@ -72,6 +73,26 @@ describe('TorchScript runner (long-lived Python worker)', () => {
       await worker.close();
     }
     expect(worker.alive).toBe(false);
+  });
+
+  test('shared: runners reuse one process-wide worker; a crashed shared worker is replaced', async () => {
+    const fx = await fixture('simple_cnn');
+    const a = await openTorchScriptRunner(fx, { shared: true, env: DEBUG_ENV });
+    const b = await openEagerRunner(fx, { shared: true, env: DEBUG_ENV });
+    const pidA = (a as unknown as { pid: number }).pid;
+    expect((b as unknown as { pid: number }).pid).toBe(pidA);
+    await a.close();
+    await b.close();
+    expect(processAlive(pidA)).toBe(true); // runners never close the shared worker
+    const w = await sharedPythonWorker({ env: DEBUG_ENV });
+    expect(w.pid).toBe(pidA);
+    await expect(w.request({ cmd: 'debug_exit', code: 9 })).rejects.toMatchObject({ code: 'crash' });
+    const c = await openTorchScriptRunner(fx, { shared: true, env: DEBUG_ENV });
+    const pidC = (c as unknown as { pid: number }).pid;
+    expect(pidC).not.toBe(pidA);
+    await expect(c.run((await fx.loadSample(0)).inputs)).resolves.toHaveProperty('outputs.logits');
+    await c.close();
+    await (await sharedPythonWorker({ env: DEBUG_ENV })).close();
   });
 
   test('a bad .torchscript file is a clear error naming the file, and the worker is gone', async () => {
