@@ -1,0 +1,60 @@
+/**
+ * Real .npy files written by numpy, read by vitest-tier4-fixtures' loadNpy (float16 stays raw half bits) and
+ * compared exactly with the values numpy reports: float16 decoding, int64 beyond 2^53 and bool on real files.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { loadNpy } from 'vitest-tier4-fixtures';
+import { checkParity } from '../../src/parity/check.js';
+import { countNonFinite } from '../../src/parity/finite.js';
+
+const candidates = [process.env.TIER4_PYTHON, '/usr/bin/python3'].filter((p): p is string => typeof p === 'string' && p.length > 0);
+const python = candidates.find((exe) => spawnSync(exe, ['-c', 'import numpy'], { stdio: 'ignore', timeout: 30_000 }).status === 0);
+
+const SCRIPT = `
+import json, sys, numpy as np
+d = sys.argv[1]
+f16 = np.array([[0.0, -0.0, 1.0, -2.5], [65504.0, 6.1e-05, 6e-08, 0.333], [np.nan, np.inf, -np.inf, 1e-3]], dtype=np.float16)
+f32 = np.array([1.5, -3.25e-7, 3.4e38], dtype=np.float32)
+i64 = np.array([2**60 + 1, -(2**62) - 3, 7], dtype=np.int64)
+b = np.array([[True, False], [False, True]])
+for name, arr in [('f16', f16), ('f32', f32), ('i64', i64), ('b', b)]:
+    np.save(f'{d}/{name}.npy', arr)
+enc = lambda a: [repr(float(x)) for x in a.reshape(-1)]
+json.dump({'f16': enc(f16), 'f32': enc(f32), 'i64': [str(int(x)) for x in i64], 'b': [bool(x) for x in b.reshape(-1)]}, sys.stdout)
+`;
+
+describe.skipIf(python === undefined)(`numpy .npy files (python: ${python ?? 'none with numpy'})`, () => {
+  const dir = mkdtempSync(join(tmpdir(), 'vitest-tier4-npy-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const expected = JSON.parse(execFileSync(python as string, ['-c', SCRIPT, dir], { encoding: 'utf8', timeout: 60_000 })) as Record<string, string[] | boolean[]>;
+  const num = (s: string): number => (s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s));
+
+  test('float16 (raw bits, subnormals, NaN, ±Inf) decodes to numpy values exactly', async () => {
+    const t = await loadNpy(join(dir, 'f16.npy'));
+    expect(t.dtype).toBe('float16');
+    expect(t.data).toBeInstanceOf(Uint16Array);
+    const values = (expected.f16 as string[]).map(num);
+    const r = checkParity(t, { data: values, shape: [3, 4] }, 'exact');
+    expect(r).toMatchObject({ pass: true, mismatched: 0, max_abs_diff: 0 });
+    expect(countNonFinite(t)).toMatchObject({ nan_count: 1, posinf_count: 1, neginf_count: 1, first_nan_index: [2, 0], first_inf_index: [2, 1] });
+    // one half ulp off is caught
+    const off = values.map((v, i) => (i === 3 ? v + 2 ** -9 : v));
+    expect(checkParity(t, { data: off, shape: [3, 4] }, 'exact')).toMatchObject({ pass: false, mismatched: 1, max_abs_index: [0, 3] });
+  });
+
+  test('float32, int64 beyond 2^53 and bool', async () => {
+    const f32 = await loadNpy(join(dir, 'f32.npy'));
+    expect(checkParity(f32, (expected.f32 as string[]).map(num), 'exact').pass).toBe(true);
+    const i64 = await loadNpy(join(dir, 'i64.npy'));
+    const exact = { data: BigInt64Array.from((expected.i64 as string[]).map((s) => BigInt(s))), shape: [3], dtype: 'int64' };
+    expect(checkParity(i64, exact, 'exact').pass).toBe(true);
+    const plusOne = { ...exact, data: exact.data.map((v, i) => (i === 0 ? v + 1n : v)) };
+    expect(checkParity(i64, plusOne, 'exact')).toMatchObject({ pass: false, mismatched: 1, max_abs_diff: 1 });
+    const b = await loadNpy(join(dir, 'b.npy'));
+    expect(checkParity(b, [[true, false], [false, true]], 'exact')).toMatchObject({ pass: true, actual_dtype: 'bool', dtype_mismatch: false });
+  });
+});
