@@ -60,6 +60,8 @@ export function formatParityMessage(result: ParityResult): string {
     lines.push(`Not compared: ${result.reason}`);
     lines.push(`Shapes: actual ${formatShape(result.actual_shape)}, reference ${formatShape(result.reference_shape)}`);
     lines.push(`Dtypes: actual ${result.actual_dtype}, reference ${result.reference_dtype}`);
+    const hint = shapeHint(result.actual_shape, result.reference_shape);
+    if (hint) lines.push(hint);
     return lines.join('\n');
   }
   const info = tol.statistic === 'elementwise' ? '' : ' (elementwise atol/rtol rule, for information)';
@@ -101,5 +103,38 @@ export function formatParityMessage(result: ParityResult): string {
   if (result.dtype_mismatch) {
     lines.push(`Dtypes differ: actual ${result.actual_dtype}, reference ${result.reference_dtype}`);
   }
+  const hint = result.status === 'fail' ? valueHint(result) : null;
+  if (hint) lines.push(hint);
   return lines.join('\n');
+}
+
+const LOW_PRECISION: Record<string, string> = { float16: 'fp16', bfloat16: 'bf16' };
+
+/** One "Hint:" line for a value failure, or null. */
+function valueHint(result: ParityResult): string | null {
+  const tol = result.tolerance;
+  const lowPrecision = LOW_PRECISION[result.actual_dtype];
+  if (lowPrecision && tol.preset !== null && tol.preset !== lowPrecision && tol.preset !== 'quantized' && tol.preset !== 'exact') {
+    return `Hint: actual is ${result.actual_dtype}; the '${lowPrecision}' preset is meant for it.`;
+  }
+  if (
+    tol.statistic === 'elementwise' &&
+    result.nan_mismatches + result.inf_mismatches === 0 &&
+    result.mismatched > 0 &&
+    result.mismatched_fraction <= 0.01
+  ) {
+    const frac = Number(result.mismatched_fraction.toPrecision(2));
+    const allowed = frac >= result.mismatched_fraction ? frac : Number((frac * 1.1).toPrecision(2));
+    return `Hint: only ${formatPercent(result.mismatched_fraction)} of elements exceed the tolerance; allowedMismatchFraction: ${allowed} would report a warning instead.`;
+  }
+  return null;
+}
+
+/** A hint when two shapes hold the same sizes in another order (a layout difference such as NCHW vs NHWC). */
+function shapeHint(a: readonly number[], r: readonly number[]): string | null {
+  if (a.length !== r.length || a.length < 2) return null;
+  const sa = [...a].sort((x, y) => x - y);
+  const sr = [...r].sort((x, y) => x - y);
+  if (sa.some((v, i) => v !== sr[i])) return null;
+  return 'Hint: the shapes hold the same sizes in another order: a layout difference (e.g. NCHW vs NHWC) or a missing transpose?';
 }

@@ -71,7 +71,8 @@ describe('toMatchParity', () => {
         Greatest relative difference: 0.487194 at index [0, 62, 57] (actual 0.183154, reference 0.123154; up to 1e-4 allowed; |reference| floored at 1e-6)
         Mean absolute difference: 3.80859e-5
         First mismatch at index [0, 0, 17]
-        Smallest atol that would pass at rtol 1e-4: 0.119946"
+        Smallest atol that would pass at rtol 1e-4: 0.119946
+        Hint: only 0.06% of elements exceed the tolerance; allowedMismatchFraction: 0.00059 would report a warning instead."
       `);
     });
     test('shape mismatch names both shapes', () => {
@@ -83,7 +84,8 @@ describe('toMatchParity', () => {
         Rule: |actual - reference| <= atol + rtol * |reference| (every element)
         Not compared: shape mismatch: actual [2, 3] vs reference [3, 2]
         Shapes: actual [2, 3], reference [3, 2]
-        Dtypes: actual float32, reference float32"
+        Dtypes: actual float32, reference float32
+        Hint: the shapes hold the same sizes in another order: a layout difference (e.g. NCHW vs NHWC) or a missing transpose?"
       `);
     });
     test('NaN and Inf mismatches', () => {
@@ -116,6 +118,12 @@ describe('toMatchParity', () => {
         Dtypes: actual float32, reference int32"
       `);
       expect(floats).toMatchParity(ints, 'fp32', { allowIntFloat: true });
+    });
+    test('a float16 output under an fp32 preset gets a hint', () => {
+      const half = { data: new Uint16Array([0x3c00, 0x3555]), dims: [2], type: 'float16' }; // 1, 0.33325
+      const msg = failureOf(() => expect(half).toMatchParity(new Float32Array([1, 1 / 3])));
+      expect(msg).toContain("Dtypes differ: actual float16, reference float32\nHint: actual is float16; the 'fp16' preset is meant for it.");
+      expect(half).toMatchParity(new Float32Array([1, 1 / 3]), 'fp16');
     });
     test('quantized preset judges the mean', () => {
       const r = new Float32Array(100).fill(1);
