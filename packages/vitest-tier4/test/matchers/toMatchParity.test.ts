@@ -120,7 +120,7 @@ describe('toMatchParity', () => {
       expect(floats).toMatchParity(ints, 'fp32', { allowIntFloat: true });
     });
     test('a float16 output under an fp32 preset gets a hint', () => {
-      const half = { data: new Uint16Array([0x3c00, 0x3555]), dims: [2], type: 'float16' }; // 1, 0.33325
+      const half = { data: new Uint16Array([0x3c00, 0x3556]), dims: [2], type: 'float16' }; // 1, 0.333496
       const msg = failureOf(() => expect(half).toMatchParity(new Float32Array([1, 1 / 3])));
       expect(msg).toContain("Dtypes differ: actual float16, reference float32\nHint: actual is float16; the 'fp16' preset is meant for it.");
       expect(half).toMatchParity(new Float32Array([1, 1 / 3]), 'fp16');
