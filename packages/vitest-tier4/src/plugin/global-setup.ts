@@ -24,6 +24,14 @@ export function toProvidedFixture(name: string, fixture: Fixture): Tier4Provided
   };
 }
 
+/** One line per fixture: what it is, whether Python ran, how long it took, where it is. */
+export function describeBuild(name: string, fixture: Fixture, elapsedMs: number): string {
+  const { task_name: model, quantization, formats_written: formats } = fixture.metadata;
+  const what = `${model}${quantization ? ` (${quantization} quantization)` : ''}: ${formats.join(', ')}, ${fixture.sampleCount} samples`;
+  const how = fixture.cached ? 'reused from the cache' : `exported with Python in ${(elapsedMs / 1000).toFixed(1)} s`;
+  return ` vitest-tier4 fixture ${name}: ${what}, ${how} -> ${fixture.dir}`;
+}
+
 /**
  * Builds every fixture requested through the plugin (concurrently; the fixture cache makes
  * concurrent and repeated builds of the same request safe) and provides them.
@@ -36,7 +44,9 @@ export default async function setup(project: TestProject): Promise<void> {
   const entries = await Promise.all(
     Object.entries(requests).map(async ([name, request]) => {
       try {
+        const started = performance.now();
         const fixture = await buildFixture(request as unknown as BuildFixtureOptions);
+        process.stderr.write(`${describeBuild(name, fixture, performance.now() - started)}\n`);
         return [name, toProvidedFixture(name, fixture)] as const;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
