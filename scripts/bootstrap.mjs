@@ -113,6 +113,6 @@ if (!script) {
 checkNode();
 ensurePnpm();
 ensurePackages();
-const python = ensurePython(task === 'test' ? ['torch', 'onnx', 'numpy', 'pytest'] : ['torch', 'onnx', 'numpy']);
+const python = ensurePython(task === 'test' ? ['torch', 'onnx', 'numpy', 'pytest', 'mypy'] : ['torch', 'onnx', 'numpy']);
 const result = run('pnpm', ['run', '--silent', script], { env: { ...process.env, TIER4_PYTHON: python } });
 process.exit(result.status ?? 1);

@@ -4,7 +4,7 @@
 import { spawnSync } from 'node:child_process';
 
 /** Debian packages that provide everything the project needs on the Python side. */
-export const DEBIAN_PACKAGES = ['python3-torch', 'python3-onnx', 'python3-numpy', 'python3-pytest'];
+export const DEBIAN_PACKAGES = ['python3-torch', 'python3-onnx', 'python3-numpy', 'python3-pytest', 'python3-mypy'];
 
 /** Interpreters tried, in order: an explicit TIER4_PYTHON first, then the usual names. */
 export function candidates() {
