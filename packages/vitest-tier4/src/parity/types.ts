@@ -41,13 +41,16 @@ export type NestedArray = number | bigint | boolean | readonly NestedArray[];
 /**
  * An object carrying tensor data, matched by duck typing:
  * - onnxruntime `Tensor`: `{ data, dims, type }` (float16 data may be a Uint16Array of raw half bits or a Float16Array),
- * - npyjs arrays: `{ data, shape, dtype }` with numpy dtype codes (`'f4'`, `'f2'`, `'i8'`, `'b1'` ...),
+ * - npyjs arrays: `{ data, shape, dtype, fortranOrder }` with numpy dtype codes (`'f4'`, `'f2'`, `'i8'`, `'b1'` ...),
  * - `TensorData` from vitest-tier4-fixtures: `{ dtype, shape, data }` (float16 data is a Uint16Array of raw bits),
  * - plain `{ data, shape }` or `{ data, dims }`.
  */
 export interface TensorObjectLike {
-  /** Flat, row-major element data. */
-  readonly data: ArrayLike<unknown> | TypedArray;
+  /**
+   * Flat, row-major element data: a typed array or a plain array. Typed as ArrayBufferView too because npyjs
+   * declares its `data` that way (a DataView is rejected at run time).
+   */
+  readonly data: ArrayLike<unknown> | TypedArray | ArrayBufferView;
   /** Shape (npyjs, TensorData). */
   readonly shape?: readonly number[];
   /** Shape (onnxruntime). */
@@ -56,6 +59,8 @@ export interface TensorObjectLike {
   readonly dtype?: string;
   /** Element type name (onnxruntime). */
   readonly type?: string;
+  /** npyjs: true when the data is column-major (a Fortran-ordered `.npy` file); it is reordered to row-major. */
+  readonly fortranOrder?: boolean;
 }
 
 /** Anything `checkParity` and the matchers accept as a tensor. */

@@ -139,10 +139,46 @@ function flattenNested(value: unknown, argName: string): TensorView {
 }
 
 /**
+ * Copies column-major (Fortran-order) data into row-major order, keeping the container type (typed array class
+ * or plain array). The only case where a view copies typed-array data.
+ */
+function fortranToC(data: ArrayLike<unknown>, shape: readonly number[]): ArrayLike<unknown> {
+  const n = data.length;
+  const out: { [i: number]: unknown; length: number } = ArrayBuffer.isView(data)
+    ? new (data.constructor as new (length: number) => TypedArray)(n)
+    : new Array<unknown>(n);
+  const rank = shape.length;
+  // Fortran strides: axis 0 moves by 1. Walk the C-order index like an odometer, tracking the Fortran offset.
+  const fstride = new Array<number>(rank);
+  let s = 1;
+  for (let axis = 0; axis < rank; axis++) {
+    fstride[axis] = s;
+    s *= shape[axis] as number;
+  }
+  const counter = new Array<number>(rank).fill(0);
+  let off = 0;
+  for (let i = 0; i < n; i++) {
+    out[i] = data[off];
+    for (let axis = rank - 1; axis >= 0; axis--) {
+      const c = (counter[axis] as number) + 1;
+      if (c < (shape[axis] as number)) {
+        counter[axis] = c;
+        off += fstride[axis] as number;
+        break;
+      }
+      counter[axis] = 0;
+      off -= (c - 1) * (fstride[axis] as number);
+    }
+  }
+  return out as ArrayLike<unknown>;
+}
+
+/**
  * Normalises any accepted tensor form into a TensorView.
  *
  * @param value - onnxruntime Tensor, npyjs array, TensorData, `{ data, shape }`, `{ data, dims }`, typed array (1-D),
- *   nested array or scalar.
+ *   nested array or scalar. An object with `fortranOrder: true` (npyjs on a Fortran-ordered `.npy` file) is
+ *   read column-major and reordered to row-major once.
  * @param argName - Name used in error messages (e.g. `'actual'`).
  * @throws TypeError naming `argName`, what was expected and what was received.
  */
@@ -185,7 +221,13 @@ export function toTensorView(value: unknown, argName: string): TensorView {
     if (arr.length !== numel) {
       throw new TypeError(`${argName}: data has ${arr.length} elements but shape [${shape.join(', ')}] needs ${numel}`);
     }
-    return { dtype, shape, numel, data: arr as TypedArray | ArrayLike<unknown>, encoding: encodingFor(dtype, data), untyped };
+    const fortran = (obj as { fortranOrder?: unknown }).fortranOrder;
+    if (fortran !== undefined && fortran !== false && fortran !== true) {
+      throw new TypeError(`${argName}: expected fortranOrder to be a boolean, received ${describe(fortran)}`);
+    }
+    // npyjs keeps a Fortran-ordered .npy file (e.g. numpy's `np.save(path, a.T)`) column-major: reorder once.
+    const flat = fortran === true && shape.length > 1 ? fortranToC(arr, shape) : arr;
+    return { dtype, shape, numel, data: flat as TypedArray | ArrayLike<unknown>, encoding: encodingFor(dtype, flat), untyped };
   }
   throw new TypeError(
     `${argName}: expected a tensor (onnxruntime Tensor, { data, shape }, { data, dims }, typed array or nested number array), received ${describe(value)}`,
