@@ -1,6 +1,6 @@
 /** Runtimes barrel: importing it registers the built-in runners (onnx, torchscript, pytorch). */
 export * from './types.js';
-export { openRunner, registerRunner, registeredFormats, hasRunner } from './registry.js';
+export { openRunner, registerRunner, registeredFormats, hasRunner, runnerArtifact, type RegisterRunnerOptions } from './registry.js';
 export { openOnnxRunner, clearOnnxSessionCache, onnxSessionCacheSize, onnxRuntimeVersion, type OnnxRunnerOptions } from './onnx.js';
 export { openTorchScriptRunner, type TorchScriptRunnerOptions } from './torchscript.js';
 export { openEagerRunner, type EagerRunnerOptions } from './pytorch.js';
@@ -18,4 +18,4 @@ export {
   type WorkerResponse,
 } from './python-worker.js';
 export type { WorkerRunnerOptions } from './worker-runner.js';
-export { summarizeErrorText } from './target.js';
+export { resolveTarget, summarizeErrorText, type ResolvedTarget } from './target.js';

@@ -21,13 +21,19 @@ function isExportDir(t: RunnerTarget): t is ExportDir {
 }
 
 /**
- * Finds the artifact of `format` in `target`.
+ * Finds the artifact of `format` in `target`: the building block of a runner factory
+ * (docs/runtimes.md, "Adding a runtime").
+ *
+ * @param format - the export format whose artifact is wanted (`'onnx'`, `'torchscript'`, or
+ *   `'pytorch'` for the export dir of the eager model).
+ * @param target - an opened export dir, an export dir path, or the artifact path itself.
+ * @param options - `inputNames` / `outputNames` override the names from metadata.json.
  *
  * @throws Error naming the export dir and the format when the artifact is missing, or the path
  *   when it does not exist.
  */
 export async function resolveTarget(
-  format: 'onnx' | 'torchscript' | 'pytorch',
+  format: string,
   target: RunnerTarget,
   options: OpenRunnerOptions = {},
 ): Promise<ResolvedTarget> {
@@ -57,12 +63,12 @@ export async function resolveTarget(
     );
   }
   const md = exportDir.metadata;
-  const file = format === 'pytorch' ? exportDir.dir : exportDir.paths[format];
+  const file = format === 'pytorch' ? exportDir.dir : exportDir.paths[format as keyof ExportDir['paths']];
   if (format === 'pytorch' && !exportDir.paths.pytorch) {
     throw new Error(`Export dir ${exportDir.dir} has no 'pytorch' state dict (model.pth); the eager model cannot be rebuilt`);
   }
   if (!file) {
-    const failed = md.formats_failed?.[format];
+    const failed = md.formats_failed?.[format as keyof typeof md.formats_failed];
     throw new Error(
       failed
         ? `Export dir ${exportDir.dir} has no '${format}' artifact: export failed (${summarizeErrorText(failed)})`

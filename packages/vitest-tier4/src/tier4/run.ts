@@ -9,7 +9,7 @@ import { checkParity } from '../parity/index.js';
 import { formatIndex, formatValue } from '../parity/format.js';
 import type { ParityResult, ToleranceSpec } from '../parity/types.js';
 import { PythonWorker } from '../runtimes/python-worker.js';
-import { hasRunner, openRunner, registeredFormats } from '../runtimes/registry.js';
+import { hasRunner, openRunner, registeredFormats, runnerArtifact } from '../runtimes/registry.js';
 import { summarizeErrorText } from '../runtimes/target.js';
 import type { ModelRunner, OpenRunnerOptions } from '../runtimes/types.js';
 import '../runtimes/index.js';
@@ -79,7 +79,13 @@ export function worseStatus(a: Tier4Status, b: Tier4Status): Tier4Status {
 
 function errorLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
-  return summarizeErrorText(msg);
+  const line = summarizeErrorText(msg);
+  // findPython's error lists the interpreters it tried on the lines after "Tried:": keep them,
+  // they are what the user has to fix (the install hint stays in the full error)
+  const tried = /\n\s*Tried:\s*\n((?:[ \t]*- .*(?:\n|$))+)/.exec(msg);
+  if (!tried) return line;
+  const items = tried[1]!.split('\n').map((l) => l.trim().replace(/^- /, '')).filter((l) => l.length > 0);
+  return `${line.replace(/\.$/, '')}; tried: ${items.join('; ')}`;
 }
 
 function checkOptions(options: RunTier4Options): void {
@@ -106,6 +112,9 @@ function checkOptions(options: RunTier4Options): void {
   if (formats !== undefined) {
     if (!Array.isArray(formats) || formats.some((f) => typeof f !== 'string')) {
       throw new TypeError(`runTier4: formats must be an array of format names, received ${JSON.stringify(formats)}`);
+    }
+    if (formats.length === 0) {
+      throw new TypeError(`runTier4: formats must name at least one format (e.g. ['onnx', 'torchscript']), received []; leave it out to validate every exported format`);
     }
     const unknown = formats.filter((f) => !hasRunner(f));
     if (unknown.length > 0) {
@@ -192,6 +201,12 @@ function emptyFormat(threshold: number, preset: Tier4ThresholdPreset, statistic:
     skipped: false,
     reason: null,
   };
+}
+
+/** How bad a failing parity result is, to pick the worst one for the reason (structural failures first). */
+function failRank(p: ParityResult): number {
+  if (p.numel === 0 || p.nan_mismatches > 0 || p.inf_mismatches > 0) return Number.POSITIVE_INFINITY;
+  return p.statistic_value;
 }
 
 function parityReason(output: string, sample: string, p: ParityResult): string {
@@ -285,18 +300,21 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   try {
     for (const format of requested) {
       options.signal?.throwIfAborted();
-      const artifactInfo = md.artifacts?.[format as keyof ExportMetadata['artifacts']];
-      const path = ed.paths[format as keyof ExportDir['paths']];
+      // the export format whose file this runner executes ('onnx' for an 'onnx-web' runner)
+      const artifactFormat = runnerArtifact(format);
+      const artifactInfo = md.artifacts?.[artifactFormat as keyof ExportMetadata['artifacts']];
+      const path = artifactFormat === 'metadata' ? undefined : ed.paths[artifactFormat as keyof ExportDir['paths']];
       const entry = emptyFormat(threshold, preset, statistic, path ? relative(ed.dir, path).split('\\').join('/') : (artifactInfo?.path ?? null));
       formats[format] = entry;
 
       // skipped formats
-      const failedText = md.formats_failed?.[format as keyof ExportMetadata['formats_failed']];
+      const failedText = md.formats_failed?.[artifactFormat as keyof ExportMetadata['formats_failed']];
+      const via = artifactFormat === format ? '' : `${artifactFormat} `;
       let skipReason: string | null = null;
-      if (failedText !== undefined) skipReason = `export failed: ${summarizeErrorText(String(failedText))}`;
-      else if (!md.formats_requested.includes(format as never) && !path) skipReason = 'not exported (not in formats_requested)';
+      if (failedText !== undefined) skipReason = `${via}export failed: ${summarizeErrorText(String(failedText))}`;
+      else if (!md.formats_requested.includes(artifactFormat as never) && !path) skipReason = `${via}not exported (not in formats_requested)`;
       else if (!path) {
-        skipReason = md.formats_written.includes(format as never)
+        skipReason = md.formats_written.includes(artifactFormat as never)
           ? `listed in metadata.json but ${artifactInfo?.path ?? 'its artifact'} is missing on disk`
           : 'not written by the exporter';
       }
@@ -337,6 +355,9 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         let numel = 0;
         let worst: Tier4Worst | null = null;
         let firstFail: string | null = null;
+        // parity: the reason names the WORST failing (sample, output), not the first one
+        let worstFail: { rank: number; text: string } | null = null;
+        const failedSamples = new Set<string>();
         for (const sample of samples) {
           options.signal?.throwIfAborted();
           const sr: Tier4SampleReport = { batch_size: sample.batchSize, outputs: {}, error: null };
@@ -383,7 +404,11 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             const p = checkParity(act, ref, tolerance);
             sr.outputs[name] = { parity: p, shape: sc };
             parity = worseStatus(parity, p.status);
-            if (p.status === 'fail') firstFail ??= `parity failed: ${parityReason(name, sample.id, p)}`;
+            if (p.status === 'fail') {
+              failedSamples.add(sample.id);
+              const rank = failRank(p);
+              if (worstFail === null || rank > worstFail.rank) worstFail = { rank, text: parityReason(name, sample.id, p) };
+            }
             if (p.numel > 0) {
               absSum += p.mean_abs_diff * p.numel;
               numel += p.numel;
@@ -409,6 +434,10 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         entry.mean_abs_diff = numel > 0 ? absSum / numel : entry.samples_checked > 0 ? 0 : null;
         entry.worst = worst;
         entry.status = worseStatus(parity, shape);
+        const wf = worstFail as { rank: number; text: string } | null;
+        if (wf) {
+          firstFail ??= `parity failed in ${failedSamples.size}/${entry.samples_checked} sample(s); worst: ${wf.text}`;
+        }
         entry.reason = firstFail;
         if (parity === 'warn' && !firstFail) entry.reason = 'parity within the allowed mismatch fraction (warn)';
         log(`${format}: parity ${parity}, shape ${shape}, max abs diff ${formatValue(entry.max_abs_diff)}`);

@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { livePythonWorkers } from '../../src/runtimes/index.js';
+import { livePythonWorkers, openOnnxRunner, registerRunner, runnerArtifact } from '../../src/runtimes/index.js';
 import { runTier4, type Tier4Report } from '../../src/tier4/index.js';
 import { cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir } from './helpers.js';
 
@@ -114,10 +114,20 @@ describe('runTier4 on the built-in fixtures', () => {
     expect(f.max_abs_diff).toBeGreaterThan(1e-4);
     expect(f.worst).toMatchObject({ output: 'logits' });
     expect(f.worst!.index).toHaveLength(2);
-    expect(f.reason).toMatch(/^parity failed: output 'logits' \(sample_000\): \d+\/10 elements over tolerance \(preset fp32 \(atol 1e-4, rtol 0\)\); max abs diff [\d.e-]+ at \[0, \d\] \(actual [-\d.e]+, reference [-\d.e]+\)$/);
-    const p = report.parity_report.onnx!.sample_000!.outputs.logits!.parity!;
-    expect(p.status).toBe('fail');
-    expect(p.max_abs_index).toEqual(expect.any(Array));
+    // the reason names the WORST failing sample and output and its index: the one in `worst`
+    const w = f.worst!;
+    expect(f.reason).toMatch(
+      new RegExp(
+        `^parity failed in 4/4 sample\\(s\\); worst: output 'logits' \\(${w.sample}\\): \\d+/\\d+ elements over tolerance \\(preset fp32 \\(atol 1e-4, rtol 0\\)\\); ` +
+          `max abs diff [\\d.e-]+ at \\[${w.index!.join(', ')}\\] \\(actual [-\\d.e]+, reference [-\\d.e]+\\)$`,
+      ),
+    );
+    const perSample = Object.values(report.parity_report.onnx!).map((s) => s.outputs.logits!.parity!);
+    expect(perSample.every((p) => p.status === 'fail')).toBe(true);
+    expect(f.max_abs_diff).toBe(Math.max(...perSample.map((p) => p.max_abs_diff)));
+    expect(w.max_abs_diff).toBe(f.max_abs_diff);
+    const worstSample = report.parity_report.onnx![w.sample]!.outputs.logits!.parity!;
+    expect(worstSample.max_abs_index).toEqual(w.index);
     expect(report.formats.torchscript!.status).toBe('ok');
     await expectSchemaValid(report);
   });
@@ -203,10 +213,42 @@ describe('runTier4 on the built-in fixtures', () => {
     expect(lines).toContain('starting the Python worker');
   });
 
+  test('a new runtime of an existing artifact is one registerRunner call (artifact option)', async () => {
+    // e.g. onnxruntime with graph optimisations off, as its own column in the dict
+    registerRunner('onnx-unoptimized', (target, options) => openOnnxRunner(target, { ...options, sessionOptions: { graphOptimizationLevel: 'disabled' } }), {
+      artifact: 'onnx',
+    });
+    expect(runnerArtifact('onnx-unoptimized')).toBe('onnx');
+    expect(runnerArtifact('torchscript')).toBe('torchscript');
+    const fx = await fixture('simple_cnn');
+    const report = await runTier4({ exportDir: fx, formats: ['onnx-unoptimized'], numSamples: 2, latency: false });
+    expect(report.status).toBe('ok');
+    expect(report.formats['onnx-unoptimized']).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', artifact: 'model.onnx', samples_checked: 2 });
+    // the artifact's export failed: the runner is skipped with the artifact's reason
+    const q = await fixture('lm_stub_quantized');
+    const skipped = await runTier4({ exportDir: q, formats: ['onnx-unoptimized', 'torchscript'], numSamples: 1, latency: false });
+    expect(skipped.status).toBe('warn');
+    expect(skipped.formats['onnx-unoptimized']!.reason).toMatch(/^onnx export failed: UnsupportedOperatorError: /);
+    expect(() => registerRunner('x', () => Promise.reject(new Error('x')), { artifact: '' })).toThrow(
+      "registerRunner('x'): artifact must be a non-empty format name such as 'onnx', received \"\"",
+    );
+  });
+
+  test('a Python interpreter that cannot be used: TorchScript fails with a one-line reason naming what was tried', async () => {
+    const fx = await fixture('simple_cnn');
+    const report = await runTier4({ exportDir: fx, formats: ['onnx', 'torchscript'], numSamples: 1, latency: false, python: '/nonexistent/python3' });
+    expect(report.status).toBe('fail');
+    expect(report.formats.onnx!.status).toBe('ok');
+    expect(report.formats.torchscript!.reason).toMatch(
+      /^cannot open: No usable Python interpreter for tier4_export \(it needs torch and numpy; onnx for ONNX export\); tried: \/nonexistent\/python3 \[from the python option\]: does not exist$/,
+    );
+  });
+
   test('invalid options and unreadable export dirs throw clear errors', async () => {
     const fx = await fixture('simple_cnn');
     await expect(runTier4({ exportDir: fx, numSamples: 0 })).rejects.toThrow('runTier4: numSamples must be an integer >= 1, received 0');
     await expect(runTier4({ exportDir: fx, thresholds: { fp16: 1 } as never })).rejects.toThrow("runTier4: unknown threshold 'fp16'; expected 'fp32' or 'quantized'");
+    await expect(runTier4({ exportDir: fx, formats: [] })).rejects.toThrow('runTier4: formats must name at least one format');
     await expect(runTier4({ exportDir: fx, formats: ['tflite'] })).rejects.toThrow("runTier4: no runner for format(s) 'tflite'; available: onnx, torchscript, pytorch");
     await expect(runTier4({ exportDir: '/nonexistent/export' })).rejects.toThrow(/metadata\.json does not exist/);
   });
