@@ -5,7 +5,7 @@
 import { dtypeKind, isWideInt } from './dtype.js';
 import { f16round } from './half.js';
 import { resolveTolerance, withOverrides } from './tolerance.js';
-import type { CheckParityOptions, DType, ParityResult, ResolvedTolerance, TensorLike, ToleranceSpec } from './types.js';
+import type { CheckParityOptions, DType, ExactIntegerValues, ParityResult, ResolvedTolerance, TensorLike, ToleranceSpec } from './types.js';
 import { fillChunk, readBigInt, readNumber, toTensorView, unravelIndex } from './view.js';
 import type { TensorView } from './view.js';
 
@@ -570,7 +570,8 @@ export function checkViews(a: TensorView, r: TensorView, tolIn: ResolvedToleranc
   const st = newState(qbuf);
   const scalar = a.shape.length === 0;
 
-  if (bothInt && (isWideInt(a.dtype) || isWideInt(r.dtype) || a.encoding === 'bigint' || r.encoding === 'bigint')) {
+  const wide = bothInt && (isWideInt(a.dtype) || isWideInt(r.dtype) || a.encoding === 'bigint' || r.encoding === 'bigint');
+  if (wide) {
     scanBigInt(a, r, n, atol, rtol, exactInts, floor, st);
   } else {
     const { pd, pr, pt } = numpyPrecisions(a.dtype, r.dtype, scalar, atol, rtol);
@@ -629,6 +630,7 @@ export function checkViews(a: TensorView, r: TensorView, tolIn: ResolvedToleranc
 
   const idx = (flat: number): number[] | null => (flat < 0 ? null : unravelIndex(flat, a.shape));
   const big = Number.MAX_VALUE;
+  const exact = wide ? exactValues(a, r, st.maxAbsI, st.maxRelI) : undefined;
   return {
     pass: status !== 'fail',
     status,
@@ -657,5 +659,29 @@ export function checkViews(a: TensorView, r: TensorView, tolIn: ResolvedToleranc
     actual_dtype: a.dtype,
     reference_dtype: r.dtype,
     dtype_mismatch: a.dtype !== r.dtype && !untyped,
+    ...(exact ? { exact_values: exact } : {}),
+  };
+}
+
+/**
+ * Exact decimal strings of the worst elements of two integer tensors, or undefined when every one of those
+ * numbers is a safe integer (then the JSON numbers are already exact).
+ */
+function exactValues(a: TensorView, r: TensorView, absI: number, relI: number): ExactIntegerValues | undefined {
+  if (absI < 0 || relI < 0) return undefined;
+  const xa = readBigInt(a, absI);
+  const ya = readBigInt(r, absI);
+  const xr = readBigInt(a, relI);
+  const yr = readBigInt(r, relI);
+  const d = xa >= ya ? xa - ya : ya - xa;
+  const limit = BigInt(Number.MAX_SAFE_INTEGER);
+  const unsafe = (v: bigint): boolean => v > limit || v < -limit;
+  if (![xa, ya, xr, yr, d].some(unsafe)) return undefined;
+  return {
+    max_abs_diff: d.toString(),
+    max_abs_actual: xa.toString(),
+    max_abs_reference: ya.toString(),
+    max_rel_actual: xr.toString(),
+    max_rel_reference: yr.toString(),
   };
 }

@@ -5,18 +5,44 @@
 import { describeStatistic, formatTolNumber } from './tolerance.js';
 import type { ErrorStatistic, ParityResult } from './types.js';
 
-/** Formats a value for messages: 6 significant digits, exponent notation for tiny and huge magnitudes. */
-export function formatValue(x: number | null): string {
+/**
+ * Formats a value for messages: `digits` significant digits (default 6, at most 17), exponent notation for tiny
+ * and huge magnitudes.
+ */
+export function formatValue(x: number | null, digits = 6): string {
   if (x === null) return 'n/a';
   if (Number.isNaN(x)) return 'NaN';
   if (x === Infinity) return 'Infinity';
   if (x === -Infinity) return '-Infinity';
   if (x === 0) return '0';
+  const p = Math.min(17, Math.max(1, Math.floor(digits)));
   const ax = Math.abs(x);
   if (ax < 1e-3 || ax >= 1e6) {
-    return x.toExponential(5).replace(/\.?0+e/, 'e').replace('e+', 'e');
+    const e = x.toExponential(p - 1).replace('e+', 'e');
+    return e.includes('.') ? e.replace(/\.?0+e/, 'e') : e;
   }
-  return String(Number(x.toPrecision(6)));
+  return String(Number(x.toPrecision(p)));
+}
+
+/**
+ * Formats an (actual, reference) pair so that two different values never print the same: 6 significant digits,
+ * more (up to 17) when 6 would hide the difference (`1.0000001` vs `1`). Integer values of integer tensors print
+ * in full.
+ *
+ * @param integers - True for integer/bool tensors: safe integers print exactly (`9007199254740991`).
+ */
+export function formatValuePair(actual: number | null, reference: number | null, integers = false): [string, string] {
+  const one = (x: number | null, d: number): string =>
+    integers && x !== null && Number.isSafeInteger(x) ? String(x) : formatValue(x, d);
+  let digits = 6;
+  let a = one(actual, digits);
+  let r = one(reference, digits);
+  while (a === r && actual !== reference && actual !== null && reference !== null && digits < 17) {
+    digits++;
+    a = one(actual, digits);
+    r = one(reference, digits);
+  }
+  return [a, r];
 }
 
 /** Formats a multi-dimensional index as `[0, 5, 12]` (`[]` for a scalar). */
@@ -72,13 +98,18 @@ export function formatParityMessage(result: ParityResult): string {
   if (result.max_abs_index !== null) {
     const ref = result.max_abs_reference ?? 0;
     const allowed = tol.atol + tol.rtol * Math.abs(ref);
+    const ints = isIntegerDType(result.actual_dtype) && isIntegerDType(result.reference_dtype);
+    const exact = result.exact_values;
+    const [absA, absR] = exact ? [exact.max_abs_actual, exact.max_abs_reference] : formatValuePair(result.max_abs_actual, result.max_abs_reference, ints);
+    const [relA, relR] = exact ? [exact.max_rel_actual, exact.max_rel_reference] : formatValuePair(result.max_rel_actual, result.max_rel_reference, ints);
+    const absDiff = exact ? exact.max_abs_diff : ints && Number.isSafeInteger(result.max_abs_diff) ? String(result.max_abs_diff) : formatValue(result.max_abs_diff);
     lines.push(
-      `Greatest absolute difference: ${formatValue(result.max_abs_diff)} at index ${formatIndex(result.max_abs_index)} ` +
-        `(actual ${formatValue(result.max_abs_actual)}, reference ${formatValue(result.max_abs_reference)}; up to ${formatValue(allowed)} allowed)`,
+      `Greatest absolute difference: ${absDiff} at index ${formatIndex(result.max_abs_index)} ` +
+        `(actual ${absA}, reference ${absR}; up to ${formatValue(allowed)} allowed)`,
     );
     lines.push(
       `Greatest relative difference: ${formatValue(result.max_rel_diff)} at index ${formatIndex(result.max_rel_index)} ` +
-        `(actual ${formatValue(result.max_rel_actual)}, reference ${formatValue(result.max_rel_reference)}; up to ${formatTolNumber(tol.rtol)} allowed; ` +
+        `(actual ${relA}, reference ${relR}; up to ${formatTolNumber(tol.rtol)} allowed; ` +
         `|reference| floored at ${formatTolNumber(result.rel_floor)})`,
     );
     lines.push(`Mean absolute difference: ${formatValue(result.mean_abs_diff)}`);
@@ -106,6 +137,10 @@ export function formatParityMessage(result: ParityResult): string {
   const hint = result.status === 'fail' ? valueHint(result) : null;
   if (hint) lines.push(hint);
   return lines.join('\n');
+}
+
+function isIntegerDType(dtype: string): boolean {
+  return !dtype.startsWith('float') && dtype !== 'bfloat16';
 }
 
 const LOW_PRECISION: Record<string, string> = { float16: 'fp16', bfloat16: 'bf16' };

@@ -182,6 +182,21 @@ export interface ParityResult {
   reference_dtype: DType;
   /** True when the element types differ (always reported, fails only across float/integer kinds). */
   dtype_mismatch: boolean;
+  /**
+   * Exact decimal values for 64-bit integer tensors, present only when one of the numbers above lies beyond
+   * 2^53 and the JSON number is therefore rounded (`"9007199254740993"`). The verdict never uses the rounded
+   * numbers: int64/uint64 are compared as BigInt.
+   */
+  exact_values?: ExactIntegerValues;
+}
+
+/** Exact decimal strings of the worst elements of 64-bit integer tensors (see ParityResult.exact_values). */
+export interface ExactIntegerValues {
+  max_abs_diff: string;
+  max_abs_actual: string;
+  max_abs_reference: string;
+  max_rel_actual: string;
+  max_rel_reference: string;
 }
 
 /** Options of `checkParity` beyond the tolerance. */

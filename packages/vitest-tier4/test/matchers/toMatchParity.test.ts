@@ -125,6 +125,28 @@ describe('toMatchParity', () => {
       expect(msg).toContain("Dtypes differ: actual float16, reference float32\nHint: actual is float16; the 'fp16' preset is meant for it.");
       expect(half).toMatchParity(new Float32Array([1, 1 / 3]), 'fp16');
     });
+    test('values that agree in 6 digits print with enough digits to differ', () => {
+      const msg = failureOf(() => expect(new Float32Array([1 + 2 ** -23, 2])).toMatchParity(new Float32Array([1, 2]), 'exact'));
+      expect(msg).toContain('Greatest absolute difference: 1.19209e-7 at index [0] (actual 1.0000001, reference 1; up to 0 allowed)');
+    });
+    test('int64 beyond 2^53: exact values in the message', () => {
+      const big = 2n ** 60n;
+      const a = { data: BigInt64Array.from([big + 1n, 7n]), dims: [2], type: 'int64' };
+      const r = { data: BigInt64Array.from([big, 7n]), dims: [2], type: 'int64' };
+      expect(failureOf(() => expect(a).toMatchParity(r))).toMatchInlineSnapshot(`
+        "expect(actual).toMatchParity(reference)
+
+        Expected actual to match reference.
+        Tolerance: preset fp32 (atol 1e-4, rtol 1e-4), exact for integer tensors
+        Rule: |actual - reference| <= atol + rtol * |reference| (every element)
+        Mismatched elements: 1 / 2 (50%)
+        Greatest absolute difference: 1 at index [0] (actual 1152921504606846977, reference 1152921504606846976; up to 0 allowed)
+        Greatest relative difference: 8.67362e-19 at index [0] (actual 1152921504606846977, reference 1152921504606846976; up to 0 allowed; |reference| floored at 1e-6)
+        Mean absolute difference: 0.5
+        First mismatch at index [0]
+        Smallest atol that would pass at rtol 0: 1"
+      `);
+    });
     test('quantized preset judges the mean', () => {
       const r = new Float32Array(100).fill(1);
       const a = r.map((v, i) => (i < 50 ? v + 0.05 : v));

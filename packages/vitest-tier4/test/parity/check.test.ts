@@ -101,6 +101,17 @@ describe('checkParity: rule and numbers', () => {
     const u = { data: new BigUint64Array([2n ** 64n - 1n]), shape: [1], dtype: 'uint64' };
     const u2 = { data: new BigUint64Array([2n ** 64n - 2n]), shape: [1], dtype: 'uint64' };
     expect(checkParity(u, u2, 'exact').max_abs_diff).toBe(1);
+    // the JSON numbers are rounded there, so the exact values travel as strings
+    expect(checkParity(a, r, 'exact').exact_values).toEqual({
+      max_abs_diff: '1',
+      max_abs_actual: '1152921504606846976',
+      max_abs_reference: '1152921504606846977',
+      max_rel_actual: '1152921504606846976',
+      max_rel_reference: '1152921504606846977',
+    });
+    expect(checkParity(u, u2, 'exact').exact_values?.max_abs_actual).toBe('18446744073709551615');
+    const small = { data: new BigInt64Array([5n, 7n]), shape: [2], dtype: 'int64' };
+    expect(checkParity(small, { ...small, data: new BigInt64Array([5n, 9n]) }, 'exact')).not.toHaveProperty('exact_values');
   });
 
   test('float32 tensors are judged with numpy float32 rounding', () => {
