@@ -184,6 +184,15 @@ export function buildRunReport(tests: readonly CollectedTest[], context: BuildRu
   for (const module of [...(context.failedModules ?? [])].sort()) failReasons.push(`test module failed: ${module}`);
   if (context.unhandledErrors > 0) failReasons.push(`${context.unhandledErrors} unhandled error(s) during the run`);
   if (context.reason === 'interrupted') failReasons.push('the test run was interrupted before it finished');
+  // Vitest says the run failed but no test, module or error above explains it: the run stopped
+  // before its tests (a globalSetup that threw, e.g. a fixture build; no test files found).
+  if (context.reason === 'failed' && failReasons.length === 0) {
+    failReasons.push(
+      counts.total === 0
+        ? 'Vitest reported the run as failed before any test ran (a failing globalSetup such as a fixture build, or no test files found: see the errors above the summary)'
+        : 'Vitest reported the run as failed (see the errors above the summary)',
+    );
+  }
   if (checks.length === 0) warnReasons.push('no Tier 4 check was recorded by any test');
 
   const status: Tier4RunStatus = failReasons.length > 0 ? 'fail' : warnReasons.length > 0 ? 'warn' : 'ok';

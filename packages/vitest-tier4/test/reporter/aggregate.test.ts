@@ -26,9 +26,16 @@ function test_(name: string, state: CollectedTest['state'], records: unknown[], 
 }
 
 let onnxReport: Tier4Report;
+/** An ONNX-only export validated for onnx and torchscript: torchscript is skipped. */
+let skippedReport: Tier4Report;
+/** The ONNX format timed against a budget it cannot meet. */
+let overBudgetReport: Tier4Report;
 beforeAll(async () => {
   const fixture = await buildFixture({ model: 'simple_cnn' });
   onnxReport = await runTier4({ exportDir: fixture, formats: ['onnx'], numSamples: 2, latency: false });
+  const onnxOnly = await buildFixture({ model: 'simple_cnn', formats: ['onnx'], samples: 2 });
+  skippedReport = await runTier4({ exportDir: onnxOnly, formats: ['onnx', 'torchscript'], numSamples: 2, latency: false });
+  overBudgetReport = await runTier4({ exportDir: onnxOnly, formats: ['onnx'], numSamples: 2, latency: { iterations: 5, warmup: 1, budgetMs: 1e-9 } });
 });
 
 describe('status', () => {
@@ -51,6 +58,35 @@ describe('status', () => {
     const ok = [test_('t', 'passed', [parityRecord(close, 'fp32', {})])];
     expect(buildRunReport(ok, { ...context, unhandledErrors: 2 }).reasons).toEqual(['2 unhandled error(s) during the run']);
     expect(buildRunReport(ok, { ...context, reason: 'interrupted' }).status).toBe('fail');
+  });
+
+  test('warn when a runTier4 dict skipped a format, and the table says skipped', () => {
+    expect(skippedReport.status).toBe('warn');
+    const report = buildRunReport([test_('t', 'passed', [{ kind: 'tier4', report: skippedReport }])], context);
+    expect(report.status).toBe('warn');
+    expect(report.reasons).toEqual([
+      'Tier 4 check warned: tier4 simple_cnn (a.test.ts > t)',
+      'model simple_cnn: Tier 4 status warn (torchscript: skipped, not exported (not in formats_requested))',
+    ]);
+    expect(renderTerminalSummary(report, null)).toMatch(/\| simple_cnn \| torchscript \| skipped \|\s+- \|\s+- \| warn\s+\|/);
+  });
+
+  test('warn when a latency budget was exceeded', () => {
+    expect(overBudgetReport.formats['onnx']!.latency?.budget_status).toBe('warn');
+    const report = buildRunReport([test_('t', 'passed', [{ kind: 'tier4', report: overBudgetReport }])], context);
+    expect(report.status).toBe('warn');
+    expect(report.reasons.join('\n')).toMatch(/model simple_cnn: Tier 4 status warn \(onnx: onnx mean latency [\d.]+ ms exceeds the budget of 1e-9 ms/);
+    expect(renderTerminalSummary(report, null)).toMatch(/\| simple_cnn \| onnx\s+\| ok\s+\|\s+\S+ \| [\d.]+ ± [\d.]+ ms \| warn\s+\|/);
+  });
+
+  test('fail when Vitest reports a failed run that no test explains (a globalSetup that threw)', () => {
+    const report = buildRunReport([], { ...context, reason: 'failed' });
+    expect(report.status).toBe('fail');
+    expect(report.reasons[0]).toMatch(/^Vitest reported the run as failed before any test ran/);
+    const passedTests = [test_('t', 'passed', [parityRecord(close, 'fp32', {})])];
+    expect(buildRunReport(passedTests, { ...context, reason: 'failed' }).reasons).toEqual(['Vitest reported the run as failed (see the errors above the summary)']);
+    // a failing test already explains it: no extra line
+    expect(buildRunReport([test_('t', 'failed', [])], { ...context, reason: 'failed' }).reasons[0]).toBe('test failed: a.test.ts > t');
   });
 
   test('a .not record follows the test outcome, not its own verdict', () => {
