@@ -13,6 +13,7 @@
  * `buildFixture` and hands their paths to tests with `provide('tier4Fixtures', ...)`.
  */
 import { existsSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vitest/config';
 import type { Vitest } from 'vitest/node';
@@ -104,6 +105,21 @@ function validate(options: Tier4PluginOptions): void {
   }
 }
 
+/**
+ * A JSON copy of the fixture requests with each user model's relative `model.file` resolved
+ * against the project root, like every other path in `vitest.config.ts` (not against the
+ * directory `vitest` happens to be started from).
+ */
+export function resolveModelFiles(fixtures: Record<string, Tier4FixtureRequest>, root: string): Record<string, Tier4FixtureRequest> {
+  const copy = JSON.parse(JSON.stringify(fixtures)) as Record<string, Tier4FixtureRequest>;
+  for (const request of Object.values(copy)) {
+    if (typeof request.model === 'object' && !isAbsolute(request.model.file)) {
+      request.model = { ...request.model, file: resolve(root, request.model.file) };
+    }
+  }
+  return copy;
+}
+
 /** Adds the Tier 4 reporter to the run's reporters once (also with several projects). */
 function addReporter(vitest: Vitest, options: Tier4PluginOptions): void {
   if (options.reporter === false || vitest.config.mode === 'benchmark') return;
@@ -145,7 +161,7 @@ export function tier4(options: Tier4PluginOptions = {}): Plugin {
       }
       project.provide('tier4Thresholds', options.thresholds ? { ...options.thresholds } : null);
       if (Object.keys(fixtures).length > 0) {
-        project.provide('tier4FixtureRequests', JSON.parse(JSON.stringify(fixtures)) as Record<string, Tier4FixtureRequest>);
+        project.provide('tier4FixtureRequests', resolveModelFiles(fixtures, config.root));
         const globalSetup = globalSetupPath();
         const list = Array.isArray(config.globalSetup) ? config.globalSetup : [config.globalSetup].filter(Boolean);
         if (!list.includes(globalSetup)) list.push(globalSetup);

@@ -6,7 +6,10 @@ import type {} from 'vitest';
 
 /** A fixture request as given to the plugin's `fixtures` option (forwarded to `buildFixture`). */
 export interface Tier4FixtureRequest {
-  /** Built-in model name (`'simple_cnn'`, `'lm_stub'`) or a user model `{ file, factory }`. */
+  /**
+   * Built-in model name (`'simple_cnn'`, `'lm_stub'`) or a user model `{ file, factory }`; a relative
+   * `file` is resolved against the Vitest project root.
+   */
   model: string | { file: string; factory: string };
   /** Formats to export (default: the exporter's, i.e. torchscript, onnx and pytorch). */
   formats?: string[];

@@ -16,6 +16,7 @@
  *
  * This module imports the `vitest` runtime: use it in test files only (not in config or globalSetup).
  */
+import type { InferenceSession } from 'onnxruntime-node';
 import { inject, test } from 'vitest';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import { openOnnxRunner } from '../runtimes/onnx.js';
@@ -40,6 +41,25 @@ export interface Tier4TestHelpers {
    * @throws Error when the fixture has no ONNX file (e.g. a dynamically quantized export).
    */
   onnx(name: string): Promise<ModelRunner>;
+  /**
+   * The raw onnxruntime-node `InferenceSession` of fixture `name`'s ONNX file, for tests that want
+   * onnxruntime's own API (`session.run(feeds)` with `ort.Tensor`s, `inputNames`, `outputMetadata`).
+   * Created once per worker on first use and released when the worker ends; do not release it yourself.
+   * @throws Error when the fixture has no ONNX file.
+   */
+  session(name: string): Promise<InferenceSession>;
+}
+
+/** Creates an onnxruntime-node session (the native binding is loaded on first use only). */
+async function createInferenceSession(path: string): Promise<InferenceSession> {
+  const ort = await import('onnxruntime-node');
+  const { InferenceSession: Session } = ((ort as unknown as { default?: typeof ort }).default ?? ort);
+  try {
+    return await Session.create(path);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`vitest-tier4: cannot create an onnxruntime session for ${path}: ${message.trim().split('\n')[0]}`, { cause: error });
+  }
 }
 
 function providedFixtures(): Record<string, Tier4ProvidedFixture> {
@@ -54,6 +74,18 @@ export function createTier4Helpers(
 ): Tier4TestHelpers & { close(): Promise<void> } {
   const dirs = new Map<string, Promise<ExportDir>>();
   const runners = new Map<string, Promise<ModelRunner>>();
+  const sessions = new Map<string, Promise<InferenceSession>>();
+  const onnxPath = (name: string): string => {
+    const fixture = info(name);
+    if (!fixture.paths.onnx) {
+      const failed = fixture.formats_failed['onnx'];
+      throw new Error(
+        `vitest-tier4: fixture '${name}' has no ONNX file (formats written: ${fixture.formats_written.join(', ') || 'none'}` +
+          `${failed ? `; ONNX export failed: ${failed.split('\n')[0]}` : ''})`,
+      );
+    }
+    return fixture.paths.onnx;
+  };
   const info = (name: string): Tier4ProvidedFixture => {
     const fixture = fixtures[name];
     if (!fixture) {
@@ -81,26 +113,34 @@ export function createTier4Helpers(
       return dir;
     },
     onnx(name) {
-      const fixture = info(name);
-      if (!fixture.paths.onnx) {
-        const failed = fixture.formats_failed['onnx'];
-        throw new Error(
-          `vitest-tier4: fixture '${name}' has no ONNX file (formats written: ${fixture.formats_written.join(', ') || 'none'}` +
-            `${failed ? `; ONNX export failed: ${failed.split('\n')[0]}` : ''})`,
-        );
-      }
+      const path = onnxPath(name);
       let runner = runners.get(name);
       if (!runner) {
-        runner = openOnnxRunner(fixture.paths.onnx);
+        runner = openOnnxRunner(path);
         runners.set(name, runner);
         runner.catch(() => runners.delete(name));
       }
       return runner;
     },
+    session(name) {
+      const path = onnxPath(name);
+      let session = sessions.get(name);
+      if (!session) {
+        session = createInferenceSession(path);
+        sessions.set(name, session);
+        session.catch(() => sessions.delete(name));
+      }
+      return session;
+    },
     async close() {
       const all = [...runners.values()];
+      const raw = [...sessions.values()];
       runners.clear();
-      await Promise.all(all.map(async (r) => (await r.catch(() => undefined))?.close()));
+      sessions.clear();
+      await Promise.all([
+        ...all.map(async (r) => (await r.catch(() => undefined))?.close()),
+        ...raw.map(async (s) => (await s.catch(() => undefined))?.release()),
+      ]);
     },
   };
 }
@@ -118,9 +158,10 @@ export const tier4Test = test.extend('tier4', { scope: 'worker' }, async ({}, { 
 });
 
 /**
- * `tier4Test` further extended for one fixture: `exportDir` (the opened export dir) and `onnx`
- * (its ONNX runner, session created once per worker). Fixtures are lazy: `onnx` is only created for
- * tests that destructure it.
+ * `tier4Test` further extended for one fixture: `fixture` (its provided record), `exportDir` (the
+ * opened export dir), `onnx` (its ONNX runner, session created once per worker) and `session` (the
+ * raw onnxruntime-node `InferenceSession`, created once per worker). Fixtures are lazy: `onnx` and
+ * `session` are only created for tests that destructure them.
  *
  * @param name - a fixture name from the plugin's `fixtures` option.
  */
@@ -131,5 +172,6 @@ export function createTier4Test(name: string) {
   return tier4Test
     .extend('fixture', { scope: 'worker' }, async ({ tier4 }) => tier4.info(name))
     .extend('exportDir', { scope: 'worker' }, async ({ tier4 }) => tier4.exportDir(name))
-    .extend('onnx', { scope: 'worker' }, async ({ tier4 }) => tier4.onnx(name));
+    .extend('onnx', { scope: 'worker' }, async ({ tier4 }) => tier4.onnx(name))
+    .extend('session', { scope: 'worker' }, async ({ tier4 }) => tier4.session(name));
 }

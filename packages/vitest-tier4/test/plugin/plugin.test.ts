@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import { globalSetupPath, reporterPath, setupFilePath, tier4 } from '../../src/plugin/index.js';
+import { globalSetupPath, reporterPath, resolveModelFiles, setupFilePath, tier4 } from '../../src/plugin/index.js';
 import type { Tier4RunReport } from '../../src/reporter/index.js';
-import { readJson, runProject, tempDir } from '../reporter/helpers.js';
+import { fixtureRoot, readJson, runProject, tempDir } from '../reporter/helpers.js';
 
 describe('tier4() options', () => {
   test('returns a Vite plugin named vitest-tier4 with a configureVitest hook', () => {
@@ -59,9 +60,10 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
       ['the plugin provides the built fixtures to tests', 'passed', undefined],
       ['the ONNX runner runs a reference sample', 'passed', undefined],
       ['the session is created once per worker', 'passed', undefined],
+      ['the raw onnxruntime session is created once per worker and runs a sample', 'passed', undefined],
     ]);
     const report = await readJson<Tier4RunReport>(reportPath);
-    expect(report.tests).toEqual({ total: 3, passed: 3, failed: 0, skipped: 0 });
+    expect(report.tests).toEqual({ total: 4, passed: 4, failed: 0, skipped: 0 });
     expect(report.thresholds).toEqual({ fp32: 1e-4 });
     expect(stdout).toContain(`Tier 4 report written to ${reportPath}`);
   });
@@ -91,6 +93,38 @@ describe('a reporter listed by hand', () => {
       );
       const entries = vitest.config.reporters.filter((r) => Array.isArray(r) && String(r[0]).includes('vitest-tier4'));
       expect(entries).toEqual([['vitest-tier4/reporter', { outputFile: reportPath, thresholds: { fp32: 1e-5 }, quiet: true }]]);
+    } finally {
+      await cleanup();
+    }
+  });
+});
+
+describe('fixture requests', () => {
+  test('a user model file is resolved against the project root, not the current directory', () => {
+    const requests = { mine: { model: { file: 'models/my_model.py', factory: 'make_model' }, samples: 4 }, cnn: { model: 'simple_cnn' } };
+    expect(resolveModelFiles(requests, '/repo/app')).toEqual({
+      mine: { model: { file: '/repo/app/models/my_model.py', factory: 'make_model' }, samples: 4 },
+      cnn: { model: 'simple_cnn' },
+    });
+    expect(resolveModelFiles({ abs: { model: { file: '/elsewhere/m.py', factory: 'f' } } }, '/repo/app').abs!.model).toEqual({ file: '/elsewhere/m.py', factory: 'f' });
+    expect(requests.mine.model.file).toBe('models/my_model.py');
+  });
+
+  test('a fixture build that fails stops the run naming the fixture, and the verdict is fail, not a warning', async () => {
+    const { dir, cleanup } = await tempDir('plugin-broken');
+    try {
+      const reportPath = join(dir, 'tier4.json');
+      const plugin = tier4({ reportPath, fixtures: { mine: { model: { file: 'models/missing.py', factory: 'make_model' } } } });
+      const { stderr, stdout, exitCode } = await runProject('../../plugin/fixtures/no-fixtures', { setupFiles: [] }, { plugins: [plugin] });
+      const missing = join(fixtureRoot('../../plugin/fixtures/no-fixtures'), 'models', 'missing.py');
+      const printed = stripVTControlCharacters(stderr + stdout);
+      expect(printed).toContain(`vitest-tier4: building fixture 'mine'`);
+      expect(printed).toContain(missing);
+      const report = await readJson<Tier4RunReport>(reportPath);
+      expect(report.status).toBe('fail');
+      expect(report.reasons[0]).toMatch(/^Vitest reported the run as failed before any test ran \(a failing globalSetup/);
+      expect(stdout).toContain('Tier 4 status: FAIL');
+      expect(exitCode).toBe(1);
     } finally {
       await cleanup();
     }
