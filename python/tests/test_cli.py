@@ -116,3 +116,43 @@ def test_prints_from_user_code_do_not_reach_stdout(tmp_path: Path, capfd: pytest
     assert code == 0
     assert json.loads(captured.out)["task_name"] == "noisy"
     assert "python print at import" in captured.err and "C-level write to fd 1" in captured.err
+
+
+def test_relative_model_file_and_out_resolve_against_the_cwd(tmp_path: Path) -> None:
+    project = tmp_path / "project"
+    models = project / "models"
+    models.mkdir(parents=True)
+    (models / "sizes.py").write_text("SIZE = 6\n")  # a sibling module the model file imports
+    (models / "tiny.py").write_text(
+        "import torch\n"
+        "from torch import nn\n"
+        "from sizes import SIZE\n"
+        "def make():\n"
+        "    torch.manual_seed(0)\n"
+        "    spec = {'task_name': 'tiny', 'modality': 'vision', 'task_type': 'x',\n"
+        "            'input_schema': {'image_size': [SIZE]}}\n"
+        "    return nn.Linear(SIZE, 2), spec\n"
+    )
+    proc = run_cli(["build", "--model", "models/tiny.py:make", "--out", "out/tiny", "--formats", "onnx",
+                    "--samples", "2"], project)
+    assert proc.returncode == 0, proc.stderr
+    manifest = json.loads(proc.stdout)
+    out = (project / "out" / "tiny").resolve()
+    assert manifest["export_dir"] == str(out)
+    assert manifest["paths"]["onnx"] == str(out / "model.onnx")
+    # Recorded absolute, so the model can be rebuilt later from any cwd.
+    assert manifest["model_source"] == {"kind": "file", "file": str((models / "tiny.py").resolve()),
+                                        "factory": "make"}
+    assert manifest["inputs"][0]["shape"] == ["batch", 6]
+    assert json.loads((out / "metadata.json").read_text())["task_name"] == "tiny"
+
+
+def test_build_help_explains_every_option(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        main(["build", "--help"])
+    assert info.value.code == 0
+    text = capsys.readouterr().out
+    for option in ("--model", "--out", "--formats", "--quantization", "--samples", "--seed", "--opset"):
+        assert option in text
+    assert "path/to/file.py:factory" in text and "static is refused" in text
+    assert "exit codes: 0 success" in text and "examples:" in text

@@ -26,6 +26,19 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence
 from . import __version__
 
 PROG = "tier4_export"
+
+EXAMPLES = """examples:
+  PYTHONPATH=python python3 -m tier4_export build --model lm_stub --out /tmp/lm
+  PYTHONPATH=python python3 -m tier4_export build --model simple_cnn --out out/cnn \\
+      --formats onnx,torchscript,pytorch --quantization dynamic --samples 4 --seed 1
+  PYTHONPATH=python python3 -m tier4_export build --model models/my_model.py:make_model --out out/mine
+  PYTHONPATH=python python3 -m tier4_export info
+"""
+
+BUILD_EXIT_CODES = """
+exit codes: 0 success (also when some formats failed: see formats_failed in the manifest),
+  1 error (one line on stderr, then a user factory's traceback), 2 bad usage
+"""
 BUILTIN_CHOICES = ("lm_stub", "simple_cnn")
 
 
@@ -87,25 +100,46 @@ def _opset_arg(value: str) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argparse parser with the ``build`` and ``info`` sub-commands."""
     parser = argparse.ArgumentParser(
-        prog=PROG, description="Export PyTorch models for vitest-tier4 (see docs/python-exporter.md)."
+        prog=PROG,
+        description="Export PyTorch models for vitest-tier4 (see docs/python-exporter.md).",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="{build,info}")
     sub.required = True
-    build = sub.add_parser("build", help="export a model and print the manifest JSON")
+    build = sub.add_parser(
+        "build",
+        help="export a model and print the manifest JSON",
+        description=(
+            "Export a built-in model or a user's file.py:factory into --out and print the manifest "
+            "(metadata.json plus export_dir and paths) as JSON on stdout; logs go to stderr."
+        ),
+        epilog=EXAMPLES + BUILD_EXIT_CODES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     build.add_argument(
         "--model",
         required=True,
-        help="built-in name (lm_stub, simple_cnn) or path/to/file.py:factory",
+        help="built-in name (lm_stub, simple_cnn) or path/to/file.py:factory (a zero-argument "
+        "factory returning (model, task_spec); a relative path is resolved against the cwd)",
     )
-    build.add_argument("--out", required=True, help="export directory (created, nested)")
+    build.add_argument(
+        "--out", required=True, help="export directory (created with its parents; relative to the cwd)"
+    )
     build.add_argument(
         "--formats",
         type=_formats_arg,
         default=["torchscript", "onnx"],
         help="comma-separated: onnx,torchscript,pytorch (default: torchscript,onnx)",
     )
-    build.add_argument("--quantization", choices=["dynamic", "static"], default=None)
+    build.add_argument(
+        "--quantization",
+        choices=["dynamic", "static"],
+        default=None,
+        help="dynamic: nn.Linear to qint8 on a copy (ONNX export of it fails in torch 1.13 and is "
+        "recorded in formats_failed); static is refused with the reason (default: none)",
+    )
     build.add_argument("--samples", type=_non_negative_int, default=10, help="reference samples (default 10)")
     build.add_argument("--seed", type=_non_negative_int, default=0, help="model and sample seed (default 0)")
     build.add_argument("--opset", type=_opset_arg, default=14, help="ONNX opset (default 14)")
