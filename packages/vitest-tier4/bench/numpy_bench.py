@@ -9,21 +9,28 @@ import os
 import statistics
 import sys
 import time
+from typing import Callable, List
 
 import numpy as np
 
 
-def write(d, n, seed):
+def write(d: str, n: int, seed: int) -> None:
+    """Writes DIR/reference.npy ~ N(0, 1) and DIR/actual.npy = reference + 1e-6 * N(0, 1), float32, n elements."""
     rng = np.random.default_rng(seed)
     ref = rng.standard_normal(n, dtype=np.float32)
     # fp32-export-like noise: a few ulps, every element within atol=rtol=1e-4 so both tools do the full pass
     act = ref + rng.standard_normal(n, dtype=np.float32) * np.float32(1e-6)
     os.makedirs(d, exist_ok=True)
-    np.save(os.path.join(d, "reference.npy"), ref)
-    np.save(os.path.join(d, "actual.npy"), act)
+    # Write under temporary names and rename, actual.npy last: the JavaScript side reuses the directory when
+    # actual.npy exists, so an interrupted write must never leave a truncated file under the final name.
+    for name, arr in (("reference", ref), ("actual", act)):
+        tmp = os.path.join(d, f".{name}.{os.getpid()}.npy")
+        np.save(tmp, arr)
+        os.replace(tmp, os.path.join(d, f"{name}.npy"))
 
 
-def timeit(fn, repeats):
+def timeit(fn: Callable[[], object], repeats: int) -> List[float]:
+    """Calls fn once to warm up, then `repeats` times; returns the wall times in milliseconds."""
     fn()  # warm-up
     out = []
     for _ in range(repeats):
@@ -33,7 +40,8 @@ def timeit(fn, repeats):
     return out
 
 
-def main():
+def main() -> None:
+    """Dispatches `write DIR N SEED` or `time DIR REPEATS ATOL RTOL` (prints JSON)."""
     cmd = sys.argv[1]
     if cmd == "write":
         write(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))

@@ -1,17 +1,39 @@
 // Benchmark: checkParity on 10 million float32 pairs against numpy.testing.assert_allclose and numpy.allclose on
 // the same data (written once to .npy by numpy, loaded here), in one run. Run after `pnpm run build`:
 //   pnpm --filter vitest-tier4 run bench        (env: TIER4_PYTHON, BENCH_N, BENCH_REPEATS)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { checkParity } from '../dist/index.js';
+
+// The benchmark times the built package (what users run). On a fresh checkout, build it first.
+const pkgDir = fileURLToPath(new URL('..', import.meta.url));
+const entry = join(pkgDir, 'dist', 'index.js');
+if (!existsSync(entry)) {
+  console.log(`${entry} is missing: building the package first (tsc -b) ...`);
+  const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+  const built = spawnSync(process.execPath, [tsc, '-b'], { cwd: pkgDir, stdio: 'inherit' });
+  if (built.status !== 0 || !existsSync(entry)) {
+    console.error(`bench: building vitest-tier4 failed (exit ${built.status}); run \`pnpm run build\` at the repository root and retry`);
+    process.exit(1);
+  }
+}
+const { checkParity } = await import(entry);
 
 const N = Number(process.env.BENCH_N ?? 10_000_000);
 const REPEATS = Math.max(5, Number(process.env.BENCH_REPEATS ?? 7));
 const SEED = 1234;
 const python = process.env.TIER4_PYTHON || '/usr/bin/python3';
+const probe = spawnSync(python, ['-c', 'import numpy'], { stdio: 'ignore', timeout: 60_000 });
+if (probe.status !== 0) {
+  console.error(
+    `bench: ${python} cannot import numpy (${probe.error ? probe.error.message : `exit ${probe.status}`}). ` +
+      'Set TIER4_PYTHON to an interpreter with numpy (on Debian: apt-get install python3-numpy, then /usr/bin/python3).',
+  );
+  process.exit(1);
+}
 const helper = fileURLToPath(new URL('./numpy_bench.py', import.meta.url));
 const dir = join(tmpdir(), `vitest-tier4-parity-bench-${N}-${SEED}`);
 

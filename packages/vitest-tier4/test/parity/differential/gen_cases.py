@@ -11,15 +11,22 @@ import argparse
 import base64
 import json
 import sys
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
+import numpy.typing as npt
+
+Array = npt.NDArray[Any]
+Rng = np.random.Generator
+Case = Tuple[Array, Array, float, float]
 
 FLOATS = ["float16", "float32", "float64"]
 INTS = ["int32", "int64"]
 ALL = FLOATS + INTS + ["bool"]
 
 
-def encode(arr):
+def encode(arr: Array) -> Dict[str, Any]:
+    """Raw little-endian bytes of `arr` as base64, with its dtype name and shape (bool as uint8)."""
     arr = np.array(arr, copy=True, order="C")
     if arr.dtype == np.bool_:
         raw = arr.astype(np.uint8).tobytes()
@@ -28,19 +35,22 @@ def encode(arr):
     return {"dtype": str(arr.dtype), "shape": list(arr.shape), "b64": base64.b64encode(raw).decode("ascii")}
 
 
-def random_shape(rng):
+def random_shape(rng: Rng) -> Tuple[int, ...]:
+    """A shape of rank 0 to 4 with sizes 1..5."""
     ndim = int(rng.integers(0, 5))
     return tuple(int(rng.integers(1, 6)) for _ in range(ndim))
 
 
-def random_tol(rng):
+def random_tol(rng: Rng) -> Tuple[float, float]:
+    """(atol, rtol), each 0 one time in five, else log-uniform in 1e-12..1e-2."""
     # atol and rtol spread over ten orders of magnitude (1e-12 .. 1e-2), sometimes zero.
     atol = 0.0 if rng.random() < 0.2 else float(10 ** rng.uniform(-12, -2))
     rtol = 0.0 if rng.random() < 0.2 else float(10 ** rng.uniform(-12, -2))
     return atol, rtol
 
 
-def float_case(rng, shape, dt_a, dt_r):
+def float_case(rng: Rng, shape: Tuple[int, ...], dt_a: str, dt_r: str) -> Case:
+    """A float case with elements inside, on and outside the boundary atol + rtol * |r|, NaN/Inf sprinkled."""
     atol, rtol = random_tol(rng)
     scale = float(10 ** rng.uniform(-4, 3))
     ref = (rng.standard_normal(shape) * scale).astype(dt_r)
@@ -67,7 +77,8 @@ def float_case(rng, shape, dt_a, dt_r):
     return act, ref, atol, rtol
 
 
-def sprinkle(rng, act, ref):
+def sprinkle(rng: Rng, act: Array, ref: Array) -> None:
+    """Puts matching and mismatching NaN and +-Inf into act/ref in place, in 40% of the cases."""
     if act.size == 0 or rng.random() < 0.6:
         return
     fa = act.reshape(-1)
@@ -92,17 +103,20 @@ def sprinkle(rng, act, ref):
     # reshape(-1) of a contiguous array is a view, so act/ref were modified in place
 
 
-def int_case(rng, shape, dt):
+def int_case(rng: Rng, shape: Tuple[int, ...], dt: str) -> Case:
+    """An integer case (int64 up to 2^50) with small differences and integer-scale tolerances."""
     atol = float(rng.choice([0.0, 0.5, 1.0, 2.0, 1e-9, 3.0]))
     rtol = float(rng.choice([0.0, 1e-3, 1e-6, 0.01, 1e-12]))
     hi = 2 ** 50 if dt == "int64" and rng.random() < 0.3 else 1000
-    ref = rng.integers(-hi, hi, size=shape, dtype=dt)
+    # dt is "int32" or "int64" at run time; numpy's stubs only overload literal dtype names
+    ref: Array = rng.integers(-hi, hi, size=shape, dtype=dt)  # type: ignore[call-overload]
     delta = rng.choice([0, 0, 0, 1, -1, 2, 5], size=shape).astype(dt)
     act = (ref + delta).astype(dt)
     return np.array(act, dtype=dt), np.array(ref, dtype=dt), atol, rtol
 
 
-def bool_case(rng, shape):
+def bool_case(rng: Rng, shape: Tuple[int, ...]) -> Case:
+    """A bool case: half the time identical, else about 20% of the elements flipped."""
     atol = float(rng.choice([0.0, 0.5, 0.9999, 1.0, 1e-3]))
     rtol = float(rng.choice([0.0, 0.5, 1e-3]))
     ref = rng.random(shape) < 0.5
@@ -111,7 +125,8 @@ def bool_case(rng, shape):
     return np.array(act, dtype=np.bool_), np.array(ref, dtype=np.bool_), atol, rtol
 
 
-def verdict(act, ref, atol, rtol):
+def verdict(act: Array, ref: Array, atol: float, rtol: float) -> bool:
+    """numpy.testing.assert_allclose(act, ref, rtol, atol, equal_nan=True) as a boolean."""
     try:
         np.testing.assert_allclose(act, ref, rtol=rtol, atol=atol, equal_nan=True)
         return True
@@ -119,7 +134,8 @@ def verdict(act, ref, atol, rtol):
         return False
 
 
-def max_abs(act, ref):
+def max_abs(act: Array, ref: Array) -> Optional[float]:
+    """numpy's float64 max |a - r| over the pairs where both values are finite (None when there is none)."""
     a = act.astype(np.float64).reshape(-1)
     r = ref.astype(np.float64).reshape(-1)
     m = np.isfinite(a) & np.isfinite(r)
@@ -128,13 +144,14 @@ def max_abs(act, ref):
     return float(np.max(np.abs(a[m] - r[m])))
 
 
-def main():
+def main() -> None:
+    """Generates the cases and prints the JSON document."""
     p = argparse.ArgumentParser()
     p.add_argument("--count", type=int, default=600)
     p.add_argument("--seed", type=int, default=20241129)
     args = p.parse_args()
     rng = np.random.default_rng(args.seed)
-    cases = []
+    cases: List[Dict[str, Any]] = []
     np.seterr(all="ignore")
     while len(cases) < args.count:
         shape = random_shape(rng)
