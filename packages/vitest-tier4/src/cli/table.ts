@@ -11,21 +11,26 @@ function latencyCell(f: Tier4FormatReport): string {
   return `${ms(f.latency_ms)} ± ${ms(f.latency_std_ms)}`;
 }
 
+/** The threshold and what it bounds: `1e-4 (max)` for fp32 (every element), `0.01 (mean)` for quantized. */
 function thresholdCell(f: Tier4FormatReport): string {
-  return `${formatValue(f.threshold)} (${f.threshold_preset}, ${f.threshold_statistic})`;
+  return `${formatValue(f.threshold)} (${f.threshold_statistic === 'elementwise' ? 'max' : f.threshold_statistic})`;
 }
 
+const ratio = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${x.toFixed(2)}x`);
+
 /**
- * Renders the summary of a Tier 4 report: a header line, one table row per format, the
- * warnings and the reasons of failed formats.
+ * Renders the summary of a Tier 4 report: a header line, one table row per format (about 140
+ * columns wide), what the thresholds bound, the latency details (clocks, eager baseline, the
+ * speed-up on means and medians), the failures and the warnings.
  */
 export function renderSummaryTable(report: Tier4Report): string {
   const m = report.model;
   const header = `Tier 4: ${m.name} (${m.task_type}${m.quantization ? `, quantization ${m.quantization}` : ''}) ${m.export_dir}`;
   const rows: string[][] = [
-    ['format', 'status', 'parity', 'max abs diff', 'mean abs diff', 'threshold', 'shape', 'latency ms (mean ± std)', 'p50 ms', 'p99 ms', 'speed-up vs PyTorch (mean, p50)'],
+    ['format', 'status', 'parity', 'max abs diff', 'mean abs diff', 'threshold', 'shape', 'latency ms', 'p50 ms', 'p99 ms', 'vs PyTorch (mean / p50)'],
   ];
-  for (const [name, f] of Object.entries(report.formats)) {
+  const entries = Object.entries(report.formats);
+  for (const [name, f] of entries) {
     rows.push([
       name,
       f.status.toUpperCase() + (f.skipped ? ' (skipped)' : ''),
@@ -37,18 +42,34 @@ export function renderSummaryTable(report: Tier4Report): string {
       latencyCell(f),
       ms(f.latency_p50_ms),
       ms(f.latency_p99_ms),
-      f.speedup_vs_pytorch === null ? '-' : `${f.speedup_vs_pytorch.toFixed(2)}x, ${f.speedup_vs_pytorch_p50 == null ? '-' : `${f.speedup_vs_pytorch_p50.toFixed(2)}x`}`,
+      f.speedup_vs_pytorch === null ? '-' : `${ratio(f.speedup_vs_pytorch)} / ${ratio(f.speedup_vs_pytorch_p50)}`,
     ]);
   }
   const lines = [header, '', markdownTable(rows, { align: ['l', 'l', 'l', 'r', 'r', 'l', 'l', 'r', 'r', 'r', 'r'] })];
-  const clocks = Object.entries(report.formats)
-    .filter(([, f]) => f.latency)
-    .map(([name, f]) => `  ${name}: ${f.latency!.clock}${f.pytorch_latency ? `; eager PyTorch ${ms(f.pytorch_latency.mean_ms)} ± ${ms(f.pytorch_latency.std_ms)} ms` : ''}`);
-  if (clocks.length > 0) {
-    const first = Object.values(report.formats).find((f) => f.latency)!.latency!;
-    lines.push('', `Latency on ${first.sample} (batch ${first.batch_size}), ${first.iterations} iterations after ${first.warmup} warm-up:`, ...clocks);
+
+  const checked = Math.max(0, ...entries.map(([, f]) => f.samples_checked));
+  if (checked > 0) {
+    const quantized = entries.some(([, f]) => f.threshold_preset === 'quantized');
+    lines.push(
+      '',
+      quantized
+        ? `Parity vs the eager PyTorch fp32 outputs on ${checked} sample(s); quantized export: the threshold bounds the mean |actual - reference| of each output (max abs diff shown for information).`
+        : `Parity vs the eager PyTorch outputs on ${checked} sample(s); fp32 export: the threshold bounds every element's |actual - reference|.`,
+    );
   }
-  const failed = Object.entries(report.formats).filter(([, f]) => f.status === 'fail' && f.reason);
+  const timed = entries.filter(([, f]) => f.latency);
+  if (timed.length > 0) {
+    const l0 = timed[0]![1].latency!;
+    lines.push('', `Latency (ms) on ${l0.sample} (batch ${l0.batch_size}), ${l0.iterations} iterations after ${l0.warmup} warm-up, mean ± std (p50):`);
+    const base = timed.find(([, f]) => f.pytorch_latency)?.[1].pytorch_latency;
+    for (const [name, f] of timed) {
+      const l = f.latency!;
+      const speed = f.speedup_vs_pytorch === null ? '' : `; speed-up vs eager PyTorch ${ratio(f.speedup_vs_pytorch)} on means, ${ratio(f.speedup_vs_pytorch_p50)} on medians`;
+      lines.push(`  ${name}: ${ms(l.mean_ms)} ± ${ms(l.std_ms)} (p50 ${ms(l.p50_ms)})${speed}; timed by ${l.clock}`);
+    }
+    if (base) lines.push(`  eager PyTorch: ${ms(base.mean_ms)} ± ${ms(base.std_ms)} (p50 ${ms(base.p50_ms)}); timed by ${base.clock}`);
+  }
+  const failed = entries.filter(([, f]) => f.status === 'fail' && f.reason);
   if (failed.length > 0) lines.push('', 'Failures:', ...failed.map(([name, f]) => `  ${name}: ${f.reason}`));
   if (report.warnings.length > 0) lines.push('', 'Warnings:', ...report.warnings.map((w) => `  ${w}`));
   return lines.join('\n');

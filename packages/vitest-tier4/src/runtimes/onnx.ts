@@ -77,7 +77,10 @@ async function createSession(file: string, options: InferenceSession.SessionOpti
     return await ort.InferenceSession.create(file, options);
   } catch (err) {
     const msg = err instanceof Error ? err.message : String(err);
-    throw new Error(`Cannot load ONNX model ${file}: ${msg.trim().split('\n')[0]}`, { cause: err });
+    // ORT repeats the path ("Load model from <file> failed:Protobuf parsing failed."): keep its reason
+    const first = msg.trim().split('\n')[0]!;
+    const reason = first.startsWith(`Load model from ${file} failed:`) ? first.slice(`Load model from ${file} failed:`.length).trim() : first;
+    throw new Error(`Cannot load ONNX model ${file}: ${reason || first}`, { cause: err });
   }
 }
 

@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main, parseCli, parseThresholds } from '../../src/cli/main.js';
+import { formatValue } from '../../src/parity/format.js';
+import type { Tier4Report } from '../../src/tier4/index.js';
 import { childPids, cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir, waitForExit } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
@@ -29,14 +31,29 @@ describe('tier4 validate', () => {
     expect(r.stdout).toContain('| format      | status | parity | max abs diff |');
     expect(r.stdout).toMatch(/\| onnx +\| OK +\| ok +\|/);
     expect(r.stdout).toMatch(/\| torchscript +\| OK +\| ok +\|/);
-    expect(r.stdout).toMatch(/\d+\.\d+ ± \d+\.\d+/); // latency mean ± std
-    expect(r.stdout).toMatch(/\d+\.\d\dx, \d+\.\d\dx \|/); // speed-up (mean, p50)
-    expect(r.stdout).toContain('torchscript: python:time.perf_counter_ns around forward under torch.inference_mode; eager PyTorch');
+    expect(r.stdout).toContain('Parity vs the eager PyTorch outputs on 2 sample(s); fp32 export: the threshold bounds every element\'s |actual - reference|.');
+    expect(r.stdout).toContain('Latency (ms) on sample_000 (batch 1), 5 iterations after 1 warm-up, mean ± std (p50):');
+    expect(r.stdout).toMatch(
+      /\n {2}torchscript: \d+\.\d+ ± \d+\.\d+ \(p50 \d+\.\d+\); speed-up vs eager PyTorch \d+\.\d\dx on means, \d+\.\d\dx on medians; timed by python:time\.perf_counter_ns around forward under torch\.inference_mode\n/,
+    );
+    expect(r.stdout).toMatch(/\n {2}onnx: .*; timed by node:tinybench performance\.now around InferenceSession\.run\n/);
+    expect(r.stdout).toMatch(/\n {2}eager PyTorch: \d+\.\d+ ± \d+\.\d+ \(p50 \d+\.\d+\); timed by python:/);
     expect(r.stdout).toContain(`Tier 4 JSON written to ${out}`);
     expect(lines(r.stdout).at(-1)).toBe('tier4: OK lm_stub: onnx, torchscript validated (shape and parity on every sample)');
-    const json = JSON.parse(await readFile(out, 'utf8')) as unknown;
+    const json = JSON.parse(await readFile(out, 'utf8')) as Tier4Report;
     expect(await schemaValidator().then((v) => v(json))).toEqual([]);
     expect(json).toMatchObject({ status: 'ok', formats: { onnx: { latency: { iterations: 5, warmup: 1 } } } });
+    // the table shows the dict's numbers: the threshold with what it bounds, mean ± std, the speed-up on means and medians
+    for (const [name, f] of Object.entries(json.formats)) {
+      const row = lines(r.stdout).find((l) => l.startsWith(`| ${name} `))!;
+      const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+      expect(cells[3]).toBe(formatValue(f.max_abs_diff!));
+      expect(cells[5]).toBe('1e-4 (max)');
+      expect(cells[7]).toMatch(/^\d+\.\d+ ± \d+\.\d+$/);
+      expect(cells[10]).toBe(`${f.speedup_vs_pytorch!.toFixed(2)}x / ${f.speedup_vs_pytorch_p50!.toFixed(2)}x`);
+    }
+    // a table that fits a 150-column terminal
+    expect(Math.max(...lines(r.stdout).filter((l) => l.startsWith('|')).map((l) => l.length))).toBeLessThanOrEqual(150);
   });
 
   test('warn (ONNX failed to export): exit 0 with the warning as the reason', async () => {
@@ -44,7 +61,8 @@ describe('tier4 validate', () => {
     const r = await cli(['validate', fx.dir, '--samples', '2', '--no-latency']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\| onnx +\| WARN \(skipped\) \|/);
-    expect(r.stdout).toMatch(/0\.01 \(quantized, mean\)/);
+    expect(r.stdout).toMatch(/\| 0\.01 \(mean\) +\|/);
+    expect(r.stdout).toContain('Parity vs the eager PyTorch fp32 outputs on 2 sample(s); quantized export: the threshold bounds the mean |actual - reference| of each output');
     expect(lines(r.stdout).at(-1)).toMatch(/^tier4: WARN lm_stub: torchscript validated; onnx: skipped, export failed: UnsupportedOperatorError: /);
   });
 
@@ -64,7 +82,7 @@ describe('tier4 validate', () => {
     const fx = await fixture('simple_cnn');
     const r = await cli(['validate', fx.dir, '--samples', '2', '--no-latency', '--threshold', 'fp32=1e-9,quantized=1e-2', '--formats', 'onnx']);
     expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/1e-9 \(fp32, elementwise\)/);
+    expect(r.stdout).toMatch(/\| 1e-9 \(max\) +\|/);
   });
 
   test('unreadable export dir: exit 2, one line; --verbose adds the stack', async () => {

@@ -138,7 +138,7 @@ describe('runTier4 on the built-in fixtures', () => {
     const report = await runTier4({ exportDir: dir, numSamples: 2, latency: { iterations: 3, warmup: 0 } });
     expect(report.status).toBe('fail');
     expect(report.formats.onnx).toMatchObject({ status: 'fail', parity: null, shape: null, samples_checked: 0 });
-    expect(report.formats.onnx!.reason).toContain(`cannot open: Cannot load ONNX model ${join(dir, 'model.onnx')}: `);
+    expect(report.formats.onnx!.reason).toBe(`cannot open: Cannot load ONNX model ${join(dir, 'model.onnx')}: Protobuf parsing failed.`);
     expect(report.formats.torchscript).toMatchObject({ status: 'ok' });
     await expectSchemaValid(report);
   });
