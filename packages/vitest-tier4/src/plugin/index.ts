@@ -41,7 +41,17 @@ export interface Tier4PluginOptions {
   reporter?: boolean | Omit<Tier4ReporterOptions, 'outputFile' | 'thresholds'>;
   /** `false` leaves the matchers' setup file out (e.g. when you list `vitest-tier4/setup` yourself). @default true */
   setup?: boolean;
+  /**
+   * Test timeout in ms used when your config sets no `test.testTimeout`: export tests start Python,
+   * load models and time 100 forward passes, which Vitest's 5 s default does not allow for on a
+   * busy machine. `false` keeps Vitest's default. A `testTimeout` in your config or on the command
+   * line always wins. @default 60_000
+   */
+  testTimeout?: number | false;
 }
+
+/** The test timeout the plugin sets when the config has none. */
+export const DEFAULT_TEST_TIMEOUT_MS = 60_000;
 
 /**
  * Absolute path of a sibling built file: the `.js` next to this module in `dist/`, or the `.ts`
@@ -83,6 +93,13 @@ function validate(options: Tier4PluginOptions): void {
         throw new TypeError(`tier4(): thresholds.${k} must be a finite number >= 0, received ${JSON.stringify(v)}`);
       }
     }
+  }
+  if (
+    options.testTimeout !== undefined &&
+    options.testTimeout !== false &&
+    (typeof options.testTimeout !== 'number' || !Number.isFinite(options.testTimeout) || options.testTimeout <= 0)
+  ) {
+    throw new TypeError(`tier4(): testTimeout must be a number of ms > 0 or false, received ${JSON.stringify(options.testTimeout)}`);
   }
   if (options.reportPath !== undefined && (typeof options.reportPath !== 'string' || options.reportPath === '')) {
     throw new TypeError(`tier4(): reportPath must be a non-empty string, received ${JSON.stringify(options.reportPath)}`);
@@ -153,6 +170,10 @@ export function tier4(options: Tier4PluginOptions = {}): Plugin {
   const fixtures = options.fixtures ?? {};
   return {
     name: 'vitest-tier4',
+    config(userConfig) {
+      if (options.testTimeout === false || userConfig.test?.testTimeout !== undefined) return undefined;
+      return { test: { testTimeout: options.testTimeout ?? DEFAULT_TEST_TIMEOUT_MS } };
+    },
     configureVitest({ vitest, project }) {
       const config = project.config;
       if (options.setup !== false) {

@@ -17,6 +17,7 @@ describe('tier4() options', () => {
     [null, 'tier4(): options must be an object, received null'],
     [{ thresholds: { fp32: -1 } }, 'tier4(): thresholds.fp32 must be a finite number >= 0, received -1'],
     [{ reportPath: '' }, 'tier4(): reportPath must be a non-empty string, received ""'],
+    [{ testTimeout: 0 }, 'tier4(): testTimeout must be a number of ms > 0 or false, received 0'],
     [{ fixtures: { cnn: { model: 42 } } }, "tier4(): fixtures.cnn.model must be 'simple_cnn', 'lm_stub' or { file, factory }, received 42"],
   ])('rejects %j with a TypeError naming the option', (options, message) => {
     expect(() => tier4(options as never)).toThrow(new TypeError(message));
@@ -77,6 +78,18 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
     expect(vitest.config.reporters.some((r) => Array.isArray(r) && r[0] === reporterPath())).toBe(false);
     expect(vitest.config.setupFiles).not.toContain(setupFilePath());
     expect(existsSync(reportPath)).toBe(false);
+  });
+});
+
+describe('testTimeout', () => {
+  test('raises the 5 s default to 60 s when the config sets none; a config value or false wins', async () => {
+    const run = async (plugin: ReturnType<typeof tier4>, test: Record<string, unknown> = {}) =>
+      (await runProject('../../plugin/fixtures/no-fixtures', { setupFiles: [] }, { plugins: [plugin], test })).vitest.config.testTimeout;
+    const off = { reporter: false, setup: false } as const;
+    expect(await run(tier4(off))).toBe(60_000);
+    expect(await run(tier4({ ...off, testTimeout: 90_000 }))).toBe(90_000);
+    expect(await run(tier4(off), { testTimeout: 1234 })).toBe(1234);
+    expect(await run(tier4({ ...off, testTimeout: false }))).toBe(5000);
   });
 });
 
