@@ -189,8 +189,8 @@ export function buildRunReport(tests: readonly CollectedTest[], context: BuildRu
   if (context.reason === 'failed' && failReasons.length === 0) {
     failReasons.push(
       counts.total === 0
-        ? 'Vitest reported the run as failed before any test ran (a failing globalSetup such as a fixture build, or no test files found: see the errors above the summary)'
-        : 'Vitest reported the run as failed (see the errors above the summary)',
+        ? "Vitest reported the run as failed before any test ran (a failing globalSetup such as a fixture build, or no test files found: see Vitest's error output)"
+        : "Vitest reported the run as failed (see Vitest's error output)",
     );
   }
   if (checks.length === 0) warnReasons.push('no Tier 4 check was recorded by any test');

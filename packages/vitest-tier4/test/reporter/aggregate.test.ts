@@ -84,7 +84,7 @@ describe('status', () => {
     expect(report.status).toBe('fail');
     expect(report.reasons[0]).toMatch(/^Vitest reported the run as failed before any test ran/);
     const passedTests = [test_('t', 'passed', [parityRecord(close, 'fp32', {})])];
-    expect(buildRunReport(passedTests, { ...context, reason: 'failed' }).reasons).toEqual(['Vitest reported the run as failed (see the errors above the summary)']);
+    expect(buildRunReport(passedTests, { ...context, reason: 'failed' }).reasons).toEqual(["Vitest reported the run as failed (see Vitest's error output)"]);
     // a failing test already explains it: no extra line
     expect(buildRunReport([test_('t', 'failed', [])], { ...context, reason: 'failed' }).reasons[0]).toBe('test failed: a.test.ts > t');
   });
