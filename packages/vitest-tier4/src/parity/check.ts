@@ -436,6 +436,51 @@ function scanBigInt(a: TensorView, r: TensorView, n: number, atol: number, rtol:
   }
 }
 
+/** Unit roundoff of each precision. */
+const UNIT: Record<Prec, number> = { [F16]: 2 ** -11, [F32]: 2 ** -24, [F64]: 2 ** -53 };
+/** Smallest positive (subnormal) value of each precision. */
+const TINY: Record<Prec, number> = { [F16]: 2 ** -24, [F32]: 2 ** -149, [F64]: Number.MIN_VALUE };
+
+/** The smallest value of precision `p` that is >= x (x >= 0, finite). */
+function roundUpTo(p: Prec, x: number): number {
+  if (p === F64) return x;
+  let y = roundTo(p, x);
+  if (y >= x) return y;
+  // One step up: the spacing of precision p at x (at least the smallest subnormal).
+  const bits = p === F32 ? 24 : 11;
+  const step = Math.max(TINY[p], 2 ** (Math.floor(Math.log2(x)) - bits + 1));
+  y = roundTo(p, y + step);
+  return y >= x ? y : roundTo(p, x + 2 * step);
+}
+
+/** The largest value of precision `p` that is <= x (x >= 0, finite). */
+function roundDownTo(p: Prec, x: number): number {
+  if (p === F64) return x;
+  let y = roundTo(p, x);
+  if (y <= x) return y;
+  const bits = p === F32 ? 24 : 11;
+  const step = Math.max(TINY[p], 2 ** (Math.floor(Math.log2(x)) - bits + 1));
+  y = roundTo(p, Math.max(0, y - step));
+  return y <= x ? y : roundTo(p, Math.max(0, x - 2 * step));
+}
+
+/**
+ * The smallest atol that passes every element, from the float64 maximum of |a - r| - rtol * |r| (`maxNeed`).
+ * numpy rounds |a - r|, rtol * |r|, atol and their sum to the arrays' precision, so the float64 maximum alone can
+ * fail by a rounding: widen it by the worst-case rounding error of the elements that can be that close to the
+ * boundary (their |a - r| is at most `maxAbs`, their rtol * |r| at most maxAbs + |maxNeed|), then round up to the
+ * precision numpy stores atol in. The result passes; it exceeds the exact minimum by at most a few roundings
+ * (2^-21 relative in float32, 2^-9 in float16, 2^-50 in float64).
+ */
+function passingAtol(maxNeed: number, maxAbs: number, precisionAt: (atol: number) => { coarse: Prec; pt: Prec }): number {
+  const { coarse } = precisionAt(Math.max(0, maxNeed));
+  const u = UNIT[coarse];
+  const widened = maxNeed + u * (4 * maxAbs + 3 * Math.abs(maxNeed));
+  if (!(widened > 0)) return 0;
+  const candidate = widened + 2 * TINY[coarse];
+  return roundUpTo(precisionAt(candidate).pt, candidate);
+}
+
 function shapesEqual(a: readonly number[], b: readonly number[]): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -532,7 +577,14 @@ export function checkParity(
  * checkParity on already-normalised views (used by the per-output helper and the matchers).
  * @internal
  */
-export function checkViews(a: TensorView, r: TensorView, tolIn: ResolvedTolerance, floor: number, allowIntFloat: boolean): ParityResult {
+export function checkViews(
+  a: TensorView,
+  r: TensorView,
+  tolIn: ResolvedTolerance,
+  floor: number,
+  allowIntFloat: boolean,
+  refineMinAtol = true,
+): ParityResult {
   let tol = tolIn;
   if (!shapesEqual(a.shape, r.shape)) {
     return structuralFailure(a, r, tol, floor, `shape mismatch: actual [${a.shape.join(', ')}] vs reference [${r.shape.join(', ')}]`);
@@ -609,12 +661,45 @@ export function checkViews(a: TensorView, r: TensorView, tolIn: ResolvedToleranc
     statisticValue = st.count > 0 ? Math.max(0, st.maxNeed) : 0;
     threshold = atol;
     statPass = st.mismatched === 0;
-    minPassing = nonFinite > 0 ? null : statisticValue;
+    if (nonFinite > 0) minPassing = null;
+    else if (st.count === 0) minPassing = 0;
+    else {
+      const precisionAt = (x: number): { coarse: Prec; pt: Prec } => {
+        if (wide) return { coarse: F64, pt: F64 };
+        const p = numpyPrecisions(a.dtype, r.dtype, scalar, x, rtol);
+        return { coarse: Math.min(p.pd, p.pr, p.pt) as Prec, pt: p.pt };
+      };
+      minPassing = passingAtol(st.maxNeed, st.maxAbs, precisionAt);
+      // The tolerance applied passed: its atol is a known passing value, never report a larger one.
+      if (statPass && minPassing > atol) minPassing = atol;
+      // A failure is about to be explained, and the user will copy this number: spend one more pass to try the
+      // float64 maximum itself (rounded up to numpy's precision), which is exact unless a rounding tips it over.
+      // The value just below can pass too when numpy's rounding of the sum lands on the right side: try it first.
+      if (!statPass && refineMinAtol) {
+        const need = Math.max(0, st.maxNeed);
+        const pt = precisionAt(need).pt;
+        const up = roundUpTo(pt, need);
+        const down = up > need ? roundDownTo(pt, need) : up;
+        const passesAt = (x: number): boolean => {
+          const probe = { ...tol, atol: x, statistic: 'elementwise' as const, allowed_mismatch_fraction: 0, exact_integers: false };
+          return checkViews(a, r, probe, floor, allowIntFloat, false).status === 'ok';
+        };
+        if (down < minPassing && passesAt(down)) minPassing = down;
+        else if (up < minPassing && up !== down && passesAt(up)) minPassing = up;
+      }
+    }
   } else {
     statisticValue = statistic === 'mean' ? meanAbs : quantileOf((qbuf as Float64Array).subarray(0, st.qn), statistic.quantile);
     threshold = atol + rtol * meanRef;
     statPass = nonFinite === 0 && statisticValue <= threshold;
-    minPassing = nonFinite > 0 ? null : Math.max(0, statisticValue - rtol * meanRef);
+    if (nonFinite > 0) minPassing = null;
+    else {
+      // statistic <= atol + rtol * mean|r| is evaluated in float64: leave room for its roundings.
+      const need = statisticValue - rtol * meanRef;
+      const m = need + 4 * 2 ** -53 * (statisticValue + rtol * meanRef);
+      minPassing = m > 0 ? m : 0;
+      if (statPass && minPassing > atol) minPassing = atol;
+    }
   }
   const fraction = n > 0 ? st.mismatched / n : 0;
   let status: ParityResult['status'];

@@ -25,6 +25,31 @@ export function formatValue(x: number | null, digits = 6): string {
 }
 
 /**
+ * Formats a non-negative tolerance like formatValue, rounded UP at the printed precision, so that the printed
+ * number itself passes when copied into a test (`0.1199461` prints `0.119947`, not `0.119946`). A float32 value
+ * prints as the 6-digit decimal that rounds back to it when there is one (`0.49980002641677856` prints `0.4998`).
+ */
+export function formatValueCeil(x: number | null): string {
+  if (x === null || !Number.isFinite(x) || x <= 0) return formatValue(x);
+  let digits = 6;
+  let text = formatValue(x, digits);
+  // A float32 value (what numpy keeps of atol for float32 and float16 arrays) may print as a shorter decimal that
+  // rounds back to it: that decimal passes too.
+  if (Number(text) < x && Math.fround(x) === x && Math.fround(Number(text)) === x) return text;
+  // Nudge the printed value up by one unit in its last place until it is >= x (once is enough unless a carry
+  // changes the exponent); fall back to more digits.
+  for (let k = 0; k < 3 && Number(text) < x; k++) {
+    const exp = Math.floor(Math.log10(Number(text) || x));
+    text = formatValue(Number(text) + 10 ** (exp - digits + 1), digits);
+  }
+  while (Number(text) < x && digits < 17) {
+    digits++;
+    text = formatValue(x, digits);
+  }
+  return text;
+}
+
+/**
  * Formats an (actual, reference) pair so that two different values never print the same: 6 significant digits,
  * more (up to 17) when 6 would hide the difference (`1.0000001` vs `1`). Integer values of integer tensors print
  * in full.
@@ -129,7 +154,7 @@ export function formatParityMessage(result: ParityResult): string {
   if (result.min_passing_atol === null) {
     lines.push('Smallest passing tolerance: none (NaN/Inf mismatches fail at any tolerance)');
   } else {
-    lines.push(`Smallest atol that would pass at rtol ${formatTolNumber(tol.rtol)}: ${formatValue(result.min_passing_atol)}`);
+    lines.push(`Smallest atol that would pass at rtol ${formatTolNumber(tol.rtol)}: ${formatValueCeil(result.min_passing_atol)}`);
   }
   if (result.dtype_mismatch) {
     lines.push(`Dtypes differ: actual ${result.actual_dtype}, reference ${result.reference_dtype}`);

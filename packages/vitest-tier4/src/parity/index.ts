@@ -1,7 +1,7 @@
 export { checkParity, DEFAULT_REL_FLOOR } from './check.js';
 export { DTYPES, dtypeKind, normalizeDType } from './dtype.js';
 export type { DTypeKind } from './dtype.js';
-export { formatIndex, formatParityMessage, formatPercent, formatShape, formatValue, formatValuePair, formulaFor } from './format.js';
+export { formatIndex, formatParityMessage, formatPercent, formatShape, formatValue, formatValueCeil, formatValuePair, formulaFor } from './format.js';
 export { f16round, halfBitsToNumber } from './half.js';
 export { checkParityOutputs } from './outputs.js';
 export type { OutputsParityResult, OutputTolerances } from './outputs.js';

@@ -71,7 +71,7 @@ describe('toMatchParity', () => {
         Greatest relative difference: 0.487194 at index [0, 62, 57] (actual 0.183154, reference 0.123154; up to 1e-4 allowed; |reference| floored at 1e-6)
         Mean absolute difference: 3.80859e-5
         First mismatch at index [0, 0, 17]
-        Smallest atol that would pass at rtol 1e-4: 0.119946
+        Smallest atol that would pass at rtol 1e-4: 0.119947
         Hint: only 0.06% of elements exceed the tolerance; allowedMismatchFraction: 0.00059 would report a warning instead."
       `);
     });

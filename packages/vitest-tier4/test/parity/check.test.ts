@@ -1,5 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { checkParity, DEFAULT_REL_FLOOR } from '../../src/parity/check.js';
+import { formatValueCeil } from '../../src/parity/format.js';
 import { checkParityOutputs } from '../../src/parity/outputs.js';
 import { PRESETS, resolveTolerance } from '../../src/parity/tolerance.js';
 
@@ -39,7 +40,8 @@ describe('checkParity: rule and numbers', () => {
       dtype_mismatch: false,
     });
     expect(r.mean_abs_diff).toBeCloseTo((0.5 + 2 + 1e-9) / 6, 12);
-    expect(r.min_passing_atol).toBeCloseTo(2 - 0.01 * 2, 12);
+    // 2 - 0.01 * 2, rounded up to float32 (numpy stores atol in the arrays' precision)
+    expect(r.min_passing_atol).toBe(Math.fround(2 - 0.01 * 2));
     // min_passing_atol really is the smallest passing atol at that rtol
     const atol = r.min_passing_atol as number;
     expect(checkParity(f32([0, 0, 0, 0, 0, 0], [2, 3]), f32([0, 0, 0.5, 0, -2, 1e-9], [2, 3]), { atol: atol * 1.001, rtol: 0.01 }).pass).toBe(true);
@@ -198,5 +200,82 @@ describe('beyond the anchors', () => {
     expect(() => checkParityOutputs(actual, reference, { logit: 1 })).toThrow(
       new TypeError("tolerances: no reference output named 'logit' (outputs: logits, probs, hidden)"),
     );
+  });
+});
+
+describe('min_passing_atol', () => {
+  /** mulberry32: a small seeded PRNG, so the cases are the same on every run. */
+  function prng(seed: number): () => number {
+    let s = seed >>> 0;
+    return () => {
+      s = (s + 0x6d2b79f5) >>> 0;
+      let t = s;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+  }
+  const halfBits = (x: number): number => {
+    // round-to-nearest float32 -> float16 bits, good enough for values well inside the half range
+    const f = new Float32Array([x]);
+    const u = new Uint32Array(f.buffer)[0] as number;
+    const sign = (u >>> 16) & 0x8000;
+    const e = ((u >>> 23) & 0xff) - 127 + 15;
+    if (e <= 0) return sign;
+    const m = u & 0x7fffff;
+    let h = sign | (e << 10) | (m >>> 13);
+    if ((m & 0x1fff) > 0x1000 || ((m & 0x1fff) === 0x1000 && (h & 1) === 1)) h++;
+    return h;
+  };
+
+  test('always passes when used as atol, and so does the number the message prints (numpy rounding included)', () => {
+    const rand = prng(20261129);
+    let failing = 0;
+    const problems: string[] = [];
+    for (let t = 0; t < 600; t++) {
+      const n = 1 + Math.floor(rand() * 40);
+      const scale = 10 ** (rand() * 6 - 3);
+      const ref = Array.from({ length: n }, () => (rand() - 0.5) * scale);
+      const noise = 10 ** (rand() * 8 - 8);
+      const act = ref.map((v) => v + (rand() - 0.5) * noise * scale);
+      const kind = t % 4;
+      const make = (xs: number[]) =>
+        kind === 0
+          ? { data: Float32Array.from(xs), dims: [n], type: 'float32' }
+          : kind === 1
+            ? { data: Float64Array.from(xs), dims: [n], type: 'float64' }
+            : kind === 2
+              ? { data: Uint16Array.from(xs, halfBits), dims: [n], type: 'float16' }
+              : { data: Int32Array.from(xs, (x) => Math.round(x * 1000)), dims: [n], type: 'int32' };
+      const rtol = rand() < 0.3 ? 0 : 10 ** (rand() * 8 - 9);
+      const a = make(act);
+      const r = make(ref);
+      const res = checkParity(a, r, { atol: 0, rtol });
+      if (!res.pass) failing++;
+      const m = res.min_passing_atol as number;
+      if (!checkParity(a, r, { atol: m, rtol }).pass) problems.push(`case ${t} (${r.type}): atol ${m} fails`);
+      const printed = Number(formatValueCeil(m));
+      if (!checkParity(a, r, { atol: printed, rtol }).pass) problems.push(`case ${t} (${r.type}): printed ${printed} fails`);
+      // and it is the smallest up to the roundings: no more than 2^-20 (float32/64) or 2^-9 (float16) above the
+      // float64 maximum of |a - r| - rtol * |r| (plus the float16 spacing near zero)
+      const slack = r.type === 'float16' ? 2 ** -9 * res.max_abs_diff + 2 ** -24 : 2 ** -20 * res.max_abs_diff + 1e-300;
+      if (m > res.statistic_value + slack) problems.push(`case ${t} (${r.type}): ${m} is far above ${res.statistic_value}`);
+    }
+    expect(problems).toEqual([]);
+    expect(failing).toBeGreaterThan(300);
+  });
+
+  test('a failure reports the float32 value numpy would need, and the printed number passes (a naive 6-digit print does not)', () => {
+    const n = 20480;
+    const r = new Float32Array(n).map((_, i) => Math.sin(i));
+    const a = Float32Array.from(r);
+    for (let k = 0; k < 12; k++) a[k * 1000 + 17] = (a[k * 1000 + 17] as number) + 0.01 * (k + 1);
+    const res = checkParity(a, r);
+    const m = res.min_passing_atol as number;
+    expect(Math.fround(m)).toBe(m);
+    expect(checkParity(a, r, { atol: m, rtol: 1e-4 }).pass).toBe(true);
+    expect(checkParity(a, r, { atol: 0.119946, rtol: 1e-4 }).pass).toBe(false); // 6 digits rounded to nearest
+    expect(formatValueCeil(m)).toBe('0.119947');
+    expect(checkParity(a, r, { atol: 0.119947, rtol: 1e-4 }).pass).toBe(true);
   });
 });
