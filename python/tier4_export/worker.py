@@ -146,7 +146,8 @@ def encode_tensor(name: str, tensor: Any, offset: int) -> Tuple[Dict[str, Any], 
         t = t.dequantize()
     if t.dtype == torch.bfloat16:
         t = t.to(torch.float32)
-    arr = np.ascontiguousarray(t.cpu().numpy())
+    # t.contiguous(), not np.ascontiguousarray: the latter turns a 0-d (scalar) output into shape [1]
+    arr = t.contiguous().cpu().numpy()
     dtype = str(arr.dtype)
     if dtype not in _NP_DTYPES:
         raise WorkerError(f"output '{name}': dtype {dtype} cannot be sent to TypeScript")

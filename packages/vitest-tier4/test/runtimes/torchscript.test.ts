@@ -11,7 +11,7 @@ import {
   openTorchScriptRunner,
   sharedPythonWorker,
 } from '../../src/runtimes/index.js';
-import { cleanupTmp, copyExport, fixture, processAlive, waitForExit } from '../tier4/helpers.js';
+import { cleanupTmp, copyExport, fixture, processAlive, python, tmpDir, waitForExit } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
 
@@ -39,6 +39,40 @@ describe('TorchScript runner (long-lived Python worker)', () => {
       expect(t.samplesMs).toHaveLength(5);
       expect(t.samplesMs.every((v) => v > 0)).toBe(true);
       expect(t.clock).toBe(runner.clock);
+    } finally {
+      await runner.close();
+    }
+  });
+
+  test('float16, int64 and bool inputs and outputs (and a 0-d output) round-trip through the worker bit for bit', async () => {
+    const dir = await tmpDir('ts-dtypes-');
+    const file = join(dir, 'dtypes.torchscript');
+    await writeFile(
+      join(dir, 'make.py'),
+      [
+        'import sys, torch',
+        'from typing import Tuple',
+        'class M(torch.nn.Module):',
+        '    def forward(self, x: torch.Tensor, ids: torch.Tensor, mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:',
+        '        return x * 2, ids + 1, ~mask, ids.sum()',
+        'torch.jit.save(torch.jit.script(M()), sys.argv[1])',
+        '',
+      ].join('\n'),
+    );
+    await python(`import runpy, sys; sys.argv = [sys.argv[1], sys.argv[2]]; runpy.run_path(sys.argv[0], run_name='__main__')`, [join(dir, 'make.py'), file]);
+    const runner = await openTorchScriptRunner(file, { outputNames: ['y', 'ids_out', 'not_mask', 'ids_sum'] });
+    try {
+      expect(runner.inputNames).toEqual(['x', 'ids', 'mask']);
+      const { outputs } = await runner.run({
+        // half bits 1.0, -0.5, 32752 (x2 = 65504, the largest half)
+        x: { dtype: 'float16', shape: [1, 3], data: new Uint16Array([0x3c00, 0xb800, 0x77ff]) },
+        ids: { dtype: 'int64', shape: [1, 2], data: new BigInt64Array([2n ** 40n, -3n]) },
+        mask: { dtype: 'bool', shape: [1, 2], data: new Uint8Array([1, 0]) },
+      });
+      expect(outputs.y).toEqual({ dtype: 'float16', shape: [1, 3], data: new Uint16Array([0x4000, 0xbc00, 0x7bff]) });
+      expect(outputs.ids_out).toEqual({ dtype: 'int64', shape: [1, 2], data: new BigInt64Array([2n ** 40n + 1n, -2n]) });
+      expect(outputs.not_mask).toEqual({ dtype: 'bool', shape: [1, 2], data: new Uint8Array([0, 1]) });
+      expect(outputs.ids_sum).toEqual({ dtype: 'int64', shape: [], data: new BigInt64Array([2n ** 40n - 3n]) });
     } finally {
       await runner.close();
     }
