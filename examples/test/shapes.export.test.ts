@@ -1,5 +1,7 @@
-// Export tests with the matchers on the ONNX session the test context creates once per worker:
+// Export tests with the matchers on the ONNX runner and the raw onnxruntime session the test context
+// creates once per worker:
 // output shapes at batch 1 and 4, parity per sample, and a custom (tighter) threshold.
+import * as ort from 'onnxruntime-node';
 import { describe, expect } from 'vitest';
 import { createTier4Test } from 'vitest-tier4/test';
 
@@ -38,6 +40,15 @@ describe('SimpleCNN ONNX', () => {
 });
 
 describe('LM stub ONNX', () => {
+  lmTest('the raw onnxruntime session (once per worker) takes int64 ids and agrees with PyTorch', async ({ exportDir, session }) => {
+    expect(session.inputNames).toEqual(['input_ids']);
+    expect(session.outputNames).toEqual(['logits']);
+    const sample = await exportDir.loadSample(0);
+    const ids = sample.inputs['input_ids']!;
+    const results = await session.run({ input_ids: new ort.Tensor('int64', ids.data as BigInt64Array, ids.shape) });
+    expect(results['logits']).toMatchParity(sample.outputs['logits']!, 'fp32', { model: 'lm_stub', format: 'onnx', output: 'logits', sample: sample.id });
+  });
+
   lmTest('logits are [batch, sequence, 1000] with the batch and sequence of the input', async ({ exportDir, onnx }) => {
     const batches = new Set<number>();
     for (const sample of await exportDir.loadSamples()) {
