@@ -84,10 +84,13 @@ def test_bad_usage_exits_2(argv: List[str], message: str, capsys: pytest.Capture
 
 
 def test_static_quantization_exits_1_with_one_line(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
-    code = main(["build", "--model", "simple_cnn", "--out", str(tmp_path / "s"), "--quantization", "static"])
+    code = main(["build", "--model", "lm_stub", "--out", str(tmp_path / "s"), "--quantization", "static"])
     captured = capfd.readouterr()
     assert code == 1 and captured.out == ""
-    assert captured.err.startswith("tier4_export: error: ValueError: quantization='static' is refused:")
+    assert captured.err.startswith(
+        "tier4_export: error: ValueError: quantization='static' is refused for this model: "
+    )
+    assert "TraceError" in captured.err
     assert len(captured.err.strip().splitlines()) == 1
 
 
@@ -154,5 +157,5 @@ def test_build_help_explains_every_option(capsys: pytest.CaptureFixture[str]) ->
     text = capsys.readouterr().out
     for option in ("--model", "--out", "--formats", "--quantization", "--samples", "--seed", "--opset"):
         assert option in text
-    assert "path/to/file.py:factory" in text and "static is refused" in text
+    assert "path/to/file.py:factory" in text and "static: FX graph mode" in text
     assert "exit codes: 0 success" in text and "examples:" in text

@@ -1,7 +1,8 @@
-"""Dynamic quantization: smaller TorchScript, ONNX failure recorded, caller untouched; static refused."""
+"""Quantization: dynamic (smaller TorchScript, ONNX failure recorded), static (FX, calibrated; refused when untraceable), caller untouched."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,13 @@ import torch
 
 from conftest import Exported
 from tier4_export import export_model, get_builtin
-from tier4_export.quantize import STATIC_REFUSAL, has_quantized_modules, quantize_dynamic_copy
+from tier4_export.quantize import (
+    CALIBRATION_BATCHES,
+    STATIC_ADVICE,
+    STATIC_REFUSAL,
+    has_quantized_modules,
+    quantize_dynamic_copy,
+)
 
 
 def test_quantized_export_records_the_onnx_failure_and_writes_the_rest(lm_quantized_export: Exported) -> None:
@@ -79,11 +86,69 @@ def test_quantize_dynamic_copy_quantizes_only_the_copy() -> None:
         quantized.lm_head).__module__
 
 
-def test_static_quantization_is_refused_with_the_reason(tmp_path: Path) -> None:
-    model, spec = get_builtin("lm_stub")
+def test_static_quantization_of_a_model_fx_cannot_trace_is_refused_with_the_reason(tmp_path: Path) -> None:
+    model, spec = get_builtin("lm_stub")  # forward() unpacks x.shape: torch.fx cannot trace it
     with pytest.raises(ValueError) as info:
         export_model(model, spec, tmp_path / "s", quantization="static")
-    assert str(info.value) == STATIC_REFUSAL
-    for reason in ("QuantStub/DeQuantStub", "float_qparams", "LayerNorm", "quantization='dynamic'"):
-        assert reason in STATIC_REFUSAL
+    message = str(info.value)
+    assert message.startswith(STATIC_REFUSAL + " (TraceError: Proxy object cannot be iterated.")
+    assert message.endswith(STATIC_ADVICE)
+    assert "\n" not in message
     assert not (tmp_path / "s").exists()
+    assert not has_quantized_modules(model)
+
+
+@pytest.fixture(scope="module")
+def cnn_static(tmp_path_factory: pytest.TempPathFactory) -> Exported:
+    model, spec = get_builtin("simple_cnn")
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    out = tmp_path_factory.mktemp("static") / "cnn"
+    paths = export_model(model, spec, out, formats=["onnx", "torchscript", "pytorch"], quantization="static",
+                         num_samples=4, seed=0)
+    # The caller's model is untouched by static quantization too.
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert not has_quantized_modules(model)
+    return Exported("simple_cnn", out, paths, json.loads(paths["metadata"].read_text()))
+
+
+def test_static_quantization_writes_every_format_with_calibration_details(cnn_static: Exported) -> None:
+    md = cnn_static.metadata
+    assert md["quantization"] == "static"
+    assert md["formats_written"] == ["onnx", "torchscript", "pytorch"] and md["formats_failed"] == {}
+    assert md["artifacts"]["onnx"]["onnx_checker"] == {"ok": True, "error": None}
+    info = md["quantization_info"]
+    assert info["method"] == "static"
+    assert {"ConvReLU2d", "Linear"} <= set(info["modules"])
+    assert info["engine"] in torch.backends.quantized.supported_engines
+    calibration = info["calibration"]
+    assert calibration["batches"] == CALIBRATION_BATCHES and calibration["batch_size"] == 4
+    # Calibrated on generated inputs, never on the reference samples' own seeds.
+    assert not set(calibration["seeds"]) & {s["seed"] for s in md["samples"]}
+    q_size = md["artifacts"]["torchscript"]["size_bytes"]
+    assert info["quantized_size_bytes"] == q_size
+    assert info["size_ratio"] == pytest.approx(q_size / info["fp32_size_bytes"]) and info["size_ratio"] < 0.6
+
+
+def test_static_quantized_torchscript_runs_and_drifts_a_little_from_eager(cnn_static: Exported) -> None:
+    module = torch.jit.load(str(cnn_static.paths["torchscript"]))
+    assert any("quantized::" in n.kind() for n in module.inlined_graph.nodes())
+    diffs = []
+    for record in cnn_static.metadata["samples"]:
+        x = np.load(cnn_static.dir / record["inputs"]["pixel_values"])
+        ref = np.load(cnn_static.dir / record["outputs"]["logits"])
+        with torch.no_grad():
+            out = module(torch.from_numpy(x)).numpy()
+        assert out.shape == ref.shape
+        diffs.append(np.abs(out - ref).ravel())
+    diff = np.concatenate(diffs)
+    assert 0 < diff.mean() < 5e-3 and diff.max() < 5e-2
+
+
+def test_static_calibration_is_reproducible(cnn_static: Exported, tmp_path: Path) -> None:
+    model, spec = get_builtin("simple_cnn")
+    paths = export_model(model, spec, tmp_path, formats=["torchscript"], quantization="static", num_samples=1)
+    first = torch.jit.load(str(cnn_static.paths["torchscript"]))
+    second = torch.jit.load(str(paths["torchscript"]))
+    x = torch.from_numpy(np.load(cnn_static.dir / cnn_static.metadata["samples"][1]["inputs"]["pixel_values"]))
+    with torch.no_grad():
+        assert torch.equal(first(x), second(x))

@@ -138,7 +138,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["dynamic", "static"],
         default=None,
         help="dynamic: nn.Linear to qint8 on a copy (ONNX export of it fails in torch 1.13 and is "
-        "recorded in formats_failed); static is refused with the reason (default: none)",
+        "recorded in formats_failed); static: FX graph mode, calibrated on generated inputs, "
+        "refused with the tracer's reason when torch.fx cannot trace the model (default: none)",
     )
     build.add_argument("--samples", type=_non_negative_int, default=10, help="reference samples (default 10)")
     build.add_argument("--seed", type=_non_negative_int, default=0, help="model and sample seed (default 0)")

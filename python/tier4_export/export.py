@@ -23,7 +23,7 @@ from .formats import FILENAMES, check_onnx, trace_torchscript, write_onnx, write
 from .hashing import artifact_record
 from .metadata import METADATA_FILENAME, SCHEMA_VERSION, environment_versions, utc_now_iso, write_json_atomic
 from .model_io import describe_inputs, describe_outputs, example_args
-from .quantize import check_quantization, quantization_info, quantize_dynamic_copy
+from .quantize import check_quantization, quantization_info, quantize_dynamic_copy, quantize_static_copy
 from .samples import SAMPLES_DIRNAME, write_samples
 from .task_spec import TaskSpec
 
@@ -103,7 +103,9 @@ def _torchscript_size(model: nn.Module, args: Tuple[torch.Tensor, ...]) -> int:
         return path.stat().st_size
 
 
-def _dynamic_quantization_info(
+def _measured_quantization_info(
+    method: str,
+    details: Optional[Dict[str, Any]],
     eager: nn.Module,
     quantized: nn.Module,
     args: Tuple[torch.Tensor, ...],
@@ -120,7 +122,7 @@ def _dynamic_quantization_info(
         q_size = written.stat().st_size if written is not None else _torchscript_size(quantized, args)
     except Exception as exc:  # noqa: BLE001
         logger.warning("could not measure the quantized TorchScript size: %s: %s", type(exc).__name__, exc)
-    return quantization_info(fp32_size, q_size)
+    return quantization_info(fp32_size, q_size, method, details)
 
 
 def export_model(
@@ -152,7 +154,9 @@ def export_model(
         formats: any of ``"onnx"``, ``"torchscript"``, ``"pytorch"`` (iterable or comma string).
             ``onnx`` and ``torchscript`` hold the (possibly quantized) model; ``pytorch``
             (model.pth) always holds the eager fp32 state dict.
-        quantization: None, ``"dynamic"`` (nn.Linear -> qint8) or ``"static"`` (refused, ValueError).
+        quantization: None, ``"dynamic"`` (nn.Linear -> qint8) or ``"static"`` (FX graph mode,
+            calibrated on generated inputs; a model torch.fx cannot trace is refused with a
+            ValueError that gives the tracer's reason, before anything is written).
         opset: ONNX opset version.
         num_samples: number of reference samples (batch sizes 1, 4, 1, 4, ...).
         seed: base seed of the sample inputs (sample ``i`` uses ``seed + i``).
@@ -163,8 +167,9 @@ def export_model(
         ``{format: absolute path}`` for every format written, plus ``"metadata"``.
 
     Raises:
-        TypeError / ValueError: invalid arguments (nothing is written).
-        ExportError: the eager model fails on its generated inputs.
+        TypeError / ValueError: invalid arguments, or static quantization of a model torch.fx
+            cannot trace (nothing is written).
+        ExportError: the eager model fails on its generated inputs (nothing is written).
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model: expected a torch.nn.Module, received {type(model).__name__}")
@@ -178,15 +183,23 @@ def export_model(
     source = _check_model_source(model_source)
 
     started = time.perf_counter()
-    out_dir = Path(export_dir).expanduser().resolve()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    _clear_previous_export(out_dir)
-
+    # Everything that can refuse the export (a model failing on its inputs, a model static
+    # quantization cannot trace) runs before the export directory is touched.
     eager = copy.deepcopy(model).eval()
     inputs_desc = describe_inputs(task_spec)
     outputs_desc = describe_outputs(eager, task_spec)
-    artifact_model = quantize_dynamic_copy(eager) if quantization == "dynamic" else eager
+    q_details: Optional[Dict[str, Any]] = None
+    if quantization == "dynamic":
+        artifact_model = quantize_dynamic_copy(eager)
+    elif quantization == "static":
+        artifact_model, q_details = quantize_static_copy(eager, task_spec, seed)
+    else:
+        artifact_model = eager
     args = example_args(generate_dummy_input(task_spec, EXAMPLE_BATCH_SIZE, seed), task_spec)
+
+    out_dir = Path(export_dir).expanduser().resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    _clear_previous_export(out_dir)
 
     written: Dict[str, Path] = {}
     failed: Dict[str, str] = {}
@@ -217,8 +230,10 @@ def export_model(
         logger.info("wrote %s (%d bytes)", path, record["size_bytes"])
 
     q_info: Optional[Dict[str, Any]] = None
-    if quantization == "dynamic":
-        q_info = _dynamic_quantization_info(eager, artifact_model, args, written.get("torchscript"))
+    if quantization is not None:
+        q_info = _measured_quantization_info(
+            quantization, q_details, eager, artifact_model, args, written.get("torchscript")
+        )
 
     samples = write_samples(eager, task_spec, out_dir, num_samples, seed)
 
