@@ -453,29 +453,28 @@ function roundUpTo(p: Prec, x: number): number {
   return y >= x ? y : roundTo(p, x + 2 * step);
 }
 
-/** The largest value of precision `p` that is <= x (x >= 0, finite). */
-function roundDownTo(p: Prec, x: number): number {
-  if (p === F64) return x;
-  let y = roundTo(p, x);
-  if (y <= x) return y;
-  const bits = p === F32 ? 24 : 11;
-  const step = Math.max(TINY[p], 2 ** (Math.floor(Math.log2(x)) - bits + 1));
-  y = roundTo(p, Math.max(0, y - step));
-  return y <= x ? y : roundTo(p, Math.max(0, x - 2 * step));
-}
-
 /**
  * The smallest atol that passes every element, from the float64 maximum of |a - r| - rtol * |r| (`maxNeed`).
  * numpy rounds |a - r|, rtol * |r|, atol and their sum to the arrays' precision, so the float64 maximum alone can
  * fail by a rounding: widen it by the worst-case rounding error of the elements that can be that close to the
- * boundary (their |a - r| is at most `maxAbs`, their rtol * |r| at most maxAbs + |maxNeed|), then round up to the
+ * boundary (their |a - r| is at most `maxAbs`, their rtol * |r| at most maxAbs - maxNeed), then round up to the
  * precision numpy stores atol in. The result passes; it exceeds the exact minimum by at most a few roundings
- * (2^-21 relative in float32, 2^-9 in float16, 2^-50 in float64).
+ * (about 2^-21 of max |a - r| in float32 plus the fast path's 2^-20 rtol margin, 2^-9 in float16). With rtol 0
+ * it is exact.
  */
-function passingAtol(maxNeed: number, maxAbs: number, precisionAt: (atol: number) => { coarse: Prec; pt: Prec }): number {
+function passingAtol(maxNeed: number, maxAbs: number, rtol: number, precisionAt: (atol: number) => { coarse: Prec; pt: Prec }): number {
+  // rtol 0: the test is round(|a - r|) <= round(atol); the smallest value of atol's precision >= max |a - r| is
+  // exact (integers stay integers: 3, not 3.0000000000000004).
+  if (rtol === 0) {
+    const d = Math.max(0, maxNeed);
+    return roundUpTo(precisionAt(d).pt, d);
+  }
   const { coarse } = precisionAt(Math.max(0, maxNeed));
   const u = UNIT[coarse];
-  const widened = maxNeed + u * (4 * maxAbs + 3 * Math.abs(maxNeed));
+  // An element passes at atol A when need + u * (2|a - r| + 2 rtol|r|) <= A (the roundings of |a - r|, of rtol,
+  // of rtol * |r| and of the sum; atol's own rounding is covered by rounding A up below). With
+  // rtol|r| = |a - r| - need, need <= maxNeed and |a - r| <= maxAbs, the worst case is:
+  const widened = maxNeed * (1 - 2 * u) + 4 * u * maxAbs;
   if (!(widened > 0)) return 0;
   const candidate = widened + 2 * TINY[coarse];
   return roundUpTo(precisionAt(candidate).pt, candidate);
@@ -583,7 +582,6 @@ export function checkViews(
   tolIn: ResolvedTolerance,
   floor: number,
   allowIntFloat: boolean,
-  refineMinAtol = true,
 ): ParityResult {
   let tol = tolIn;
   if (!shapesEqual(a.shape, r.shape)) {
@@ -669,24 +667,9 @@ export function checkViews(
         const p = numpyPrecisions(a.dtype, r.dtype, scalar, x, rtol);
         return { coarse: Math.min(p.pd, p.pr, p.pt) as Prec, pt: p.pt };
       };
-      minPassing = passingAtol(st.maxNeed, st.maxAbs, precisionAt);
+      minPassing = passingAtol(st.maxNeed, st.maxAbs, rtol, precisionAt);
       // The tolerance applied passed: its atol is a known passing value, never report a larger one.
       if (statPass && minPassing > atol) minPassing = atol;
-      // A failure is about to be explained, and the user will copy this number: spend one more pass to try the
-      // float64 maximum itself (rounded up to numpy's precision), which is exact unless a rounding tips it over.
-      // The value just below can pass too when numpy's rounding of the sum lands on the right side: try it first.
-      if (!statPass && refineMinAtol) {
-        const need = Math.max(0, st.maxNeed);
-        const pt = precisionAt(need).pt;
-        const up = roundUpTo(pt, need);
-        const down = up > need ? roundDownTo(pt, need) : up;
-        const passesAt = (x: number): boolean => {
-          const probe = { ...tol, atol: x, statistic: 'elementwise' as const, allowed_mismatch_fraction: 0, exact_integers: false };
-          return checkViews(a, r, probe, floor, allowIntFloat, false).status === 'ok';
-        };
-        if (down < minPassing && passesAt(down)) minPassing = down;
-        else if (up < minPassing && up !== down && passesAt(up)) minPassing = up;
-      }
     }
   } else {
     statisticValue = statistic === 'mean' ? meanAbs : quantileOf((qbuf as Float64Array).subarray(0, st.qn), statistic.quantile);

@@ -51,7 +51,7 @@ describe('toMatchParity', () => {
         Greatest relative difference: 0.25 at index [0, 2] (actual 2.5, reference 2; up to 1e-4 allowed; |reference| floored at 1e-6)
         Mean absolute difference: 0.085
         First mismatch at index [0, 2]
-        Smallest atol that would pass at rtol 1e-4: 0.4998"
+        Smallest atol that would pass at rtol 1e-4: 0.499801"
       `);
     });
     test('mismatched count and percentage on a large tensor', () => {
