@@ -7,7 +7,7 @@
 import { createRequire } from 'node:module';
 import { parseArgs } from 'node:util';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
-import { runTier4, type RunTier4Options } from '../tier4/run.js';
+import { ExportDirReadError, runTier4, type RunTier4Options } from '../tier4/run.js';
 import type { Tier4Report } from '../tier4/types.js';
 import { writeTier4Report } from '../tier4/write.js';
 import { renderSummaryTable, verdictLine } from './table.js';
@@ -210,6 +210,18 @@ function oneLine(err: unknown): string {
  * @returns the exit code: 0 ok/warn, 1 fail, 2 bad usage or unreadable export dir.
  */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+  try {
+    return await runCli(argv, io);
+  } catch (err) {
+    // a bug, not the model's fault: still one line (and the stack with --verbose), never a crash
+    const verbose = argv.includes('--verbose') || argv.includes('-v');
+    if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+    io.stderr(`tier4: internal error: ${oneLine(err)}${verbose ? '' : ' (run with --verbose for the stack trace)'}\n`);
+    return EXIT_FAIL;
+  }
+}
+
+async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   let parsed: Parsed;
   try {
     parsed = parseCli(argv);
@@ -256,6 +268,11 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
     });
   } catch (err) {
     showStack(err);
+    if (err instanceof ExportDirReadError) {
+      // a reference sample listed in metadata.json is missing or corrupt: the export dir is unreadable
+      io.stderr(`tier4: cannot read export dir ${exportDir}: ${oneLine(err)}\n`);
+      return EXIT_USAGE;
+    }
     const usage = err instanceof TypeError && /^runTier4: /.test(err.message);
     io.stderr(`tier4: ${usage ? oneLine(err).replace(/^runTier4: /, '') : `validation aborted: ${oneLine(err)}`}\n`);
     return usage ? EXIT_USAGE : EXIT_FAIL;

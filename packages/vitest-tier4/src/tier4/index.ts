@@ -16,6 +16,7 @@ export { serializeTier4Report, writeTier4Report } from './write.js';
 export {
   DEFAULT_TIER4_SAMPLES,
   DEFAULT_TIER4_THRESHOLDS,
+  ExportDirReadError,
   runTier4,
   worseStatus,
   type RunTier4Options,

@@ -70,6 +70,25 @@ export interface RunTier4Options {
   log?: (line: string) => void;
 }
 
+/**
+ * The export dir (its metadata.json or a reference sample) cannot be read: thrown by
+ * {@link runTier4} before any format runs. The message is the underlying error's; `dir` names the
+ * export dir (the CLI turns this into exit code 2).
+ */
+export class ExportDirReadError extends Error {
+  override readonly name = 'ExportDirReadError';
+  /**
+   * @param dir - the export dir as given.
+   * @param cause - the error of `openExportDir` or `loadSample`.
+   */
+  constructor(
+    readonly dir: string,
+    cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause), { cause });
+  }
+}
+
 const STATUS_RANK: Record<Tier4Status, number> = { ok: 0, warn: 1, fail: 2 };
 
 /** The worse of two statuses. */
@@ -125,6 +144,22 @@ function checkOptions(options: RunTier4Options): void {
   }
   if (latency !== undefined && latency !== false && (typeof latency !== 'object' || latency === null)) {
     throw new TypeError(`runTier4: latency must be false or { iterations, warmup, budgetMs, budgetLevel }, received ${JSON.stringify(latency)}`);
+  }
+  if (typeof latency === 'object' && latency !== null) {
+    // checked here, before anything runs: a bad option must not become a "latency not measured" warning
+    const { iterations, warmup, budgetMs, budgetLevel } = latency;
+    if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) {
+      throw new TypeError(`runTier4: latency.iterations must be an integer >= 1, received ${JSON.stringify(iterations)}`);
+    }
+    if (warmup !== undefined && (!Number.isInteger(warmup) || warmup < 0)) {
+      throw new TypeError(`runTier4: latency.warmup must be an integer >= 0, received ${JSON.stringify(warmup)}`);
+    }
+    if (budgetMs !== undefined && (typeof budgetMs !== 'number' || !Number.isFinite(budgetMs) || budgetMs <= 0)) {
+      throw new TypeError(`runTier4: latency.budgetMs must be a positive number of ms, received ${JSON.stringify(budgetMs)}`);
+    }
+    if (budgetLevel !== undefined && budgetLevel !== 'warn' && budgetLevel !== 'fail') {
+      throw new TypeError(`runTier4: latency.budgetLevel must be 'warn' or 'fail', received ${JSON.stringify(budgetLevel)}`);
+    }
   }
 }
 
@@ -236,13 +271,19 @@ function parityReason(output: string, sample: string, p: ParityResult): string {
  * is skipped with a warning; no validated format gives `fail`; any parity or shape failure, or a
  * runner error, fails its format and the report; warnings without failures give `warn`.
  *
- * @throws Error when the export dir cannot be opened (no or invalid metadata.json), TypeError on
- *   invalid options. Failures of the model itself never throw: they are in the dict.
+ * @throws ExportDirReadError when the export dir cannot be read (no or invalid metadata.json, a
+ *   missing or corrupt reference sample), TypeError on invalid options, the signal's error when
+ *   aborted. Failures of the model itself never throw: they are in the dict.
  */
 export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   checkOptions(options);
   const log = options.log ?? (() => undefined);
-  const ed = typeof options.exportDir === 'string' ? await openExportDir(options.exportDir) : options.exportDir;
+  let ed: ExportDir;
+  try {
+    ed = typeof options.exportDir === 'string' ? await openExportDir(options.exportDir) : options.exportDir;
+  } catch (err) {
+    throw new ExportDirReadError(String(options.exportDir), err);
+  }
   const md = ed.metadata;
   const thresholds = { ...DEFAULT_TIER4_THRESHOLDS, ...(options.thresholds ?? {}) };
   const preset: Tier4ThresholdPreset = md.quantization ? 'quantized' : 'fp32';
@@ -265,7 +306,13 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   }
 
   const samples: Sample[] = [];
-  for (let i = 0; i < count; i++) samples.push(await ed.loadSample(i));
+  for (let i = 0; i < count; i++) {
+    try {
+      samples.push(await ed.loadSample(i));
+    } catch (err) {
+      throw new ExportDirReadError(ed.dir, err);
+    }
+  }
 
   let worker: PythonWorker | undefined;
   let workerError: unknown;

@@ -1,6 +1,6 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -98,6 +98,15 @@ describe('tier4 validate', () => {
     const b = await cli(['validate', bad]);
     expect(b.code).toBe(2);
     expect(lines(b.stderr)).toHaveLength(1);
+    // a reference sample listed in metadata.json that cannot be read: the export dir is unreadable too
+    const noSample = await copyExport((await fixture('simple_cnn')).dir);
+    await rm(join(noSample, 'samples', 'sample_000', 'logits.npy'));
+    const n = await cli(['validate', noSample, '--no-latency']);
+    expect(n.code).toBe(2);
+    expect(n.stdout).toBe('');
+    expect(lines(n.stderr)).toEqual([
+      expect.stringMatching(new RegExp(`^tier4: cannot read export dir ${noSample}: Cannot load samples\\[0\\]\\.outputs\\.logits listed in .*ENOENT`)),
+    ]);
   });
 
   test.each([
@@ -126,6 +135,16 @@ describe('tier4 validate', () => {
     const r = await cli(['validate', fx.dir, '--formats', 'tflite']);
     expect(r.code).toBe(2);
     expect(r.stderr).toBe("tier4: no runner for format(s) 'tflite'; available: onnx, torchscript, pytorch\n");
+  });
+
+  test('an unexpected error is one line and exit 1, never a crash; --verbose adds the stack', async () => {
+    let stderr = '';
+    const broken = { stdout: () => { throw new Error('write EPIPE'); }, stderr: (t: string) => (stderr += t) };
+    await expect(main(['--help'], broken)).resolves.toBe(1);
+    expect(stderr).toBe('tier4: internal error: write EPIPE (run with --verbose for the stack trace)\n');
+    stderr = '';
+    await expect(main(['--help', '--verbose'], broken)).resolves.toBe(1);
+    expect(stderr).toMatch(/^Error: write EPIPE\n\s+at [^]*\ntier4: internal error: write EPIPE\n$/);
   });
 
   test('--help and --version exit 0', async () => {

@@ -2,7 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { livePythonWorkers, openOnnxRunner, registerRunner, runnerArtifact } from '../../src/runtimes/index.js';
-import { runTier4, type Tier4Report } from '../../src/tier4/index.js';
+import { ExportDirReadError, runTier4, type Tier4Report } from '../../src/tier4/index.js';
 import { cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir } from './helpers.js';
 
 afterAll(cleanupTmp);
@@ -250,6 +250,23 @@ describe('runTier4 on the built-in fixtures', () => {
     await expect(runTier4({ exportDir: fx, thresholds: { fp16: 1 } as never })).rejects.toThrow("runTier4: unknown threshold 'fp16'; expected 'fp32' or 'quantized'");
     await expect(runTier4({ exportDir: fx, formats: [] })).rejects.toThrow('runTier4: formats must name at least one format');
     await expect(runTier4({ exportDir: fx, formats: ['tflite'] })).rejects.toThrow("runTier4: no runner for format(s) 'tflite'; available: onnx, torchscript, pytorch");
-    await expect(runTier4({ exportDir: '/nonexistent/export' })).rejects.toThrow(/metadata\.json does not exist/);
+    await expect(runTier4({ exportDir: fx, latency: { iterations: 0 } })).rejects.toThrow('runTier4: latency.iterations must be an integer >= 1, received 0');
+    await expect(runTier4({ exportDir: fx, latency: { warmup: 1.5 } })).rejects.toThrow('runTier4: latency.warmup must be an integer >= 0, received 1.5');
+    await expect(runTier4({ exportDir: fx, latency: { budgetMs: 0 } })).rejects.toThrow('runTier4: latency.budgetMs must be a positive number of ms, received 0');
+    await expect(runTier4({ exportDir: fx, latency: { budgetLevel: 'error' as 'warn' } })).rejects.toThrow(`runTier4: latency.budgetLevel must be 'warn' or 'fail', received "error"`);
+    const missing = await runTier4({ exportDir: '/nonexistent/export' }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ExportDirReadError);
+    expect(missing).toMatchObject({ dir: '/nonexistent/export', message: expect.stringMatching(/metadata\.json does not exist/) });
+  });
+
+  test('a reference sample that cannot be read is an ExportDirReadError naming the file, before anything runs', async () => {
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    await writeFile(join(dir, 'samples', 'sample_001', 'logits.npy'), 'not numpy');
+    const err = await runTier4({ exportDir: dir, numSamples: 2, latency: false }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ExportDirReadError);
+    expect((err as Error).message).toContain(`${join(dir, 'samples', 'sample_001', 'logits.npy')} is not a .npy file`);
+    expect(livePythonWorkers()).toBe(0);
+    // only the checked samples are read: the first one alone is fine
+    await expect(runTier4({ exportDir: dir, numSamples: 1, formats: ['onnx'], latency: false })).resolves.toMatchObject({ status: 'ok' });
   });
 });
