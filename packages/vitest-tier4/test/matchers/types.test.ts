@@ -2,6 +2,7 @@
 // package's exports map to dist/) must be enough to type the matchers and task.meta.tier4.
 // Checked by `pnpm run typecheck`; the runtime part only checks that the entry registered the matchers.
 import 'vitest-tier4/setup';
+import type { NpyArray } from 'npyjs';
 import type * as ort from 'onnxruntime-node';
 import { expect, expectTypeOf, test } from 'vitest';
 import type { RunnerTestCase, TaskMeta } from 'vitest';
@@ -9,11 +10,14 @@ import type { ParityResult, Tier4Matchers, Tier4Record, Tier4TaskMeta, Tolerance
 
 declare const tensor: ort.Tensor;
 declare const meta: ort.InferenceSession.ValueMetadata;
+declare const npy: NpyArray; // npyjs declares its data as ArrayBufferView
 const data = { data: new Float32Array(2), dims: [2], type: 'float32' };
 
 // Never called: these lines only have to compile (or fail to compile where marked).
 function typeOnly(): void {
   expect(tensor).toMatchParity(tensor);
+  expect(npy).toMatchParity(npy, 'fp16');
+  expect(tensor).toMatchParity(npy);
   expect(data).toMatchParity(data, 1e-3);
   expect(data).toMatchParity([1, 2], { atol: 1e-3, rtol: 0 });
   expect(data).toMatchParity(data, 'fp16');
