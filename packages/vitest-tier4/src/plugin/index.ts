@@ -26,7 +26,8 @@ export type { Tier4FixtureRequest, Tier4ProvidedFixture } from './provided.js';
 export interface Tier4PluginOptions {
   /**
    * Default thresholds by preset, e.g. `{ fp32: 1e-4, quantized: 1e-2 }`. Provided to tests as
-   * `inject('tier4Thresholds')` (used by the `tier4` test fixture's `validate()`), and written
+   * `inject('tier4Thresholds')` and `tier4.thresholds`, used by the `validate` test fixture of `vitest-tier4/test` (tests calling
+   * `runTier4` themselves pass them on), and written
    * into the report.
    */
   thresholds?: Record<string, number>;

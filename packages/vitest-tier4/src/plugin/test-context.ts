@@ -21,6 +21,7 @@ import { inject, test } from 'vitest';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import { openOnnxRunner } from '../runtimes/onnx.js';
 import type { ModelRunner } from '../runtimes/types.js';
+import { recordTier4Report, runTier4, type RunTier4Options, type Tier4Report } from '../tier4/index.js';
 import type { Tier4ProvidedFixture } from './provided.js';
 
 export type { Tier4ProvidedFixture } from './provided.js';
@@ -145,17 +146,39 @@ export function createTier4Helpers(
   };
 }
 
+/** Options of {@link Tier4Validate}: `runTier4`'s options without `exportDir` (the fixture gives it). */
+export type Tier4ValidateOptions = Omit<RunTier4Options, 'exportDir'>;
+
+/**
+ * Runs `runTier4` on fixture `name` with the plugin's `thresholds` (under any `options.thresholds`)
+ * and records the report on the running test for the Tier 4 reporter. Resolves to the report; it
+ * does not assert: `expect(report.status).toBe('ok')` (an un-asserted `fail` still fails the run
+ * through the reporter's `failOnStatus`).
+ */
+export type Tier4Validate = (name: string, options?: Tier4ValidateOptions) => Promise<Tier4Report>;
+
 /**
  * `test` extended with a worker-scoped `tier4` fixture ({@link Tier4TestHelpers}): the fixtures the
- * plugin built (via `inject('tier4Fixtures')`), their export dirs and ONNX runners.
+ * plugin built (via `inject('tier4Fixtures')`), their export dirs, ONNX runners and sessions; and a
+ * test-scoped `validate` ({@link Tier4Validate}).
  */
-// Vitest parses the fixture's first parameter and requires an object pattern (even an empty one).
-// eslint-disable-next-line no-empty-pattern
-export const tier4Test = test.extend('tier4', { scope: 'worker' }, async ({}, { onCleanup }) => {
-  const helpers = createTier4Helpers();
-  onCleanup(() => helpers.close());
-  return helpers as Tier4TestHelpers;
-});
+export const tier4Test = test
+  // Vitest parses the fixture's first parameter and requires an object pattern (even an empty one).
+  // eslint-disable-next-line no-empty-pattern
+  .extend('tier4', { scope: 'worker' }, async ({}, { onCleanup }) => {
+    const helpers = createTier4Helpers();
+    onCleanup(() => helpers.close());
+    return helpers as Tier4TestHelpers;
+  })
+  .extend('validate', async ({ tier4, task }): Promise<Tier4Validate> => {
+    return async (name, options = {}) => {
+      const fixture = tier4.info(name);
+      const thresholds = { ...(tier4.thresholds ?? {}), ...(options.thresholds ?? {}) } as RunTier4Options['thresholds'];
+      const report = await runTier4({ ...options, exportDir: fixture.dir, thresholds });
+      await recordTier4Report(report, task);
+      return report;
+    };
+  });
 
 /**
  * `tier4Test` further extended for one fixture: `fixture` (its provided record), `exportDir` (the

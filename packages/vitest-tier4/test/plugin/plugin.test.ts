@@ -41,7 +41,7 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
     cleanups.push(cleanup);
     const reportPath = join(dir, 'nested', 'tier4.json');
     const plugin = tier4({
-      thresholds: { fp32: 1e-4 },
+      thresholds: { fp32: 1e-3 },
       reportPath,
       fixtures: { cnn: { model: 'simple_cnn', formats: ['onnx'], samples: 2 } },
     });
@@ -50,7 +50,7 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
     // the reporter was added once, after the default one, with the plugin's options
     const entries = vitest.config.reporters.filter((r) => Array.isArray(r) && r[0] === reporterPath());
     expect(entries).toHaveLength(1);
-    expect((entries[0] as [string, unknown])[1]).toEqual({ outputFile: reportPath, thresholds: { fp32: 1e-4 } });
+    expect((entries[0] as [string, unknown])[1]).toEqual({ outputFile: reportPath, thresholds: { fp32: 1e-3 } });
     expect(vitest.config.globalSetup).toContain(globalSetupPath());
     expect(vitest.config.setupFiles).toContain(setupFilePath());
 
@@ -62,10 +62,13 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
       ['the ONNX runner runs a reference sample', 'passed', undefined],
       ['the session is created once per worker', 'passed', undefined],
       ['the raw onnxruntime session is created once per worker and runs a sample', 'passed', undefined],
+      ['validate runs runTier4 on the fixture with the plugin thresholds and records the report', 'passed', undefined],
     ]);
     const report = await readJson<Tier4RunReport>(reportPath);
-    expect(report.tests).toEqual({ total: 4, passed: 4, failed: 0, skipped: 0 });
-    expect(report.thresholds).toEqual({ fp32: 1e-4 });
+    expect(report.tests).toEqual({ total: 5, passed: 5, failed: 0, skipped: 0 });
+    expect(report.thresholds).toEqual({ fp32: 1e-3 });
+    expect(report.status).toBe('ok');
+    expect(report.models['simple_cnn']!.formats['onnx']).toMatchObject({ status: 'ok', threshold: 1e-3 });
     expect(stdout).toContain(`Tier 4 report written to ${reportPath}`);
   });
 
