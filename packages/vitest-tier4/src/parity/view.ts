@@ -58,6 +58,7 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (typeof value === 'object' && typeof (value as { then?: unknown }).then === 'function') return 'a Promise (missing await?)';
   if (Array.isArray(value)) return `array(${value.length})`;
+  if (value instanceof DataView) return `DataView(${value.byteLength} bytes; use a typed array such as Float32Array)`;
   if (ArrayBuffer.isView(value)) return `${value.constructor.name}(${(value as unknown as ArrayLike<unknown>).length})`;
   if (typeof value === 'object') {
     const keys = Object.keys(value as object).slice(0, 6);

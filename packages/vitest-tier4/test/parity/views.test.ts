@@ -69,6 +69,29 @@ describe('tensor views', () => {
     expect(() => toTensorView(Promise.resolve(1), 'actual')).toThrow(
       new TypeError('actual: expected a tensor (onnxruntime Tensor, { data, shape }, { data, dims }, typed array or nested number array), received a Promise (missing await?)'),
     );
+    expect(() => toTensorView({ data: new DataView(new ArrayBuffer(8)), shape: [2] }, 'reference')).toThrow(
+      new TypeError('reference: expected .data to be a typed array or an array, received DataView(8 bytes; use a typed array such as Float32Array)'),
+    );
+    expect(() => toTensorView({ data: [1, 2], shape: [2], fortranOrder: 'yes' }, 'actual')).toThrow(
+      new TypeError('actual: expected fortranOrder to be a boolean, received string'),
+    );
+  });
+
+  test('npyjs fortranOrder: column-major data is reordered to row-major (typed arrays and plain boolean arrays)', () => {
+    // C order of [[[0, 1], [2, 3], [4, 5]], [[6, 7], [8, 9], [10, 11]]] (shape [2, 3, 2]) is 0..11;
+    // Fortran order walks axis 0 fastest: index (i, j, k) sits at i + 2 * j + 6 * k.
+    const fortran = new Int32Array(12);
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 3; j++) for (let k = 0; k < 2; k++) fortran[i + 2 * j + 6 * k] = i * 6 + j * 2 + k;
+    const v = toTensorView({ data: fortran, shape: [2, 3, 2], dtype: 'i4', fortranOrder: true }, 'actual');
+    expect(Array.from(v.data as Int32Array)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    expect(v.data).toBeInstanceOf(Int32Array);
+    expect(fortran[1]).toBe(6); // the caller's array is not touched
+    const b = toTensorView({ data: [true, false, false, false, true, true], shape: [2, 3], dtype: 'b1', fortranOrder: true }, 'actual');
+    expect(Array.from(b.data as ArrayLike<boolean>)).toEqual([true, false, true, false, false, true]);
+    // 1-D and C-order data are used as they are (no copy)
+    const c = new Float32Array([1, 2, 3]);
+    expect(toTensorView({ data: c, shape: [3], dtype: 'f4', fortranOrder: true }, 'actual').data).toBe(c);
+    expect(toTensorView({ data: c, shape: [1, 3], dtype: 'f4', fortranOrder: false }, 'actual').data).toBe(c);
   });
 
   test('unravelIndex', () => {
