@@ -22,6 +22,23 @@ describe('tensor views', () => {
     expect(r.dtype_mismatch).toBe(true);
   });
 
+  test('onnxruntime int64 (BigInt64Array beyond 2^53), int32 and bool Tensors', () => {
+    const big = 2n ** 53n;
+    const a = new ort.Tensor('int64', BigInt64Array.from([big + 1n, -7n, 0n]), [3]);
+    const r = new ort.Tensor('int64', BigInt64Array.from([big, -7n, 0n]), [3]);
+    expect(toTensorView(a, 'actual')).toMatchObject({ dtype: 'int64', shape: [3], encoding: 'bigint' });
+    expect(checkParity(a, a).pass).toBe(true);
+    expect(checkParity(a, r)).toMatchObject({ pass: false, mismatched: 1, max_abs_diff: 1, max_abs_index: [0] });
+    expect(checkParity(a, r).exact_values).toMatchObject({ max_abs_actual: '9007199254740993', max_abs_reference: '9007199254740992' });
+    // int64 against int32 compares by value (both integers), the dtype difference is reported
+    const i32 = new ort.Tensor('int32', Int32Array.from([1, -7, 0]), [3]);
+    expect(checkParity(new ort.Tensor('int64', BigInt64Array.from([1n, -7n, 0n]), [3]), i32)).toMatchObject({ pass: true, dtype_mismatch: true });
+    const b = new ort.Tensor('bool', Uint8Array.from([1, 0, 1]), [3]);
+    expect(toTensorView(b, 'actual')).toMatchObject({ dtype: 'bool', shape: [3] });
+    expect(checkParity(b, [true, false, true]).pass).toBe(true);
+    expect(checkParity(b, new ort.Tensor('float32', Float32Array.from([1, 0, 1]), [3]))).toMatchObject({ pass: false, reason: expect.stringMatching(/^dtype kind mismatch/) });
+  });
+
   test('float16 data given as values (npyjs default converts f2 to Float32Array)', () => {
     const npy = { data: new Float32Array([1, 0.5]), shape: [2], dtype: 'f2', fortranOrder: false };
     const raw = { data: new Uint16Array([0x3c00, 0x3800]), shape: [2], dtype: 'f2', fortranOrder: false };
