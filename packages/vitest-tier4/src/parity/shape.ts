@@ -37,6 +37,8 @@ export function checkShapePattern(pattern: unknown, argName: string): ShapePatte
 
 /**
  * Matches an actual shape (numbers, or strings for symbolic dimensions of model metadata) against a pattern.
+ * A symbolic dimension matches `null` and binds a name (the same symbol repeated agrees with itself); an
+ * unnamed dynamic dimension (`""` in onnxruntime metadata) binds a name too, but two of them never agree.
  */
 export function matchShape(actual: readonly (number | string)[], expected: readonly ShapePatternDim[]): ShapeMatch {
   const bindings: Record<string, number | string> = {};
@@ -55,6 +57,15 @@ export function matchShape(actual: readonly (number | string)[], expected: reado
       continue;
     }
     if (Object.prototype.hasOwnProperty.call(bindings, e)) {
+      if (a === '' && bindings[e] === '') {
+        // onnxruntime reports a dynamic dimension without a name as "": two of them are independent sizes.
+        return {
+          pass: false,
+          bindings,
+          mismatch_axis: axis,
+          reason: `dimension "${e}" is dynamic and unnamed ("") at axis ${firstAxis[e]} and at axis ${axis}: nothing says they agree`,
+        };
+      }
       if (bindings[e] !== a) {
         const was = bindings[e] as number | string;
         const fmt = (v: number | string): string => (typeof v === 'string' ? JSON.stringify(v) : String(v));

@@ -74,6 +74,18 @@ describe('toHaveShape', () => {
         Mismatch: axis 0: expected 1, received "batch""
       `);
     });
+    test('unnamed dynamic dimensions ("" in onnxruntime metadata) never agree with each other', () => {
+      const square = { name: 'attn', isTensor: true, type: 'float32', shape: ['', ''] };
+      expect(square).toHaveShape([null, null]);
+      expect(square).toHaveShape(['a', 'b']);
+      expect(failureOf(() => expect(square).toHaveShape(['n', 'n']))).toMatchInlineSnapshot(`
+        "expect(received).toHaveShape(shape)
+
+        Expected shape: ["n", "n"]
+        Received shape: ["", ""] (metadata of attn)
+        Mismatch: dimension "n" is dynamic and unnamed ("") at axis 0 and at axis 1: nothing says they agree"
+      `);
+    });
   });
 
   describe('.not fail', () => {
