@@ -7,6 +7,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+import torch
 
 from tier4_export import FactoryError, TaskSpec, export_model, load_factory, load_model_source, parse_factory_ref
 from tier4_export.factory import file_source, is_factory_ref
@@ -32,6 +33,12 @@ FACTORY = textwrap.dedent(
                 "input_schema": {"image_size": [3, 2, 2]}, "output_schema": {"num_classes": 3}}
         return TinyClassifier(), spec
 
+    def make_lazily():
+        from lazy_helper import SCALE   # a sibling imported only when the factory runs
+        model, spec = make_model()
+        model.out.weight.data *= SCALE
+        return model, spec
+
     def explode():
         return _inner()
 
@@ -49,6 +56,7 @@ def model_file(tmp_path: Path) -> Path:
     folder = tmp_path / "my models"  # a space in the path on purpose
     folder.mkdir()
     (folder / "helper.py").write_text("HIDDEN = 5\n")
+    (folder / "lazy_helper.py").write_text("SCALE = 2.0\n")
     path = folder / "model.py"
     path.write_text(FACTORY)
     return path
@@ -112,3 +120,15 @@ def test_missing_file_and_bad_references(tmp_path: Path) -> None:
         parse_factory_ref("model.py:not-valid")
     assert parse_factory_ref("C:/m/model.py:make")[1] == "make"
     assert is_factory_ref("a/b.py:make") and not is_factory_ref("lm_stub")
+
+
+def test_factory_may_import_siblings_when_called_and_sys_path_is_restored(model_file: Path) -> None:
+    import sys
+
+    before = list(sys.path)
+    model, spec = load_factory(f"{model_file}:make_lazily")
+    reference, _ = load_factory(f"{model_file}:make_model")
+    assert spec.task_name == "tiny"
+    weights = dict(model.named_parameters())["out.weight"]
+    assert torch.equal(weights, dict(reference.named_parameters())["out.weight"] * 2.0)
+    assert sys.path == before

@@ -1,5 +1,8 @@
 """Load a user's model from ``path/to/file.py:factory``.
 
+The file's directory is first on ``sys.path`` while the file is imported and
+while its factory runs, so sibling modules can be imported at either time.
+
 The factory is a zero-argument callable returning ``(model, task_spec)`` where
 ``model`` is a ``torch.nn.Module`` and ``task_spec`` a :class:`TaskSpec` (or a
 dict accepted by :meth:`TaskSpec.from_dict`). Any exception raised while
@@ -9,12 +12,13 @@ whose ``details`` carry the user's traceback.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib.util
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Dict, Mapping, Tuple
+from typing import Any, Dict, Iterator, Mapping, Tuple
 
 from torch import nn
 
@@ -62,8 +66,22 @@ def _user_traceback(exc: BaseException) -> str:
     return "".join(lines)
 
 
+@contextlib.contextmanager
+def _first_on_sys_path(folder: Path) -> Iterator[None]:
+    """Put ``folder`` first on ``sys.path`` meanwhile (so the user's sibling modules import)."""
+    entry = str(folder)
+    sys.path.insert(0, entry)
+    try:
+        yield
+    finally:
+        try:
+            sys.path.remove(entry)
+        except ValueError:
+            pass
+
+
 def _import_file(path: Path) -> Any:
-    """Import ``path`` as a fresh module (its directory temporarily first on sys.path)."""
+    """Import ``path`` as a fresh module (the caller puts its directory on sys.path)."""
     digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
     module_name = f"tier4_user_model_{digest}"
     spec = importlib.util.spec_from_file_location(module_name, path)
@@ -71,7 +89,6 @@ def _import_file(path: Path) -> Any:
         raise FactoryError(f"model file {path}: cannot be imported as a Python module")
     module = importlib.util.module_from_spec(spec)
     sys.modules[module_name] = module
-    sys.path.insert(0, str(path.parent))
     try:
         spec.loader.exec_module(module)
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
@@ -80,11 +97,6 @@ def _import_file(path: Path) -> Any:
             f"model file {path} raised {type(exc).__name__} while being imported: {exc}",
             details=_user_traceback(exc),
         ) from exc
-    finally:
-        try:
-            sys.path.remove(str(path.parent))
-        except ValueError:
-            pass
     return module
 
 
@@ -104,6 +116,14 @@ def load_factory(ref: str) -> Tuple[nn.Module, TaskSpec]:
     path, name = parse_factory_ref(ref)
     if not path.is_file():
         raise FactoryError(f"model file: expected an existing .py file, received {str(path)!r} (not found)")
+    # The file's directory stays importable while the module loads AND while the factory runs,
+    # so a factory may import sibling modules lazily.
+    with _first_on_sys_path(path.parent):
+        return _load_and_call(path, name)
+
+
+def _load_and_call(path: Path, name: str) -> Tuple[nn.Module, TaskSpec]:
+    """Import ``path``, call its factory ``name`` and check the result (see :func:`load_factory`)."""
     module = _import_file(path)
     factory = getattr(module, name, None)
     if factory is None:
