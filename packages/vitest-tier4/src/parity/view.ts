@@ -139,15 +139,29 @@ function flattenNested(value: unknown, argName: string): TensorView {
   };
 }
 
+const TYPED_ARRAY_CLASSES: ReadonlyArray<new (length: number) => TypedArray> = [
+  Float32Array,
+  Float64Array,
+  Int8Array,
+  Uint8Array,
+  Uint8ClampedArray,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  BigInt64Array,
+  BigUint64Array,
+];
+
 /**
  * Copies column-major (Fortran-order) data into row-major order, keeping the container type (typed array class
  * or plain array). The only case where a view copies typed-array data.
  */
 function fortranToC(data: ArrayLike<unknown>, shape: readonly number[]): ArrayLike<unknown> {
   const n = data.length;
-  const out: { [i: number]: unknown; length: number } = ArrayBuffer.isView(data)
-    ? new (data.constructor as new (length: number) => TypedArray)(n)
-    : new Array<unknown>(n);
+  // The standard class the data is an instance of (a Node Buffer is a Uint8Array; never call its constructor).
+  const Ctor = TYPED_ARRAY_CLASSES.find((C) => data instanceof C) ?? (isFloat16Array(data) ? (data.constructor as new (length: number) => TypedArray) : null);
+  const out: { [i: number]: unknown; length: number } = Ctor !== null ? new Ctor(n) : new Array<unknown>(n);
   const rank = shape.length;
   // Fortran strides: axis 0 moves by 1. Walk the C-order index like an odometer, tracking the Fortran offset.
   const fstride = new Array<number>(rank);

@@ -105,6 +105,11 @@ describe('tensor views', () => {
     expect(fortran[1]).toBe(6); // the caller's array is not touched
     const b = toTensorView({ data: [true, false, false, false, true, true], shape: [2, 3], dtype: 'b1', fortranOrder: true }, 'actual');
     expect(Array.from(b.data as ArrayLike<boolean>)).toEqual([true, false, true, false, false, true]);
+    // a Node Buffer (a Uint8Array subclass) is copied into a plain Uint8Array
+    const buf = Buffer.from([1, 0, 0, 1, 1, 0]);
+    const u8 = toTensorView({ data: buf, shape: [2, 3], dtype: 'u1', fortranOrder: true }, 'actual').data;
+    expect(u8.constructor).toBe(Uint8Array);
+    expect(Array.from(u8 as Uint8Array)).toEqual([1, 0, 1, 0, 1, 0]);
     // 1-D and C-order data are used as they are (no copy)
     const c = new Float32Array([1, 2, 3]);
     expect(toTensorView({ data: c, shape: [3], dtype: 'f4', fortranOrder: true }, 'actual').data).toBe(c);
