@@ -24,6 +24,7 @@ __version__ = "0.1.0"
 
 _EXPORTS: Dict[str, str] = {
     "TaskSpec": "task_spec",
+    "Modality": "task_spec",
     "TaskSpecError": "errors",
     "ExportError": "errors",
     "FactoryError": "errors",
@@ -40,6 +41,7 @@ _EXPORTS: Dict[str, str] = {
 __all__ = [
     "ExportError",
     "FactoryError",
+    "Modality",
     "SUPPORTED_FORMATS",
     "TaskSpec",
     "TaskSpecError",
@@ -65,6 +67,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers only
     from .models import builtin_names as builtin_names
     from .models import get_builtin as get_builtin
     from .models import load_model_source as load_model_source
+    from .task_spec import Modality as Modality
     from .task_spec import TaskSpec as TaskSpec
 
 

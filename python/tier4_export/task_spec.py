@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Mapping, Tuple
+from typing import Any, Dict, List, Literal, Mapping, Tuple
 
 from .errors import TaskSpecError
+
+Modality = Literal["text", "vision"]
+"""The modality of a TaskSpec (type checkers reject other strings; the constructor too)."""
 
 MODALITIES: Tuple[str, ...] = ("text", "vision")
 """Modalities a TaskSpec may declare."""
@@ -56,7 +59,7 @@ class TaskSpec:
     """
 
     task_name: str
-    modality: str
+    modality: Modality
     task_type: str
     input_schema: Dict[str, Any] = field(default_factory=dict)
     output_schema: Dict[str, Any] = field(default_factory=dict)
