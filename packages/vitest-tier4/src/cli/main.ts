@@ -4,7 +4,9 @@
  * Exit codes: 0 for `ok` and `warn`, 1 for `fail`, 2 for bad usage or an unreadable export dir.
  * Always ends with a one-line reason; stack traces only with `--verbose`.
  */
+import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import { ExportDirReadError, runTier4, type RunTier4Options } from '../tier4/run.js';
@@ -248,6 +250,12 @@ async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   } catch (err) {
     showStack(err);
     io.stderr(`tier4: cannot read export dir ${exportDir}: ${oneLine(err)}\n`);
+    return EXIT_USAGE;
+  }
+
+  if (json !== undefined && (await stat(json).catch(() => undefined))?.isDirectory()) {
+    // checked before a run that can take a minute, not after it
+    io.stderr(`tier4: --json expects a file path, received the directory ${json} (e.g. ${join(json, 'tier4.json')}) (see tier4 --help)\n`);
     return EXIT_USAGE;
   }
 

@@ -1,6 +1,6 @@
 /** The one writer of Tier 4 JSON files (runTier4, the CLI and the reporter all use it). */
 import { randomBytes } from 'node:crypto';
-import { mkdir, rename, unlink, writeFile } from 'node:fs/promises';
+import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import type { Tier4Report } from './types.js';
 
@@ -23,6 +23,37 @@ export function serializeTier4Report(report: Tier4Report | object): string {
 }
 
 /**
+ * Creates `dir` and its missing parents, one level at a time. Not `mkdir({ recursive: true })`:
+ * on pseudo file systems such as /proc, where mkdir answers ENOENT below an existing directory,
+ * Node's recursive mkdir never returns.
+ */
+async function makeDirs(dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let cur = dir; ; ) {
+    let st;
+    try {
+      st = await stat(cur);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+      missing.push(cur);
+      const parent = dirname(cur);
+      if (parent === cur) break;
+      cur = parent;
+      continue;
+    }
+    if (!st.isDirectory()) throw new Error(`${cur} is not a directory`);
+    break;
+  }
+  for (const d of missing.reverse()) {
+    try {
+      await mkdir(d);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+  }
+}
+
+/**
  * Writes a Tier 4 report (or the reporter's run report) as JSON, atomically: the parent
  * directories are created, the JSON goes to a temporary file next to the target, which is then
  * renamed over it. A reader never sees a partial file.
@@ -30,8 +61,9 @@ export function serializeTier4Report(report: Tier4Report | object): string {
  * @param path - destination file (relative paths resolve against the current directory).
  * @param report - the dict to write.
  * @returns the absolute path written.
- * @throws TypeError when `path` is not a non-empty string or `report` not an object; the
- *   file-system error (naming the path) when the write fails.
+ * @throws TypeError when `path` is not a non-empty string or `report` not an object; an Error
+ *   `Cannot write Tier 4 report to <path>: <why>` when `path` is a directory, its directory cannot
+ *   be created, or the write fails.
  */
 export async function writeTier4Report(path: string, report: Tier4Report | object): Promise<string> {
   if (typeof path !== 'string' || path.length === 0) {
@@ -43,14 +75,22 @@ export async function writeTier4Report(path: string, report: Tier4Report | objec
   const abs = resolve(path);
   const dir = dirname(abs);
   const text = serializeTier4Report(report);
-  await mkdir(dir, { recursive: true });
+  const fail = (why: string, cause?: unknown): Error => new Error(`Cannot write Tier 4 report to ${abs}: ${why}`, { cause });
+  if ((await stat(abs).catch(() => undefined))?.isDirectory()) {
+    throw fail(`it is a directory; give a file path such as ${join(abs, 'tier4.json')}`);
+  }
+  try {
+    await makeDirs(dir);
+  } catch (err) {
+    throw fail(`cannot create the directory ${dir}: ${(err as Error).message}`, err);
+  }
   const tmp = join(dir, `.${basename(abs)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await writeFile(tmp, text, 'utf8');
     await rename(tmp, abs);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);
-    throw new Error(`Cannot write Tier 4 report to ${abs}: ${(err as Error).message}`, { cause: err });
+    throw fail((err as Error).message, err);
   }
   return abs;
 }

@@ -130,6 +130,21 @@ describe('tier4 validate', () => {
     expect(r.stderr).toContain('(see tier4 --help)');
   });
 
+  test('--json naming a directory: exit 2 before anything runs; an unwritable --json: exit 1 after the table', async () => {
+    const fx = await fixture('simple_cnn');
+    const dir = await tmpDir('cli-jsondir-');
+    const r = await cli(['validate', fx.dir, '--json', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toBe(`tier4: --json expects a file path, received the directory ${dir} (e.g. ${join(dir, 'tier4.json')}) (see tier4 --help)\n`);
+    const file = join(dir, 'a-file');
+    await writeFile(file, '');
+    const w = await cli(['validate', fx.dir, '--json', join(file, 'tier4.json'), '--samples', '1', '--no-latency', '--formats', 'onnx']);
+    expect(w.code).toBe(1);
+    expect(w.stdout).toContain('| onnx ');
+    expect(lines(w.stderr)).toEqual([`tier4: Cannot write Tier 4 report to ${join(file, 'tier4.json')}: cannot create the directory ${file}: ${file} is not a directory`]);
+  });
+
   test('unknown --formats entry: exit 2', async () => {
     const fx = await fixture('simple_cnn');
     const r = await cli(['validate', fx.dir, '--formats', 'tflite']);

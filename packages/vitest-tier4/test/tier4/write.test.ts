@@ -33,6 +33,18 @@ describe('writeTier4Report (the one writer)', () => {
     const file = join(await tmpDir('write-'), 'file');
     await writeFile(file, '');
     // a path below a regular file cannot be created
-    await expect(writeTier4Report(join(file, 'tier4.json'), {})).rejects.toThrow(/ENOTDIR|EEXIST/);
+    await expect(writeTier4Report(join(file, 'sub', 'tier4.json'), {})).rejects.toThrow(
+      `Cannot write Tier 4 report to ${join(file, 'sub', 'tier4.json')}: cannot create the directory ${join(file, 'sub')}: `,
+    );
+    await expect(writeTier4Report(join(file, 'tier4.json'), {})).rejects.toThrow(`cannot create the directory ${file}: ${file} is not a directory`);
+    // a directory is not a file path
+    const dir = await tmpDir('write-');
+    await expect(writeTier4Report(dir, {})).rejects.toThrow(`Cannot write Tier 4 report to ${dir}: it is a directory; give a file path such as ${join(dir, 'tier4.json')}`);
+  });
+
+  test.runIf(process.platform === 'linux')('a directory that cannot be made is an error, not a hang (Node\'s recursive mkdir loops forever under /proc)', async () => {
+    await expect(writeTier4Report('/proc/vitest-tier4-nope/tier4.json', {})).rejects.toThrow(
+      'Cannot write Tier 4 report to /proc/vitest-tier4-nope/tier4.json: cannot create the directory /proc/vitest-tier4-nope: ',
+    );
   });
 });
