@@ -159,12 +159,19 @@ export default class Tier4Reporter implements Reporter {
     this.lastReport = report;
 
     const path = this.resolveOutputFile();
+    let writeError: Error | undefined;
     if (path) {
-      await mkdir(dirname(path), { recursive: true });
-      await writeTier4Report(path, report);
-      this.lastWrittenPath = path;
+      try {
+        await mkdir(dirname(path), { recursive: true });
+        await writeTier4Report(path, report);
+        this.lastWrittenPath = path;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        writeError = new Error(`vitest-tier4: could not write the Tier 4 report to ${path} (option outputFile / reportPath): ${message}`, { cause: error });
+      }
     }
-    log(renderTerminalSummary(report, path));
+    // The table is printed even when the file could not be written; the error follows it.
+    log(renderTerminalSummary(report, writeError ? null : path));
 
     const summaryFile =
       this.options.githubSummary === true
@@ -174,7 +181,7 @@ export default class Tier4Reporter implements Reporter {
           : this.options.githubSummary;
     if (summaryFile) {
       try {
-        await appendFile(summaryFile, renderMarkdownSummary(report, path), 'utf8');
+        await appendFile(summaryFile, renderMarkdownSummary(report, writeError ? null : path), 'utf8');
       } catch (error) {
         // The verdict is already written; a missing summary must not turn it into a reporter crash.
         const message = error instanceof Error ? error.message : String(error);
@@ -185,6 +192,10 @@ export default class Tier4Reporter implements Reporter {
     }
 
     if (this.options.failOnStatus && report.status === 'fail' && !process.exitCode) process.exitCode = 1;
+    if (writeError) {
+      process.exitCode = 1;
+      throw writeError;
+    }
   }
 }
 

@@ -6,6 +6,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { stripVTControlCharacters } from 'node:util';
 import { Ajv, type ValidateFunction } from 'ajv';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -201,6 +202,31 @@ describe('next to other reporters', () => {
     expect(text).toMatch(/\| toy_lm\s+\| torchscript \| ok\s+\|\s+1\.\d\de-2 \|\s+- \| ok\s+\|/);
     expect(text).toContain('5 Tier 4 checks (5 ok, 0 warn, 0 fail); tests: 6 passed, 0 failed, 1 skipped');
     expect(text).toContain(`Report: \`${outputFile}\``);
+  });
+});
+
+describe('an output path that cannot be written', () => {
+  test('the table is still printed, then an error names the path and the option, and the exit code is 1', async () => {
+    const blocker = join(temp.dir, 'a-file');
+    await writeFile(blocker, 'not a directory', 'utf8');
+    const outputFile = join(blocker, 'tier4.json');
+    const reporter = new Tier4Reporter({ outputFile });
+    let thrown: unknown;
+    let run: Awaited<ReturnType<typeof runProject>> | undefined;
+    try {
+      run = await runProject('failing', { reporters: [reporter] });
+    } catch (error) {
+      thrown = error;
+    }
+    const printed = stripVTControlCharacters(`${run?.stdout ?? ''}${run?.stderr ?? ''}${thrown instanceof Error ? thrown.message : ''}`);
+    expect(printed).toContain('Tier 4 status: FAIL');
+    expect(printed).not.toContain('Tier 4 report written to');
+    expect(printed).toContain(`vitest-tier4: could not write the Tier 4 report to ${outputFile} (option outputFile / reportPath): EEXIST`);
+    expect(reporter.lastWrittenPath).toBeUndefined();
+    expect(reporter.lastReport?.status).toBe('fail');
+    // Vitest reports a reporter error as an unhandled error of the run: startVitest resolves, exit code 1
+    expect(thrown).toBeUndefined();
+    expect(run?.exitCode).toBe(1);
   });
 });
 
