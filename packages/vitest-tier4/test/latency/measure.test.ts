@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { measureLatency } from '../../src/latency/index.js';
-import { openOnnxRunner, openTorchScriptRunner } from '../../src/runtimes/index.js';
+import { openOnnxRunner, openTorchScriptRunner, type ModelRunner, type RunnerTimeOptions } from '../../src/runtimes/index.js';
 import { fixture } from '../tier4/helpers.js';
 
 function checkStats(l: Awaited<ReturnType<typeof measureLatency>>, iterations: number): void {
@@ -42,6 +42,54 @@ describe('measureLatency', () => {
     const l = await measureLatency(runner, (await fx.loadSample(0)).inputs);
     expect(l.iterations).toBe(100);
     expect(l.warmup).toBe(10);
+  });
+
+  test('exactly `warmup` discarded runs, then `iterations` measured ones (counted on a fake runner)', async () => {
+    const calls: number[] = [];
+    let n = 0;
+    const fake: ModelRunner = {
+      format: 'fake',
+      runtime: 'test',
+      source: 'memory',
+      inputNames: [],
+      outputNames: [],
+      clock: 'node:tinybench performance.now around fake.run',
+      run: () => {
+        calls.push(++n);
+        return Promise.resolve({ outputs: {} });
+      },
+      close: () => Promise.resolve(),
+    };
+    const l = await measureLatency(fake, {}, { iterations: 7, warmup: 3 });
+    expect(calls).toHaveLength(10);
+    expect(l).toMatchObject({ iterations: 7, warmup: 3, clock: 'node:tinybench performance.now around fake.run' });
+    expect(l.samples_ms).toHaveLength(7);
+    calls.length = 0;
+    expect((await measureLatency(fake, {})).iterations).toBe(100);
+    expect(calls).toHaveLength(110); // the defaults: 100 measured after 10 warm-up
+  });
+
+  test('a runner that times itself gets iterations and warmup, and its clock is reported', async () => {
+    const asked: RunnerTimeOptions[] = [];
+    const timed: ModelRunner = {
+      format: 'remote',
+      runtime: 'test',
+      source: 'memory',
+      inputNames: [],
+      outputNames: [],
+      clock: 'unused',
+      run: () => Promise.reject(new Error('run must not be called when time() exists')),
+      time: (_inputs, options) => {
+        asked.push(options);
+        return Promise.resolve({ samplesMs: Array.from({ length: options.iterations }, (_, i) => 1 + i), clock: 'remote:clock' });
+      },
+      close: () => Promise.resolve(),
+    };
+    const l = await measureLatency(timed, {}, { iterations: 4, warmup: 2 });
+    expect(asked).toEqual([{ iterations: 4, warmup: 2 }]);
+    expect(l).toMatchObject({ clock: 'remote:clock', mean_ms: 2.5, min_ms: 1, max_ms: 4, p50_ms: 2.5, iterations: 4, samples_ms: [1, 2, 3, 4] });
+    const short: ModelRunner = { ...timed, time: () => Promise.resolve({ samplesMs: [1], clock: 'remote:clock' }) };
+    await expect(measureLatency(short, {}, { iterations: 4, warmup: 0 })).rejects.toThrow('measureLatency(remote): runner returned 1 timings, expected 4');
   });
 
   test('a budget turns an overrun into warn, or fail when asked', async () => {
