@@ -81,3 +81,12 @@ def test_multiple_named_outputs(tmp_path: Path) -> None:
     assert md["samples"][1]["outputs"] == {
         "double": "samples/sample_001/double.npy", "total": "samples/sample_001/total.npy"}
     assert md["formats_failed"] == {}
+
+
+def test_a_refused_export_leaves_an_earlier_export_intact(tmp_path: Path) -> None:
+    export_model(FFTModel(), SPEC, tmp_path, formats=["torchscript"], num_samples=1)
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*"))
+    with pytest.raises(ExportError):
+        export_model(Broken(), SPEC, tmp_path, formats=["torchscript"])
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+    assert json.loads((tmp_path / "metadata.json").read_text())["formats_written"] == ["torchscript"]
