@@ -21,7 +21,10 @@ import { inject, test } from 'vitest';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import { openOnnxRunner } from '../runtimes/onnx.js';
 import type { ModelRunner } from '../runtimes/types.js';
-import { recordTier4Report, runTier4, type RunTier4Options, type Tier4Report } from '../tier4/index.js';
+import { recordTier4Report, runTier4, type RunTier4Options, type Tier4Latency, type Tier4Report } from '../tier4/index.js';
+import { measureLatency, type MeasureLatencyOptions } from '../latency/index.js';
+import { recordTier4 } from '../meta/index.js';
+import type { Tier4Record } from '../meta/index.js';
 import type { Tier4ProvidedFixture } from './provided.js';
 
 export type { Tier4ProvidedFixture } from './provided.js';
@@ -157,6 +160,31 @@ export type Tier4ValidateOptions = Omit<RunTier4Options, 'exportDir'>;
  */
 export type Tier4Validate = (name: string, options?: Tier4ValidateOptions) => Promise<Tier4Report>;
 
+/** Options of {@link Tier4MeasureLatency}: `measureLatency`'s options plus which sample to time. */
+export interface Tier4LatencyOptions extends MeasureLatencyOptions {
+  /** Time the first sample of this batch size (e.g. `4`); default: sample 0 (batch 1 in the built-ins). */
+  batchSize?: number;
+  /** Or: time this sample index. */
+  sample?: number;
+}
+
+/** What {@link Tier4MeasureLatency} records on the test (kind `latency`) and resolves to. */
+export type Tier4LatencyRecordSummary = Tier4Latency & { status: 'ok' | 'warn' | 'fail'; message: string | null };
+
+/**
+ * Times fixture `name`'s ONNX runner (the per-worker session) on one reference sample with
+ * `measureLatency`, and records the figures and the budget verdict on the running test (record kind
+ * `latency`, labelled with the model and format `onnx`), so the Tier 4 reporter shows the latency and
+ * turns an exceeded `warn`-level budget into a `warn` verdict. Resolves to the recorded summary; does
+ * not assert (a `fail`-level overrun still fails the verdict).
+ */
+export type Tier4MeasureLatency = (name: string, options?: Tier4LatencyOptions) => Promise<Tier4LatencyRecordSummary>;
+
+/** The model key the reporter files a fixture under (like runTier4's: name, plus the quantization). */
+function modelLabel(fixture: Tier4ProvidedFixture): string {
+  return fixture.quantization ? `${fixture.task_name}-${fixture.quantization}` : fixture.task_name;
+}
+
 /**
  * `test` extended with a worker-scoped `tier4` fixture ({@link Tier4TestHelpers}): the fixtures the
  * plugin built (via `inject('tier4Fixtures')`), their export dirs, ONNX runners and sessions; and a
@@ -177,6 +205,44 @@ export const tier4Test = test
       const report = await runTier4({ ...options, exportDir: fixture.dir, thresholds });
       await recordTier4Report(report, task);
       return report;
+    };
+  })
+  .extend('latency', async ({ tier4, task }): Promise<Tier4MeasureLatency> => {
+    return async (name, options = {}) => {
+      const fixture = tier4.info(name);
+      const { batchSize, sample: index, ...measure } = options;
+      const dir = await tier4.exportDir(name);
+      let sampleIndex = index ?? 0;
+      if (batchSize !== undefined) {
+        const samples = await dir.loadSamples();
+        sampleIndex = samples.findIndex((s) => s.batchSize === batchSize);
+        if (sampleIndex === -1) {
+          const sizes = [...new Set(samples.map((s) => s.batchSize))].join(', ');
+          throw new Error(`vitest-tier4: latency('${name}'): no sample of batch size ${batchSize} (the export has batch sizes ${sizes})`);
+        }
+      }
+      const sample = await dir.loadSample(sampleIndex);
+      const runner = await tier4.onnx(name);
+      const { samples_ms: _samples, ...result } = await measureLatency(runner, sample.inputs, measure);
+      const summary: Tier4LatencyRecordSummary = {
+        ...result,
+        sample: sample.id,
+        batch_size: sample.batchSize,
+        budget_status: result.budget_ms === null ? null : result.status,
+      };
+      const record = {
+        kind: 'latency',
+        pass: summary.status !== 'fail',
+        status: summary.status,
+        negated: false,
+        model: modelLabel(fixture),
+        format: 'onnx',
+        sample: sample.id,
+        summary,
+      };
+      // `latency` is not (yet) a member of the meta room's Tier4Record union; the reporter reads any kind.
+      recordTier4(task, record as unknown as Tier4Record);
+      return summary;
     };
   });
 

@@ -4,9 +4,11 @@
  * `format`) contributes to that model's Tier 4 dict just like `runTier4` does: a format entry is
  * made from the recorded numbers when no `runTier4` report covers the format, and a failing or
  * warning matcher check worsens the status of a format that a `runTier4` report does cover.
+ * `latency` records (the `latency` test fixture of `vitest-tier4/test`) fill a synthesized format's
+ * latency fields, and their budget verdict counts like any check's status.
  */
 import type { ParityResult } from '../parity/types.js';
-import type { Tier4FormatReport, Tier4ModelInfo, Tier4Report, Tier4SampleReport, Tier4Status } from '../tier4/index.js';
+import type { Tier4FormatReport, Tier4Latency, Tier4ModelInfo, Tier4Report, Tier4SampleReport, Tier4Status } from '../tier4/index.js';
 
 /** A labelled matcher record with the test it came from. */
 export interface LabelledMatcherRecord {
@@ -29,11 +31,49 @@ function isParity(summary: unknown): summary is ParityResult {
   return typeof summary === 'object' && summary !== null && typeof (summary as ParityResult).max_abs_diff === 'number';
 }
 
+/** A `latency` record's summary (from the `latency` test fixture): the Tier 4 latency block. */
+function isLatency(summary: unknown): summary is Tier4Latency {
+  const s = summary as Partial<Tier4Latency> | null;
+  return typeof s === 'object' && s !== null && typeof s.mean_ms === 'number' && typeof s.std_ms === 'number' && typeof s.iterations === 'number';
+}
+
+/** The latency record to show for a format: the one at the smallest batch size, the first on a tie. */
+function pickLatency(records: readonly LabelledMatcherRecord[]): Tier4Latency | null {
+  let best: Tier4Latency | null = null;
+  for (const record of records) {
+    if (record.kind !== 'latency' || !isLatency(record.summary)) continue;
+    if (best === null || record.summary.batch_size < best.batch_size) best = record.summary;
+  }
+  return best;
+}
+
+/** Only the Tier4Latency fields of a recorded summary (drops `status`, `message`). */
+function latencyBlock(l: Tier4Latency): Tier4Latency {
+  return {
+    mean_ms: l.mean_ms,
+    std_ms: l.std_ms,
+    min_ms: l.min_ms,
+    max_ms: l.max_ms,
+    p50_ms: l.p50_ms,
+    p90_ms: l.p90_ms,
+    p99_ms: l.p99_ms,
+    ci95_ms: [l.ci95_ms[0], l.ci95_ms[1]],
+    iterations: l.iterations,
+    warmup: l.warmup,
+    clock: l.clock,
+    sample: l.sample,
+    batch_size: l.batch_size,
+    budget_ms: l.budget_ms,
+    budget_level: l.budget_level,
+    budget_status: l.budget_status,
+  };
+}
+
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-/** A format entry built only from matcher records (no latency: matchers do not time). */
+/** A format entry built only from matcher records (and `latency` records of the `latency` test fixture). */
 export function formatFromMatchers(records: readonly LabelledMatcherRecord[]): {
   entry: Tier4FormatReport;
   samples: Record<string, Tier4SampleReport>;
@@ -95,6 +135,7 @@ export function formatFromMatchers(records: readonly LabelledMatcherRecord[]): {
     };
   }
 
+  const latency = pickLatency(records);
   const preset = tolerance?.preset === 'quantized' ? 'quantized' : 'fp32';
   const statistic = tolerance ? (typeof tolerance.statistic === 'string' ? tolerance.statistic : `quantile ${tolerance.statistic.quantile}`) : 'elementwise';
   // Every field of Tier4FormatReport; built untyped and asserted so that a field the runners add
@@ -109,13 +150,13 @@ export function formatFromMatchers(records: readonly LabelledMatcherRecord[]): {
     threshold_preset: preset,
     threshold_statistic: statistic,
     shape,
-    latency_ms: null,
-    latency_std_ms: null,
-    latency_p50_ms: null,
-    latency_p99_ms: null,
+    latency_ms: latency?.mean_ms ?? null,
+    latency_std_ms: latency?.std_ms ?? null,
+    latency_p50_ms: latency?.p50_ms ?? null,
+    latency_p99_ms: latency?.p99_ms ?? null,
     speedup_vs_pytorch: null,
     speedup_vs_pytorch_p50: null,
-    latency: null,
+    latency: latency ? latencyBlock(latency) : null,
     pytorch_latency: null,
     speedup_clock: null,
     samples_checked: sampleIds.size,
@@ -184,7 +225,11 @@ export function reportFromMatchers(model: string, records: readonly LabelledMatc
     status: statusOfFormats(formats),
     formats,
     parity_report: parityReport,
-    warnings: ['built from matcher records only (no runTier4 report for this model): no latency, no export metadata'],
+    warnings: [
+      Object.values(formats).some((f) => f.latency !== null)
+        ? 'built from matcher and latency records only (no runTier4 report for this model): no export metadata'
+        : 'built from matcher records only (no runTier4 report for this model): no latency, no export metadata',
+    ],
     model: info,
   };
 }
@@ -207,6 +252,18 @@ export function applyMatcherRecords(report: Tier4Report, records: readonly Label
       continue;
     }
     let status = existing.status;
+    const measured = existing.latency === null ? pickLatency(list) : null;
+    if (measured) {
+      // runTier4 ran without latency; the `latency` fixture timed this format: show its figures
+      formats[format] = {
+        ...existing,
+        latency_ms: measured.mean_ms,
+        latency_std_ms: measured.std_ms,
+        latency_p50_ms: measured.p50_ms,
+        latency_p99_ms: measured.p99_ms,
+        latency: latencyBlock(measured),
+      };
+    }
     for (const record of list) {
       if (RANK[record.status] > RANK[existing.status]) {
         warnings.push(`${format}: ${record.kind} check ${record.status} in ${record.test}`);
@@ -214,7 +271,7 @@ export function applyMatcherRecords(report: Tier4Report, records: readonly Label
       status = worse(status, record.status);
     }
     if (status !== existing.status) {
-      formats[format] = { ...existing, status, reason: existing.reason ?? `a matcher check of ${format} gave ${status}` };
+      formats[format] = { ...formats[format]!, status, reason: existing.reason ?? `a matcher check of ${format} gave ${status}` };
     }
   }
   return { ...report, status: worse(report.status, statusOfFormats(formats)), formats, parity_report: parityReport, warnings };

@@ -63,12 +63,15 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
       ['the session is created once per worker', 'passed', undefined],
       ['the raw onnxruntime session is created once per worker and runs a sample', 'passed', undefined],
       ['validate runs runTier4 on the fixture with the plugin thresholds and records the report', 'passed', undefined],
+      ['latency times the ONNX runner on a sample and records it for the reporter', 'passed', undefined],
     ]);
     const report = await readJson<Tier4RunReport>(reportPath);
-    expect(report.tests).toEqual({ total: 5, passed: 5, failed: 0, skipped: 0 });
+    expect(report.tests).toEqual({ total: 6, passed: 6, failed: 0, skipped: 0 });
     expect(report.thresholds).toEqual({ fp32: 1e-3 });
     expect(report.status).toBe('ok');
-    expect(report.models['simple_cnn']!.formats['onnx']).toMatchObject({ status: 'ok', threshold: 1e-3 });
+    // runTier4 (validate) ran without latency; the latency fixture's figures fill the format entry
+    expect(report.models['simple_cnn']!.formats['onnx']).toMatchObject({ status: 'ok', threshold: 1e-3, latency: { iterations: 5, batch_size: 4 } });
+    expect(stdout).toMatch(/\| simple_cnn \| onnx\s+\| ok\s+\|\s+\S+ \| [\d.]+ ± [\d.]+ ms \| ok\s+\|/);
     expect(stdout).toContain(`Tier 4 report written to ${reportPath}`);
   });
 

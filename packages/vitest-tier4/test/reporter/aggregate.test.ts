@@ -79,6 +79,28 @@ describe('status', () => {
     expect(renderTerminalSummary(report, null)).toMatch(/\| simple_cnn \| onnx\s+\| ok\s+\|\s+\S+ \| [\d.]+ ± [\d.]+ ms \| warn\s+\|/);
   });
 
+  test('warn when a latency record (the latency test fixture) exceeded a warn-level budget; its figures fill the table', () => {
+    const measured = overBudgetReport.formats['onnx']!.latency!;
+    const record = {
+      kind: 'latency',
+      pass: true,
+      status: 'warn',
+      negated: false,
+      model: 'm',
+      format: 'onnx',
+      sample: measured.sample,
+      summary: { ...measured, status: 'warn', message: 'over budget' },
+    };
+    const report = buildRunReport([test_('t', 'passed', [record])], context);
+    expect(report.status).toBe('warn');
+    expect(report.reasons[0]).toBe('Tier 4 check warned: latency m/onnx (a.test.ts > t)');
+    const onnx = report.models['m']!.formats['onnx']!;
+    expect(onnx).toMatchObject({ status: 'warn', parity: null, latency_ms: measured.mean_ms, latency_std_ms: measured.std_ms });
+    expect(onnx.latency).toEqual(measured);
+    expect(report.models['m']!.warnings).toEqual(['built from matcher and latency records only (no runTier4 report for this model): no export metadata']);
+    expect(renderTerminalSummary(report, null)).toMatch(/\| m\s+\| onnx\s+\| -\s+\|\s+- \| [\d.]+ ± [\d.]+ ms \| warn\s+\|/);
+  });
+
   test('fail when Vitest reports a failed run that no test explains (a globalSetup that threw)', () => {
     const report = buildRunReport([], { ...context, reason: 'failed' });
     expect(report.status).toBe('fail');
