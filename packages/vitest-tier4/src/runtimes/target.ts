@@ -85,11 +85,13 @@ export async function resolveTarget(
 
 /**
  * One line out of a (possibly multi-line) error text: the exception line of a Python traceback,
- * otherwise the first non-empty line.
+ * otherwise the first non-empty line; torch's "Please feel free to request support ..." tail is
+ * dropped (the full text stays where it came from, e.g. metadata.json's `formats_failed`).
  */
 export function summarizeErrorText(text: string): string {
   const lines = text.split(/\r?\n/).map((l) => l.trim()).filter((l) => l.length > 0);
   if (lines.length === 0) return '(no error text)';
-  if (lines[0]!.startsWith('Traceback')) return lines[lines.length - 1]!;
-  return lines[0]!;
+  const line = lines[0]!.startsWith('Traceback') ? lines[lines.length - 1]! : lines[0]!;
+  // torch's exporter ends every unsupported-operator error with the same invitation to file an issue
+  return line.replace(/\s*Please feel free to request support or submit a pull request on PyTorch GitHub\S*(?::\s*\S+)?\s*$/, '');
 }
