@@ -23,9 +23,28 @@ export interface CliIO {
 }
 
 const defaultIO: CliIO = {
-  stdout: (t) => void process.stdout.write(t),
-  stderr: (t) => void process.stderr.write(t),
+  stdout: (t) => void (process.stdout.destroyed ? undefined : process.stdout.write(t)),
+  stderr: (t) => void (process.stderr.destroyed ? undefined : process.stderr.write(t)),
 };
+
+let pipesGuarded = false;
+
+/**
+ * `tier4 validate ... | head -3`: when the reader goes away, writing to stdout fails with EPIPE,
+ * which Node throws as an unhandled 'error' event (a stack trace, exit 1, no JSON). The run
+ * instead completes, writes its JSON and exits with its own code; the rest of the output is
+ * dropped.
+ */
+function guardPipes(): void {
+  if (pipesGuarded) return;
+  pipesGuarded = true;
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code === 'EPIPE' || err.code === 'ERR_STREAM_DESTROYED') return;
+      process.exitCode = EXIT_FAIL;
+    });
+  }
+}
 
 /** Exit codes of the CLI. */
 export const EXIT_OK = 0;
@@ -212,6 +231,7 @@ function oneLine(err: unknown): string {
  * @returns the exit code: 0 ok/warn, 1 fail, 2 bad usage or unreadable export dir.
  */
 export async function main(argv: readonly string[], io: CliIO = defaultIO): Promise<number> {
+  if (io === defaultIO) guardPipes();
   try {
     return await runCli(argv, io);
   } catch (err) {

@@ -204,6 +204,22 @@ describe('tier4 validate', () => {
     for (const pid of workers) expect(await waitForExit(pid)).toBe(true);
   });
 
+  test('piped into a reader that goes away (| head): no EPIPE crash, the JSON is still written, exit code kept', async () => {
+    const bin = fileURLToPath(new URL('../../bin/tier4.js', import.meta.url));
+    const fx = await fixture('simple_cnn');
+    const out = join(await tmpDir('cli-pipe-'), 'tier4.json');
+    const child = spawn(process.execPath, [bin, 'validate', fx.dir, '--samples', '1', '--no-latency', '--formats', 'onnx', '--json', out], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader is gone before the first line
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(JSON.parse(await readFile(out, 'utf8'))).toMatchObject({ status: 'ok' });
+  });
+
   test('the installed bin: exit codes through a real process', async () => {
     const bin = fileURLToPath(new URL('../../bin/tier4.js', import.meta.url));
     const run = promisify(execFile);
