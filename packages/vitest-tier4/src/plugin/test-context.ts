@@ -9,9 +9,13 @@
  *   const { outputs } = await onnx.run(sample.inputs);
  *   expect(outputs.logits).toHaveShape([sample.batchSize, 10]);
  * });
+ * test('Tier 4', async ({ validate, latency }) => {
+ *   expect((await validate('cnn')).status).toBe('ok');          // runTier4, recorded for the reporter
+ *   expect((await latency('cnn', { budgetMs: 20 })).status).toBe('ok');
+ * });
  *
  * const cnnTest = createTier4Test('cnn');              // one fixture, destructured directly
- * cnnTest('...', async ({ exportDir, onnx }) => { ... });
+ * cnnTest('...', async ({ exportDir, onnx, session }) => { ... });
  * ```
  *
  * This module imports the `vitest` runtime: use it in test files only (not in config or globalSetup).
