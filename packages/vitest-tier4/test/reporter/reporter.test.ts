@@ -60,6 +60,10 @@ describe('a passing project', () => {
     expect(unshardedStdout).toMatch(/\| toy_cnn\s+\| onnx\s+\| ok\s+\|\s+2\.\d\de-6 \|\s+- \| ok\s+\|/);
     expect(unshardedStdout).toContain('Tier 4 status: OK');
     expect(unshardedStdout).toContain(`Tier 4 report written to ${defaultReportPath}`);
+    // Vitest's default reporter printed its own summary too, before the Tier 4 one
+    const plain = stripVTControlCharacters(unshardedStdout);
+    expect(plain).toMatch(/Test Files\s+2 passed \(2\)/);
+    expect(plain.indexOf('Test Files')).toBeLessThan(plain.indexOf('Tier 4 summary'));
   });
 
   test('status ok, test counts, one dict per model, every check listed in a stable order', () => {
