@@ -238,6 +238,16 @@ function emptyFormat(threshold: number, preset: Tier4ThresholdPreset, statistic:
   };
 }
 
+/**
+ * The sample inputs a runner takes: all of them when the runner does not name its inputs, else
+ * only the named ones (a missing one is still passed through to the runner's own error).
+ */
+function modelFeeds(runner: ModelRunner): (inputs: Sample['inputs']) => Sample['inputs'] {
+  const names = runner.inputNames;
+  if (names.length === 0) return (inputs) => inputs;
+  return (inputs) => Object.fromEntries(Object.entries(inputs).filter(([name]) => names.includes(name)));
+}
+
 /** How bad a failing parity result is, to pick the worst one for the reason (structural failures first). */
 function failRank(p: ParityResult): number {
   if (p.numel === 0 || p.nan_mismatches > 0 || p.inf_mismatches > 0) return Number.POSITIVE_INFINITY;
@@ -405,13 +415,23 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         // parity: the reason names the WORST failing (sample, output), not the first one
         let worstFail: { rank: number; text: string } | null = null;
         const failedSamples = new Set<string>();
+        // torch.onnx.export drops inputs the graph does not use: such a sample input is not fed,
+        // and the warning tells the deployment engineer the artifact's signature differs
+        const feeds = modelFeeds(runner);
+        const unused = [...new Set(samples.flatMap((s) => Object.keys(s.inputs)))].filter((n) => runner!.inputNames.length > 0 && !runner!.inputNames.includes(n));
+        if (unused.length > 0) {
+          warnings.push(
+            `${format}: the model takes no input ${unused.map((n) => `'${n}'`).join(', ')} (its inputs: ${runner.inputNames.join(', ')}); ` +
+              `not fed (torch.onnx.export drops inputs the graph does not use: do not send ${unused.length === 1 ? 'it' : 'them'} when serving)`,
+          );
+        }
         for (const sample of samples) {
           options.signal?.throwIfAborted();
           const sr: Tier4SampleReport = { batch_size: sample.batchSize, outputs: {}, error: null };
           report[sample.id] = sr;
           let outputs;
           try {
-            outputs = (await runner.run(sample.inputs)).outputs;
+            outputs = (await runner.run(feeds(sample.inputs))).outputs;
           } catch (err) {
             if (options.signal?.aborted) throw err;
             sr.error = errorLine(err);
@@ -493,7 +513,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         if (latencyOpts && latencySample && entry.samples_checked > 0) {
           try {
             log(`${format}: measuring latency (${latencyOpts.iterations} iterations after ${latencyOpts.warmup} warm-up)`);
-            const l = await measureLatency(runner, latencySample.inputs, { ...latencyOpts, ...(options.signal ? { signal: options.signal } : {}) });
+            const l = await measureLatency(runner, feeds(latencySample.inputs), { ...latencyOpts, ...(options.signal ? { signal: options.signal } : {}) });
             entry.latency = toTier4Latency(l, latencySample);
             entry.latency_ms = l.mean_ms;
             entry.latency_std_ms = l.std_ms;

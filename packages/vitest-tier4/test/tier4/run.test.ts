@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { livePythonWorkers, openOnnxRunner, registerRunner, runnerArtifact } from '../../src/runtimes/index.js';
 import { ExportDirReadError, runTier4, type Tier4Report } from '../../src/tier4/index.js';
-import { cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir } from './helpers.js';
+import { cleanupTmp, copyExport, fixture, perturbOnnx, python, schemaValidator, tmpDir } from './helpers.js';
 
 afterAll(cleanupTmp);
 
@@ -151,6 +151,30 @@ describe('runTier4 on the built-in fixtures', () => {
     expect(report.status).toBe('fail');
     expect(report.warnings[0]).toMatch(/^no format could be validated \(onnx: listed in metadata\.json but model\.onnx is missing on disk; torchscript: listed/);
     await expectSchemaValid(report);
+  });
+
+  test('an input the ONNX graph does not take (torch.onnx.export drops unused inputs) is not fed, with a warning', async () => {
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    const mdPath = join(dir, 'metadata.json');
+    const md = JSON.parse(await readFile(mdPath, 'utf8')) as {
+      inputs: Array<{ name: string; dtype: string; shape: unknown[] }>;
+      samples: Array<{ id: string; batch_size: number; inputs: Record<string, string> }>;
+    };
+    // the PyTorch model's signature had a second input its graph never used
+    md.inputs.push({ name: 'unused_mask', dtype: 'float32', shape: ['batch', 2] });
+    for (const s of md.samples) s.inputs.unused_mask = `samples/${s.id}/unused_mask.npy`;
+    await python(
+      'import sys, json, numpy as np\nfor sid, b in json.loads(sys.argv[2]): np.save(f"{sys.argv[1]}/samples/{sid}/unused_mask.npy", np.ones((b, 2), np.float32))',
+      [dir, JSON.stringify(md.samples.map((s) => [s.id, s.batch_size]))],
+    );
+    await writeFile(mdPath, JSON.stringify(md));
+    const report = await runTier4({ exportDir: dir, formats: ['onnx'], numSamples: 2, latency: { iterations: 3, warmup: 0 } });
+    expect(report.formats.onnx).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', samples_checked: 2 });
+    expect(report.formats.onnx!.latency!.iterations).toBe(3);
+    expect(report.warnings[0]).toBe(
+      "onnx: the model takes no input 'unused_mask' (its inputs: pixel_values); not fed (torch.onnx.export drops inputs the graph does not use: do not send it when serving)",
+    );
+    expect(report.status).toBe('warn');
   });
 
   test('a shape different from metadata.json fails the shape check on every format', async () => {
