@@ -143,6 +143,35 @@ describe('runTier4 on the built-in fixtures', () => {
     await expectSchemaValid(report);
   });
 
+  test('a TorchScript model that hangs: the format fails with the timeout, the worker is killed, ONNX is still validated', async () => {
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    await writeFile(
+      join(dir, 'make_hang.py'),
+      [
+        'import sys, torch',
+        'class Hang(torch.nn.Module):',
+        '    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:',
+        '        y = torch.zeros(pixel_values.shape[0], 10)',
+        '        for _ in range(2000000000):',
+        '            y = y + 1.0',
+        '        return y',
+        'torch.jit.save(torch.jit.script(Hang()), sys.argv[1])',
+        '',
+      ].join('\n'),
+    );
+    await python(`import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')`, [join(dir, 'make_hang.py'), join(dir, 'model.torchscript')]);
+    const t0 = Date.now();
+    const report = await runTier4({ exportDir: dir, numSamples: 2, latency: false, timeoutMs: 1500 });
+    expect(Date.now() - t0).toBeLessThan(30_000);
+    expect(report.status).toBe('fail');
+    expect(report.formats.onnx).toMatchObject({ status: 'ok', parity: 'ok' });
+    const ts = report.formats.torchscript!;
+    expect(ts).toMatchObject({ status: 'fail', parity: 'fail', samples_checked: 0 });
+    expect(ts.reason).toMatch(/^run failed on sample_000: Python worker timed out after 1500 ms on 'run' \(.*model\.torchscript\); the worker was killed$/);
+    expect(report.parity_report.torchscript!.sample_001!.error).toMatch(/timed out after 1500 ms/);
+    expect(livePythonWorkers()).toBe(0);
+  });
+
   test('no format at all -> fail with a reason', async () => {
     const dir = await copyExport((await fixture('simple_cnn')).dir);
     await rm(join(dir, 'model.onnx'));
