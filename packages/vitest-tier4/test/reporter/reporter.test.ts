@@ -62,7 +62,7 @@ describe('a passing project', () => {
     expect(unshardedStdout).toContain(`Tier 4 report written to ${defaultReportPath}`);
     // Vitest's default reporter printed its own summary too, before the Tier 4 one
     const plain = stripVTControlCharacters(unshardedStdout);
-    expect(plain).toMatch(/Test Files\s+2 passed \(2\)/);
+    expect(plain).toMatch(/Test Files\s+3 passed \(3\)/);
     expect(plain.indexOf('Test Files')).toBeLessThan(plain.indexOf('Tier 4 summary'));
   });
 
@@ -70,15 +70,16 @@ describe('a passing project', () => {
     expect(unsharded.kind).toBe('vitest-tier4-run');
     expect(unsharded.status).toBe('ok');
     expect(unsharded.reasons).toEqual([]);
-    expect(unsharded.tests).toEqual({ total: 7, passed: 6, failed: 0, skipped: 1 });
+    expect(unsharded.tests).toEqual({ total: 8, passed: 7, failed: 0, skipped: 1 });
     expect(unsharded.merged).toBe(false);
-    expect(Object.keys(unsharded.models)).toEqual(['toy_cnn', 'toy_lm']);
+    expect(Object.keys(unsharded.models)).toEqual(['simple_cnn', 'toy_cnn', 'toy_lm']);
     expect(Object.keys(unsharded.models.toy_cnn!.formats)).toEqual(['onnx', 'torchscript']);
     expect(unsharded.checks.map((c) => `${c.test} | ${c.model}/${c.format}/${c.sample} ${c.status}`)).toEqual([
       'cnn.spec.ts > toy_cnn > onnx matches the reference on sample_000 (batch 1) | toy_cnn/onnx/sample_000 ok',
       'cnn.spec.ts > toy_cnn > onnx matches the reference on sample_001 (batch 4) | toy_cnn/onnx/sample_001 ok',
       'cnn.spec.ts > toy_cnn > torchscript matches the reference on sample_000 (batch 1) | toy_cnn/torchscript/sample_000 ok',
       'cnn.spec.ts > toy_cnn > torchscript matches the reference on sample_001 (batch 4) | toy_cnn/torchscript/sample_001 ok',
+      'dict.spec.ts > a runTier4 dict of the ONNX-only SimpleCNN export is recorded whole | simple_cnn/null/null ok',
       'lm.spec.ts > quantized toy_lm stays under the quantized threshold (mean statistic) | toy_lm/torchscript/sample_000 ok',
     ]);
   });
@@ -87,6 +88,9 @@ describe('a passing project', () => {
     const validate = await schemaValidators();
     for (const [name, dict] of Object.entries(unsharded.models)) expect(validate.dict(dict), name).toEqual([]);
     expect(validate.run(unsharded)).toEqual([]);
+    // the runTier4 dict arrives whole (the same type runTier4 returns)
+    expect(unsharded.models.simple_cnn!.formats.onnx).toMatchObject({ status: 'ok', parity: 'ok', samples_checked: 2, latency: null });
+    expect(unsharded.models.simple_cnn!.model.formats_written).toEqual(['onnx']);
     const onnx = unsharded.models.toy_cnn!.formats.onnx!;
     expect(onnx).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', threshold: 1e-4, threshold_preset: 'fp32', samples_checked: 2 });
     expect(onnx.max_abs_diff).toBeGreaterThan(1e-6);
@@ -180,7 +184,7 @@ describe('next to other reporters', () => {
     expect(report.tests.total).toBe(json.numTotalTests);
     expect(report.tests.passed).toBe(json.numPassedTests);
     expect(report.tests.skipped).toBe(json.numPendingTests);
-    expect(await readFile(junitFile, 'utf8')).toMatch(/<testsuites name="vitest tests" tests="7" failures="0" errors="0"/);
+    expect(await readFile(junitFile, 'utf8')).toMatch(/<testsuites name="vitest tests" tests="8" failures="0" errors="0"/);
     expect(comparable(report)).toEqual(comparable(unsharded));
   });
 
@@ -204,7 +208,7 @@ describe('next to other reporters', () => {
     const text = await readFile(summary, 'utf8');
     expect(text.startsWith('# earlier step\n### ✅ Tier 4: ok\n')).toBe(true);
     expect(text).toMatch(/\| toy_lm\s+\| torchscript \| ok\s+\|\s+1\.\d\de-2 \|\s+- \| ok\s+\|/);
-    expect(text).toContain('5 Tier 4 checks (5 ok, 0 warn, 0 fail); tests: 6 passed, 0 failed, 1 skipped');
+    expect(text).toContain('6 Tier 4 checks (6 ok, 0 warn, 0 fail); tests: 7 passed, 0 failed, 1 skipped');
     expect(text).toContain(`Report: \`${outputFile}\``);
   });
 });
