@@ -21,7 +21,10 @@ export interface LatencyStats {
   p90_ms: number;
   /** 99th percentile. */
   p99_ms: number;
-  /** Two-sided 95% confidence interval of the mean (Student's t, df = n - 1); `[mean, mean]` for n = 1. */
+  /**
+   * Two-sided 95% confidence interval of the mean (Student's t, df = n - 1); `[mean, mean]` for
+   * n = 1. The lower bound is clamped at 0 (heavy outliers can otherwise put it below zero).
+   */
   ci95_ms: [number, number];
   /** Number of samples. */
   iterations: number;
@@ -152,7 +155,8 @@ export function latencyStats(samplesMs: readonly number[]): LatencyStats {
     p50_ms: quantileSorted(sorted, 0.5),
     p90_ms: quantileSorted(sorted, 0.9),
     p99_ms: quantileSorted(sorted, 0.99),
-    ci95_ms: [mean - moe, mean + moe],
+    // a latency is never negative: a few large outliers can put the symmetric t interval below 0
+    ci95_ms: [Math.max(0, mean - moe), mean + moe],
     iterations: n,
   };
 }

@@ -18,6 +18,13 @@ describe('latencyStats', () => {
     expect(s.ci95_ms[1]).toBeCloseTo(3.9 + half, 5);
   });
 
+  test('the interval never goes below 0 ms (a few large outliers widen it)', () => {
+    const s = latencyStats([...Array.from({ length: 98 }, () => 0.06), 17, 20]);
+    expect(s.mean_ms - (s.std_ms / 10) * tCritical95(99)).toBeLessThan(0);
+    expect(s.ci95_ms[0]).toBe(0);
+    expect(s.ci95_ms[1]).toBeCloseTo(s.mean_ms + (s.std_ms / 10) * tCritical95(99), 12);
+  });
+
   test('one sample: std 0 and a degenerate interval', () => {
     expect(latencyStats([2.5])).toMatchObject({ mean_ms: 2.5, std_ms: 0, p50_ms: 2.5, p99_ms: 2.5, ci95_ms: [2.5, 2.5] });
   });
