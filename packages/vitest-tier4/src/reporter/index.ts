@@ -63,6 +63,24 @@ export function partialRunReason(vitest: Pick<Vitest, 'config'>): string | null 
   return usesBlob ? 'blob reporter in use' : null;
 }
 
+/**
+ * The reporter that writes machine-readable output to stdout in this run (`json` or `junit` without
+ * an output file, `tap`, `tap-flat`), or `null`. The Tier 4 summary then goes to stderr, so that
+ * `vitest run --reporter=json > results.json` stays valid JSON with the plugin installed.
+ */
+export function stdoutTakenBy(vitest: Pick<Vitest, 'config'>): string | null {
+  const config = vitest.config;
+  for (const entry of config.reporters ?? []) {
+    const name: unknown = Array.isArray(entry) ? entry[0] : entry;
+    if (name === 'tap' || name === 'tap-flat') return name;
+    if (name !== 'json' && name !== 'junit') continue;
+    const own = Array.isArray(entry) ? (entry[1] as { outputFile?: unknown } | undefined)?.outputFile : undefined;
+    const shared = typeof config.outputFile === 'string' ? config.outputFile : config.outputFile?.[name];
+    if (!own && !shared) return name;
+  }
+  return null;
+}
+
 function testState(testCase: TestCase): CollectedTest['state'] {
   return testCase.result().state;
 }
@@ -124,10 +142,13 @@ export default class Tier4Reporter implements Reporter {
   ): Promise<void> {
     const ctx = this.ctx;
     const root = ctx?.config.root ?? process.cwd();
+    const toStderr = ctx ? stdoutTakenBy(ctx) !== null : false;
     const log = (text: string): void => {
       if (this.options.quiet) return;
-      if (ctx) ctx.logger.log(text);
-      else console.log(text);
+      if (ctx) {
+        if (toStderr) ctx.logger.error(text);
+        else ctx.logger.log(text);
+      } else console.log(text);
     };
     if (ctx) {
       const partial = partialRunReason(ctx);

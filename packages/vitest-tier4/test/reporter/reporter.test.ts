@@ -188,6 +188,16 @@ describe('next to other reporters', () => {
     expect(comparable(report)).toEqual(comparable(unsharded));
   });
 
+  test('json on stdout (vitest run --reporter=json > results.json) stays valid JSON: the summary goes to stderr', async () => {
+    const outputFile = join(temp.dir, 'json-stdout', 'tier4.json');
+    const { stdout, stderr } = await runProject('passing', { reporters: ['json', new Tier4Reporter({ outputFile })] });
+    const json = JSON.parse(stdout) as { numTotalTests: number };
+    expect(json.numTotalTests).toBe(8);
+    expect(stdout).not.toContain('Tier 4 status');
+    expect(stderr).toContain('Tier 4 status: OK');
+    expect(stderr).toContain(`Tier 4 report written to ${outputFile}`);
+  });
+
   test('a GITHUB_STEP_SUMMARY that cannot be written is a warning, not a crash', async () => {
     const outputFile = join(temp.dir, 'gh-bad', 'tier4.json');
     const { stderr } = await runProject(
