@@ -55,12 +55,16 @@ export function partialRunReason(vitest: Pick<Vitest, 'config'>): string | null 
   const config = vitest.config;
   if (config.mergeReports) return null;
   if (config.shard) return `shard ${config.shard.index}/${config.shard.count}`;
-  const usesBlob = (config.reporters ?? []).some((entry: unknown) => {
+  return usesBlobReporter(vitest) ? 'blob reporter in use' : null;
+}
+
+/** Whether Vitest's blob reporter is among this run's reporters. */
+export function usesBlobReporter(vitest: Pick<Vitest, 'config'>): boolean {
+  return (vitest.config.reporters ?? []).some((entry: unknown) => {
     const name = Array.isArray(entry) ? entry[0] : entry;
     if (name === 'blob') return true;
     return typeof name === 'object' && name !== null && (name as object).constructor?.name === 'BlobReporter';
   });
-  return usesBlob ? 'blob reporter in use' : null;
 }
 
 /**
@@ -153,7 +157,10 @@ export default class Tier4Reporter implements Reporter {
     if (ctx) {
       const partial = partialRunReason(ctx);
       if (partial) {
-        log(`\n vitest-tier4: ${partial}: this is part of a sharded run, so no Tier 4 verdict is written here; run \`vitest run --merge-reports\` to get it.\n`);
+        const how = usesBlobReporter(ctx)
+          ? 'run `vitest run --merge-reports` to get it.'
+          : 'to get one, run the shards with `--reporter=blob`, then `vitest run --merge-reports`.';
+        log(`\n vitest-tier4: ${partial}: this is part of a sharded run, so no Tier 4 verdict is written here; ${how}\n`);
         return;
       }
     }

@@ -150,6 +150,15 @@ describe('sharding', () => {
     }
   });
 
+  test('a shard run without the blob reporter says how to get a verdict', async () => {
+    const outputFile = join(temp.dir, 'shard-no-blob.json');
+    const { stdout } = await runProject('passing', { shard: '1/2', reporters: [new Tier4Reporter({ outputFile })] });
+    expect(existsSync(outputFile)).toBe(false);
+    expect(stdout).toContain(
+      'vitest-tier4: shard 1/2: this is part of a sharded run, so no Tier 4 verdict is written here; to get one, run the shards with `--reporter=blob`, then `vitest run --merge-reports`.',
+    );
+  });
+
   test('the blob reporter alone (no --shard) also marks a run as partial', async () => {
     const outputFile = join(temp.dir, 'blob-only.json');
     const { stdout } = await runProject('failing', {
