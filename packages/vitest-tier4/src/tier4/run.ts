@@ -111,7 +111,13 @@ function checkOptions(options: RunTier4Options): void {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError(`runTier4: expected an options object { exportDir, ... }, received ${options === null ? 'null' : typeof options}`);
   }
-  const { numSamples, thresholds, formats, latency } = options;
+  const { exportDir, numSamples, thresholds, formats, latency } = options;
+  const isExportDir = typeof exportDir === 'object' && exportDir !== null && typeof exportDir.dir === 'string' && typeof exportDir.metadata === 'object';
+  if (!(typeof exportDir === 'string' && exportDir.length > 0) && !isExportDir) {
+    throw new TypeError(
+      `runTier4: exportDir must be the path of an export directory or an ExportDir from openExportDir(), received ${exportDir === undefined ? 'undefined' : JSON.stringify(exportDir)}`,
+    );
+  }
   if (numSamples !== undefined && (!Number.isInteger(numSamples) || numSamples < 1)) {
     throw new TypeError(`runTier4: numSamples must be an integer >= 1, received ${JSON.stringify(numSamples)}`);
   }

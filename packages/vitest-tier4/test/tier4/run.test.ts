@@ -299,6 +299,8 @@ describe('runTier4 on the built-in fixtures', () => {
 
   test('invalid options and unreadable export dirs throw clear errors', async () => {
     const fx = await fixture('simple_cnn');
+    await expect(runTier4({} as never)).rejects.toThrow('runTier4: exportDir must be the path of an export directory or an ExportDir from openExportDir(), received undefined');
+    await expect(runTier4({ exportDir: '' })).rejects.toThrow('runTier4: exportDir must be the path of an export directory or an ExportDir from openExportDir(), received ""');
     await expect(runTier4({ exportDir: fx, numSamples: 0 })).rejects.toThrow('runTier4: numSamples must be an integer >= 1, received 0');
     await expect(runTier4({ exportDir: fx, thresholds: { fp16: 1 } as never })).rejects.toThrow("runTier4: unknown threshold 'fp16'; expected 'fp32' or 'quantized'");
     await expect(runTier4({ exportDir: fx, formats: [] })).rejects.toThrow('runTier4: formats must name at least one format');
