@@ -158,7 +158,8 @@ export type Tier4ValidateOptions = Omit<RunTier4Options, 'exportDir'>;
 
 /**
  * Runs `runTier4` on fixture `name` with the plugin's `thresholds` (under any `options.thresholds`)
- * and records the report on the running test for the Tier 4 reporter. Resolves to the report; it
+ * and the test's abort signal (a test timeout stops it and its Python worker), and records the
+ * report on the running test for the Tier 4 reporter. Resolves to the report; it
  * does not assert: `expect(report.status).toBe('ok')` (an un-asserted `fail` still fails the run
  * through the reporter's `failOnStatus`).
  */
@@ -202,16 +203,17 @@ export const tier4Test = test
     onCleanup(() => helpers.close());
     return helpers as Tier4TestHelpers;
   })
-  .extend('validate', async ({ tier4, task }): Promise<Tier4Validate> => {
+  .extend('validate', async ({ tier4, task, signal }): Promise<Tier4Validate> => {
     return async (name, options = {}) => {
       const fixture = tier4.info(name);
       const thresholds = { ...(tier4.thresholds ?? {}), ...(options.thresholds ?? {}) } as RunTier4Options['thresholds'];
-      const report = await runTier4({ ...options, exportDir: fixture.dir, thresholds });
+      // the test's signal: a test timeout or a cancelled run stops runTier4 and its Python worker
+      const report = await runTier4({ signal, ...options, exportDir: fixture.dir, thresholds });
       await recordTier4Report(report, task);
       return report;
     };
   })
-  .extend('latency', async ({ tier4, task }): Promise<Tier4MeasureLatency> => {
+  .extend('latency', async ({ tier4, task, signal }): Promise<Tier4MeasureLatency> => {
     return async (name, options = {}) => {
       const fixture = tier4.info(name);
       const { batchSize, sample: index, ...measure } = options;
@@ -227,7 +229,7 @@ export const tier4Test = test
       }
       const sample = await dir.loadSample(sampleIndex);
       const runner = await tier4.onnx(name);
-      const { samples_ms: _samples, ...result } = await measureLatency(runner, sample.inputs, measure);
+      const { samples_ms: _samples, ...result } = await measureLatency(runner, sample.inputs, { signal, ...measure });
       const summary: Tier4LatencyRecordSummary = {
         ...result,
         sample: sample.id,
