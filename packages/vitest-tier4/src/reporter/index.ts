@@ -8,8 +8,8 @@
  * (which replays the shards' meta and calls `onTestRunEnd` once) gives the same verdict as one
  * unsharded run. A shard run (`--shard`, or the blob reporter in use) never writes a verdict.
  */
-import { appendFile, mkdir } from 'node:fs/promises';
-import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { appendFile } from 'node:fs/promises';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { writeTier4Report } from '../tier4/index.js';
 import { buildRunReport, type CollectedTest } from './aggregate.js';
@@ -190,7 +190,7 @@ export default class Tier4Reporter implements Reporter {
     let writeError: Error | undefined;
     if (path) {
       try {
-        await mkdir(dirname(path), { recursive: true });
+        // writeTier4Report creates the parent directories itself (one level at a time, naming the path on failure).
         await writeTier4Report(path, report);
         this.lastWrittenPath = path;
       } catch (error) {
