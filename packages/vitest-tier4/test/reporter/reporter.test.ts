@@ -248,7 +248,10 @@ describe('an output path that cannot be written', () => {
     const printed = stripVTControlCharacters(`${run?.stdout ?? ''}${run?.stderr ?? ''}${thrown instanceof Error ? thrown.message : ''}`);
     expect(printed).toContain('Tier 4 status: FAIL');
     expect(printed).not.toContain('Tier 4 report written to');
-    expect(printed).toContain(`vitest-tier4: could not write the Tier 4 report to ${outputFile} (option outputFile / reportPath): EEXIST`);
+    expect(printed).toContain(
+      `vitest-tier4: could not write the Tier 4 report to ${outputFile} (option outputFile / reportPath): ` +
+        `Cannot write Tier 4 report to ${outputFile}: cannot create the directory ${blocker}: ${blocker} is not a directory`,
+    );
     expect(reporter.lastWrittenPath).toBeUndefined();
     expect(reporter.lastReport?.status).toBe('fail');
     // Vitest reports a reporter error as an unhandled error of the run: startVitest resolves, exit code 1
