@@ -30,6 +30,21 @@ export interface LatencyStats {
   iterations: number;
 }
 
+/** Only the {@link LatencyStats} fields of a larger record (a fresh copy, CI array included). */
+export function pickLatencyStats(s: LatencyStats): LatencyStats {
+  return {
+    mean_ms: s.mean_ms,
+    std_ms: s.std_ms,
+    min_ms: s.min_ms,
+    max_ms: s.max_ms,
+    p50_ms: s.p50_ms,
+    p90_ms: s.p90_ms,
+    p99_ms: s.p99_ms,
+    ci95_ms: [s.ci95_ms[0], s.ci95_ms[1]],
+    iterations: s.iterations,
+  };
+}
+
 /**
  * Quantile `q` (0..1) of ascending-sorted values, by linear interpolation between the order
  * statistics at `(n - 1) * q` (numpy's default, tinybench's).

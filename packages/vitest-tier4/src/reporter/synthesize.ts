@@ -7,6 +7,7 @@
  * `latency` records (the `latency` test fixture of `vitest-tier4/test`) fill a synthesized format's
  * latency fields, and their budget verdict counts like any check's status.
  */
+import { pickLatencyStats } from '../latency/stats.js';
 import type { ParityResult } from '../parity/types.js';
 import type { Tier4FormatReport, Tier4Latency, Tier4ModelInfo, Tier4Report, Tier4SampleReport, Tier4Status } from '../tier4/index.js';
 
@@ -50,15 +51,7 @@ function pickLatency(records: readonly LabelledMatcherRecord[]): Tier4Latency | 
 /** Only the Tier4Latency fields of a recorded summary (drops `status`, `message`). */
 function latencyBlock(l: Tier4Latency): Tier4Latency {
   return {
-    mean_ms: l.mean_ms,
-    std_ms: l.std_ms,
-    min_ms: l.min_ms,
-    max_ms: l.max_ms,
-    p50_ms: l.p50_ms,
-    p90_ms: l.p90_ms,
-    p99_ms: l.p99_ms,
-    ci95_ms: [l.ci95_ms[0], l.ci95_ms[1]],
-    iterations: l.iterations,
+    ...pickLatencyStats(l),
     warmup: l.warmup,
     clock: l.clock,
     sample: l.sample,

@@ -5,6 +5,7 @@
 import { relative } from 'node:path';
 import { openExportDir, type ExportDir, type ExportMetadata, type Sample } from 'vitest-tier4-fixtures';
 import { measureLatency, type LatencyBudgetLevel, type LatencyResult } from '../latency/measure.js';
+import { pickLatencyStats } from '../latency/stats.js';
 import { checkParity } from '../parity/index.js';
 import { formatIndex, formatValue } from '../parity/format.js';
 import type { ParityResult, ToleranceSpec } from '../parity/types.js';
@@ -196,15 +197,7 @@ function modelInfo(ed: ExportDir): Tier4ModelInfo {
 
 function toTier4Latency(l: LatencyResult, sample: Sample): Tier4Latency {
   return {
-    mean_ms: l.mean_ms,
-    std_ms: l.std_ms,
-    min_ms: l.min_ms,
-    max_ms: l.max_ms,
-    p50_ms: l.p50_ms,
-    p90_ms: l.p90_ms,
-    p99_ms: l.p99_ms,
-    ci95_ms: l.ci95_ms,
-    iterations: l.iterations,
+    ...pickLatencyStats(l),
     warmup: l.warmup,
     clock: l.clock,
     sample: sample.id,

@@ -4,6 +4,7 @@
  *
  * @packageDocumentation
  */
+import type { LatencyStats } from '../latency/stats.js';
 import type { ParityResult } from '../parity/types.js';
 
 /** Verdict of a Tier 4 run, of one format, or of one check. */
@@ -12,26 +13,12 @@ export type Tier4Status = 'ok' | 'warn' | 'fail';
 /** Tolerance preset that judged a format: `fp32` for float exports, `quantized` for quantized ones. */
 export type Tier4ThresholdPreset = 'fp32' | 'quantized';
 
-/** Latency statistics of one runner on one input batch (all times in ms). */
-export interface Tier4Latency {
-  /** Mean of the measured iterations. */
-  mean_ms: number;
-  /** Sample standard deviation (n - 1). */
-  std_ms: number;
-  /** Fastest iteration. */
-  min_ms: number;
-  /** Slowest iteration. */
-  max_ms: number;
-  /** Median. */
-  p50_ms: number;
-  /** 90th percentile (linear interpolation between order statistics). */
-  p90_ms: number;
-  /** 99th percentile (linear interpolation; unstable on few iterations). */
-  p99_ms: number;
-  /** 95% confidence interval of the mean, `[low, high]` (Student's t). */
-  ci95_ms: [number, number];
-  /** Measured iterations. */
-  iterations: number;
+/**
+ * Latency statistics of one runner on one input batch (all times in ms): the {@link LatencyStats}
+ * (mean, sample std, min, max, p50/p90/p99 by linear interpolation, Student's t 95% CI of the mean,
+ * iteration count) plus how and on what they were measured.
+ */
+export interface Tier4Latency extends LatencyStats {
   /** Warm-up iterations run before measuring (discarded). */
   warmup: number;
   /** Which clock timed what, e.g. `node:tinybench performance.now around InferenceSession.run`. */
