@@ -4,6 +4,7 @@
  * Everything here must stay JSON-serialisable (Vitest ships meta from workers to the reporter and into
  * blob reports): numbers, strings, booleans, null, arrays and plain objects only; never tensors.
  */
+import type { FiniteCensus } from '../parity/finite.js';
 import type { DType, ParityResult, ParityStatus } from '../parity/types.js';
 
 /** Labels a matcher call may carry; they are only recorded, never used for the verdict. */
@@ -64,15 +65,8 @@ export interface Tier4DtypeRecord extends Tier4MatcherRecordBase {
   summary: Tier4DtypeSummary;
 }
 
-/** Summary of `toBeFinite`. */
-export interface Tier4FiniteSummary {
-  numel: number;
-  nan_count: number;
-  posinf_count: number;
-  neginf_count: number;
-  first_nan_index: number[] | null;
-  first_inf_index: number[] | null;
-}
+/** Summary of `toBeFinite`: the parity core's NaN / Inf census. */
+export type Tier4FiniteSummary = FiniteCensus;
 
 /** Record of `toBeFinite`. */
 export interface Tier4FiniteRecord extends Tier4MatcherRecordBase {
