@@ -357,7 +357,14 @@ def _eager_arg_names(model: Any) -> List[str]:
 
 
 def _load_eager(req: Header) -> Tuple[Any, str]:
-    """Rebuild the eager fp32 model of an export dir: model_source + the model.pth state dict."""
+    """Rebuild the eager fp32 model of an export dir from its model_source.
+
+    The model.pth state dict is loaded on top when the export has one, so the eager model holds
+    exactly the exported weights. Without it (an export of the default formats, onnx and
+    torchscript), the weights are the factory's own: identical for a built-in model (seeded) and for
+    a factory that loads its weights, and irrelevant to latency, which is what the baseline is for.
+    The returned description says which weights were used.
+    """
     import torch
 
     export_dir = req.get("export_dir")
@@ -368,22 +375,26 @@ def _load_eager(req: Header) -> Tuple[Any, str]:
         metadata = json.load(fh)
     source = metadata.get("model_source")
     if not source:
-        raise WorkerError(f"eager model: {meta_path} has no model_source")
-    artifact = (metadata.get("artifacts") or {}).get("pytorch")
-    if not artifact:
         raise WorkerError(
-            f"eager model: {meta_path} lists no 'pytorch' artifact (the model.pth state dict); "
-            "export with the 'pytorch' format to get the eager baseline"
+            f"eager model: {meta_path} has no model_source (export_model was given an in-memory model "
+            "without model_source), so the eager model cannot be rebuilt"
         )
-    state_path = os.path.join(export_dir, *artifact["path"].split("/"))
-    if not os.path.isfile(state_path):
-        raise WorkerError(f"eager model: state dict not found: {state_path}")
+    artifact = (metadata.get("artifacts") or {}).get("pytorch")
+    state_path: Optional[str] = None
+    if artifact:
+        listed = os.path.join(export_dir, *artifact["path"].split("/"))
+        if not os.path.isfile(listed):
+            raise WorkerError(f"eager model: state dict listed in metadata.json not found: {listed}")
+        state_path = listed
     try:
         from tier4_export import load_model_source
     except ImportError as exc:
         raise WorkerError(f"eager model: cannot import tier4_export.load_model_source ({exc})") from exc
     loaded = load_model_source(source)
     model = loaded[0] if isinstance(loaded, tuple) else loaded
+    if state_path is None:
+        model.eval()
+        return model, f"{source} (factory weights: the export has no model.pth)"
     try:
         state = torch.load(state_path, map_location="cpu", weights_only=True)
     except TypeError:  # torch without weights_only

@@ -1,7 +1,8 @@
 /**
  * Eager PyTorch runner (format `"pytorch"`): rebuilds the fp32 model of an export dir in the
- * Python worker from metadata.json's `model_source` and the `model.pth` state dict. It is the
- * baseline of the speed-up ratio.
+ * Python worker from metadata.json's `model_source`, with the `model.pth` state dict loaded on top
+ * when the export has one (otherwise the factory's own weights: the same for a built-in model, and
+ * irrelevant to latency). It is the baseline of the speed-up ratio.
  */
 import { registerRunner } from './registry.js';
 import { resolveTarget } from './target.js';
@@ -15,13 +16,13 @@ export type EagerRunnerOptions = WorkerRunnerOptions;
  * Opens the eager PyTorch model of an export dir.
  *
  * @param target - an export dir (path or opened); a bare file cannot be rebuilt.
- * @throws Error when the export has no `pytorch` state dict, PythonWorkerError when the model
- *   source cannot be rebuilt.
+ * @throws Error when the export has no `model_source`, PythonWorkerError when the model source
+ *   cannot be rebuilt or a listed model.pth is missing.
  */
 export async function openEagerRunner(target: RunnerTarget, options: EagerRunnerOptions = {}): Promise<ModelRunner> {
   const resolved = await resolveTarget('pytorch', target, options);
   if (!resolved.exportDir) {
-    throw new Error(`The eager PyTorch model needs an export dir (metadata.json + model.pth), received the file ${resolved.file}`);
+    throw new Error(`The eager PyTorch model needs an export dir (metadata.json with model_source), received the file ${resolved.file}`);
   }
   return loadInWorker('pytorch', resolved.exportDir.dir, { kind: 'eager', export_dir: resolved.exportDir.dir }, options, resolved);
 }

@@ -64,8 +64,11 @@ export async function resolveTarget(
   }
   const md = exportDir.metadata;
   const file = format === 'pytorch' ? exportDir.dir : exportDir.paths[format as keyof ExportDir['paths']];
-  if (format === 'pytorch' && !exportDir.paths.pytorch) {
-    throw new Error(`Export dir ${exportDir.dir} has no 'pytorch' state dict (model.pth); the eager model cannot be rebuilt`);
+  // The eager model is rebuilt from model_source (+ model.pth when the export has one, see worker.py).
+  if (format === 'pytorch' && md.model_source === null) {
+    throw new Error(
+      `Export dir ${exportDir.dir} has no model_source in metadata.json (export_model was given an in-memory model): the eager model cannot be rebuilt`,
+    );
   }
   if (!file) {
     const failed = md.formats_failed?.[format as keyof typeof md.formats_failed];

@@ -1,6 +1,7 @@
-import { writeFile } from 'node:fs/promises';
+import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import { openExportDir } from 'vitest-tier4-fixtures';
 import { checkParity } from '../../src/parity/index.js';
 import {
   PythonWorker,
@@ -89,6 +90,38 @@ describe('TorchScript runner (long-lived Python worker)', () => {
     } finally {
       await eager.close();
     }
+  });
+
+  test('without model.pth (the exporter\'s default formats) the eager baseline uses the factory\'s weights: exact for a seeded built-in', async () => {
+    const dir = await copyExport((await fixture('lm_stub')).dir);
+    const metaPath = join(dir, 'metadata.json');
+    const meta = JSON.parse(await readFile(metaPath, 'utf8')) as {
+      formats_written: string[];
+      formats_requested: string[];
+      artifacts: Record<string, unknown>;
+    };
+    meta.formats_written = meta.formats_written.filter((f) => f !== 'pytorch');
+    meta.formats_requested = meta.formats_requested.filter((f) => f !== 'pytorch');
+    delete meta.artifacts['pytorch'];
+    await writeFile(metaPath, JSON.stringify(meta));
+    await rm(join(dir, 'model.pth'));
+    const eager = await openEagerRunner(dir);
+    try {
+      const sample = await openExportDir(dir).then((e) => e.loadSample(1));
+      const { outputs } = await eager.run(sample.inputs);
+      expect(checkParity(outputs.logits!, sample.outputs.logits!, 'exact').status).toBe('ok');
+    } finally {
+      await eager.close();
+    }
+  });
+
+  test('an export without model_source cannot give an eager baseline, and says why', async () => {
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    const metaPath = join(dir, 'metadata.json');
+    await writeFile(metaPath, JSON.stringify({ ...JSON.parse(await readFile(metaPath, 'utf8')), model_source: null }));
+    await expect(openEagerRunner(dir)).rejects.toThrow(
+      `Export dir ${dir} has no model_source in metadata.json (export_model was given an in-memory model): the eager model cannot be rebuilt`,
+    );
   });
 
   test('a TorchScript model and the eager model can share one worker', async () => {
