@@ -70,6 +70,20 @@ async function createInferenceSession(path: string): Promise<InferenceSession> {
   }
 }
 
+/**
+ * The promise cached under `key`, created once by `create`; a rejected promise is forgotten so that
+ * a later call tries again (a failure is not cached for the rest of the worker's life).
+ */
+function memoised<T>(cache: Map<string, Promise<T>>, key: string, create: () => Promise<T>): Promise<T> {
+  let value = cache.get(key);
+  if (!value) {
+    value = create();
+    cache.set(key, value);
+    value.catch(() => cache.delete(key));
+  }
+  return value;
+}
+
 function providedFixtures(): Record<string, Tier4ProvidedFixture> {
   const value = inject('tier4Fixtures') as Record<string, Tier4ProvidedFixture> | undefined;
   return value ?? {};
@@ -112,33 +126,15 @@ export function createTier4Helpers(
     info,
     exportDir(name) {
       const fixture = info(name);
-      let dir = dirs.get(name);
-      if (!dir) {
-        dir = openExportDir(fixture.dir);
-        dirs.set(name, dir);
-        dir.catch(() => dirs.delete(name));
-      }
-      return dir;
+      return memoised(dirs, name, () => openExportDir(fixture.dir));
     },
     onnx(name) {
       const path = onnxPath(name);
-      let runner = runners.get(name);
-      if (!runner) {
-        runner = openOnnxRunner(path);
-        runners.set(name, runner);
-        runner.catch(() => runners.delete(name));
-      }
-      return runner;
+      return memoised(runners, name, () => openOnnxRunner(path));
     },
     session(name) {
       const path = onnxPath(name);
-      let session = sessions.get(name);
-      if (!session) {
-        session = createInferenceSession(path);
-        sessions.set(name, session);
-        session.catch(() => sessions.delete(name));
-      }
-      return session;
+      return memoised(sessions, name, () => createInferenceSession(path));
     },
     async close() {
       const all = [...runners.values()];
