@@ -21,7 +21,7 @@ import platform
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Dict, Iterator, List, Optional, Sequence
+from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from . import __version__
 
@@ -75,26 +75,20 @@ def _formats_arg(value: str) -> List[str]:
     return names
 
 
-def _non_negative_int(value: str) -> int:
-    """argparse type for an int >= 0."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, received {value!r}") from None
-    if number < 0:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 0, received {value!r}")
-    return number
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    """argparse type for an int >= ``minimum``, with a message naming the bound and the value."""
 
+    def parse(value: str) -> int:
+        error = argparse.ArgumentTypeError(f"expected an integer >= {minimum}, received {value!r}")
+        try:
+            number = int(value)
+        except ValueError:
+            raise error from None
+        if number < minimum:
+            raise error
+        return number
 
-def _opset_arg(value: str) -> int:
-    """argparse type for an ONNX opset (an int >= 7)."""
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 7, received {value!r}") from None
-    if number < 7:
-        raise argparse.ArgumentTypeError(f"expected an integer >= 7, received {value!r}")
-    return number
+    return parse
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -141,9 +135,10 @@ def build_parser() -> argparse.ArgumentParser:
         "recorded in formats_failed); static: FX graph mode, calibrated on generated inputs, "
         "refused with the tracer's reason when torch.fx cannot trace the model (default: none)",
     )
-    build.add_argument("--samples", type=_non_negative_int, default=10, help="reference samples (default 10)")
-    build.add_argument("--seed", type=_non_negative_int, default=0, help="model and sample seed (default 0)")
-    build.add_argument("--opset", type=_opset_arg, default=14, help="ONNX opset (default 14)")
+    build.add_argument("--samples", type=_int_at_least(0), default=10, help="reference samples (default 10)")
+    build.add_argument("--seed", type=_int_at_least(0), default=0, help="model and sample seed (default 0)")
+    # torch.onnx.export supports opset 7 and newer
+    build.add_argument("--opset", type=_int_at_least(7), default=14, help="ONNX opset (default 14)")
     build.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],
