@@ -2,30 +2,42 @@
 // Fresh-machine entry point for `npm test` and `npm run demo`.
 //
 // A fresh machine has Node 20, npm and Python. This script makes sure the rest is there, then runs
-// the task through pnpm:
+// the task (`pnpm run check`; the demo's steps, scripts/demo.mjs, in this process):
 //   1. pnpm (installed with `npm install -g pnpm@12` when missing; corepack fails on this kind of machine),
 //   2. the workspace packages (`pnpm install --frozen-lockfile` when the lockfile or a manifest changed),
-//   3. a Python interpreter that can import torch, onnx, numpy (and pytest for `test`), installed from
-//      Debian with apt-get when missing and running as root; otherwise it stops with the exact command.
-// When everything is present it prints nothing about set-up.
+//   3. the Debian packages of scripts/python.mjs the task needs (a Python interpreter that can import
+//      torch, onnx, numpy, ...): every missing one in ONE `apt-get install --no-install-recommends`
+//      call, when running as root; otherwise it stops with the exact command. The apt call runs while
+//      pnpm installs (both mostly wait on the network and the disk).
+// When everything is present it prints nothing about set-up, and starts no process to find out:
+// what was found last time is remembered in node_modules/.vitest-tier4-setup.json, keyed on what
+// decides it (task, TIER4_PYTHON, PATH, the package list) and reused while the files it was read
+// from are unchanged (stat only: inode, size, mtime). Anything else probes again.
 //
 // Plain Node with no dependencies: it runs before anything is installed.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findPython, DEBIAN_PACKAGES } from './python.mjs';
+import { DEBIAN_PYTHON, aptCommand, findPython, modulesFor, packagesFor, probeModules, whichSync } from './python.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const tasks = { test: 'check', demo: 'demo:run' };
 const task = process.argv[2];
+const STATE_PATH = join(root, 'node_modules', '.vitest-tier4-setup.json');
+/** Bump when the meaning of the state file changes. */
+const STATE_VERSION = 1;
 
 function say(message) {
   process.stderr.write(`[vitest-tier4 setup] ${message}\n`);
 }
 
+/** Children still running (an install in the background); killed when the setup fails. */
+const children = new Set();
+
 function fail(message) {
+  for (const child of children) child.kill('SIGTERM');
   process.stderr.write(`\n[vitest-tier4 setup] ${message}\n`);
   process.exit(1);
 }
@@ -34,10 +46,83 @@ function run(command, args, options = {}) {
   return spawnSync(command, args, { cwd: root, stdio: 'inherit', ...options });
 }
 
-function hasCommand(command) {
-  const result = spawnSync(command, ['--version'], { stdio: 'ignore' });
-  return result.status === 0;
+/** Time limits of the installs (a stuck mirror must not hang the command forever). */
+const PNPM_INSTALL_TIMEOUT_MS = 10 * 60_000;
+const APT_TIMEOUT_MS = 20 * 60_000;
+
+/**
+ * Runs a command asynchronously; resolves to its exit status and (when captured) the tail of its
+ * output. Killed after `timeoutMs` (its status is then null and the output says so).
+ */
+function runAsync(command, args, { capture = false, timeoutMs, ...options }) {
+  return new Promise((resolve) => {
+    const child = spawn(command, args, { cwd: root, stdio: capture ? ['ignore', 'pipe', 'pipe'] : 'inherit', ...options });
+    children.add(child);
+    let output = '';
+    const timer = setTimeout(() => {
+      output += `\n${command} ${args[0] ?? ''} did not finish in ${timeoutMs / 60_000} min: killed\n`;
+      if (!capture) process.stderr.write(output);
+      child.kill('SIGTERM');
+    }, timeoutMs);
+    if (capture) {
+      const keep = (chunk) => {
+        output = (output + chunk.toString('utf8')).slice(-20_000);
+      };
+      child.stdout.on('data', keep);
+      child.stderr.on('data', keep);
+    }
+    const done = (result) => {
+      clearTimeout(timer);
+      children.delete(child);
+      resolve(result);
+    };
+    child.on('error', (error) => done({ status: null, output: `${output}${error.message}\n` }));
+    child.on('close', (status) => done({ status, output }));
+  });
 }
+
+// ---------------------------------------------------------------------------------------------
+// The remembered state: what was found, and the stat stamps that prove it still holds.
+
+function stampOf(path) {
+  try {
+    const s = statSync(path);
+    return `${s.ino}:${s.size}:${s.mtimeMs}`;
+  } catch {
+    return 'missing';
+  }
+}
+
+function stamps(paths) {
+  return [...new Set(paths)].map((p) => [p, stampOf(p)]);
+}
+
+function stampsHold(list) {
+  return Array.isArray(list) && list.length > 0 && list.every(([p, s]) => stampOf(p) === s);
+}
+
+function readState() {
+  try {
+    const state = JSON.parse(readFileSync(STATE_PATH, 'utf8'));
+    if (state && state.version === STATE_VERSION) return state;
+  } catch {
+    // no state yet, or unreadable: start over
+  }
+  return { version: STATE_VERSION };
+}
+
+function writeState(state) {
+  try {
+    mkdirSync(dirname(STATE_PATH), { recursive: true });
+    const tmp = `${STATE_PATH}.${process.pid}.tmp`;
+    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
+    renameSync(tmp, STATE_PATH);
+  } catch {
+    // the state only saves time next run
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 
 function checkNode() {
   const [major, minor] = process.versions.node.split('.').map(Number);
@@ -46,12 +131,29 @@ function checkNode() {
   }
 }
 
-function ensurePnpm() {
-  if (hasCommand('pnpm')) return;
-  say('pnpm is missing: installing it with `npm install -g pnpm@12` (corepack cannot verify pnpm here).');
-  const result = run('npm', ['install', '-g', 'pnpm@12']);
-  if (result.status !== 0 || !hasCommand('pnpm')) {
-    fail('Could not install pnpm. Run `npm install -g pnpm@12` (with sudo if npm asks for it), then run this command again.');
+function pnpmWorks() {
+  return spawnSync('pnpm', ['--version'], { stdio: 'ignore', timeout: 30_000 }).status === 0;
+}
+
+function ensurePnpm(state) {
+  const path = whichSync('pnpm');
+  if (path && state.pnpm && state.pnpm.path === path && stampsHold(state.pnpm.stamps)) return;
+  if (!path || !pnpmWorks()) {
+    say('pnpm is missing: installing it with `npm install -g pnpm@12` (corepack cannot verify pnpm here).');
+    const result = run('npm', ['install', '-g', 'pnpm@12'], { timeout: PNPM_INSTALL_TIMEOUT_MS });
+    if (result.status !== 0 || !pnpmWorks()) {
+      fail('Could not install pnpm. Run `npm install -g pnpm@12` (with sudo if npm asks for it), then run this command again.');
+    }
+  }
+  const found = whichSync('pnpm');
+  if (found) state.pnpm = { path: found, stamps: stamps([found, safeRealpath(found)]) };
+}
+
+function safeRealpath(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
   }
 }
 
@@ -67,43 +169,130 @@ function installFingerprint() {
   return hash.digest('hex');
 }
 
-function ensurePackages() {
-  const stampPath = join(root, 'node_modules', '.vitest-tier4-install');
+/** Starts `pnpm install` when the manifests changed since the last successful one; resolves when done. */
+function installPackages(state) {
   const fingerprint = installFingerprint();
-  if (existsSync(stampPath) && readFileSync(stampPath, 'utf8').trim() === fingerprint) return;
+  // node_modules/.modules.yaml is pnpm's own record: a deleted or replaced node_modules is reinstalled
+  if (state.install && state.install.fingerprint === fingerprint && stampsHold(state.install.stamps)) return null;
   say('installing the workspace packages: pnpm install --frozen-lockfile');
-  const result = run('pnpm', ['install', '--frozen-lockfile']);
-  if (result.status !== 0) {
-    fail('`pnpm install --frozen-lockfile` failed (see above). Fix the cause, then run this command again.');
-  }
-  const tmp = `${stampPath}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${fingerprint}\n`);
-  renameSync(tmp, stampPath);
+  return runAsync('pnpm', ['install', '--frozen-lockfile'], { timeoutMs: PNPM_INSTALL_TIMEOUT_MS }).then((result) => {
+    if (result.status !== 0) {
+      fail('`pnpm install --frozen-lockfile` failed (see above). Fix the cause, then run this command again.');
+    }
+    state.install = { fingerprint, stamps: stamps([join(root, 'node_modules', '.modules.yaml')]) };
+  });
 }
 
-function ensurePython(modules) {
+/** What decides the system check's answer besides the files it stamps. */
+function systemKey(entries, modules) {
+  return JSON.stringify([task, process.env.TIER4_PYTHON ?? null, process.env.PATH ?? '', entries, modules]);
+}
+
+/** Which of the task's package entries are missing, given where Python found its modules. */
+function missingEntries(entries, python) {
+  return entries.filter((p) => {
+    if (p.module) return !python || python.missing.includes(p.module);
+    if (p.command) return whichSync(p.command) === null;
+    if (p.path) return !existsSync(p.path);
+    return false;
+  });
+}
+
+/**
+ * Looks for an interpreter with the task's modules and the task's other packages; returns the
+ * interpreter, the missing entries and the stamps that will prove the answer next time.
+ */
+function probeSystem(entries, modules) {
   const found = findPython(modules);
-  if (found.python) return found.python;
-  const packages = DEBIAN_PACKAGES.join(' ');
-  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-  if (isRoot && hasCommand('apt-get')) {
-    say(`no Python can import ${modules.join(', ')} (tried: ${found.report}).`);
-    say(`installing from Debian: apt-get install -y ${packages}`);
-    const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
-    const update = run('apt-get', ['update', '-qq'], { env });
-    const install = update.status === 0 ? run('apt-get', ['install', '-y', '-qq', ...DEBIAN_PACKAGES], { env }) : update;
-    const again = findPython(modules);
-    if (install.status === 0 && again.python) {
-      say(`using Python ${again.python}`);
-      return again.python;
-    }
-    fail(`apt-get could not provide a Python with ${modules.join(', ')} (tried: ${again.report}).\n` +
-      `Run: apt-get update && apt-get install -y ${packages}\n` +
-      'or point TIER4_PYTHON at an interpreter that has torch, onnx, numpy and pytest.');
+  // with no interpreter that has everything, judge what is missing on the one apt installs for
+  const python = found.python
+    ? { exe: found.python, found: found.found, missing: [] }
+    : (() => {
+        const p = probeModules(DEBIAN_PYTHON, modules);
+        return p.ok ? p : null;
+      })();
+  const missing = missingEntries(entries, python);
+  const paths = [];
+  if (found.python) {
+    const given = process.env.TIER4_PYTHON;
+    paths.push(found.python, safeRealpath(found.python), ...Object.values(found.found).filter(Boolean));
+    if (given) paths.push(whichSync(given) ?? given);
   }
-  fail(`No Python interpreter can import ${modules.join(', ')} (tried: ${found.report}).\n` +
-    `Run: sudo apt-get install -y ${packages}\n` +
-    'or point TIER4_PYTHON at an interpreter that has torch, onnx, numpy and pytest, then run this command again.');
+  for (const p of entries) {
+    if (p.command) {
+      const at = whichSync(p.command);
+      if (at) paths.push(at, safeRealpath(at));
+    }
+    if (p.path) paths.push(p.path);
+  }
+  return { python: found.python, report: found.report, missing, paths };
+}
+
+function aptListsPresent() {
+  try {
+    return readdirSync('/var/lib/apt/lists').some((f) => f.endsWith('_Packages') || f.endsWith('_Packages.lz4'));
+  } catch {
+    return false;
+  }
+}
+
+/** One `apt-get install --no-install-recommends` of `names` (after `apt-get update` only when needed). */
+async function aptInstall(names) {
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const install = () => runAsync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env, capture: true, timeoutMs: APT_TIMEOUT_MS });
+  const update = () => runAsync('apt-get', ['update', '-qq'], { env, capture: true, timeoutMs: APT_TIMEOUT_MS });
+  if (!aptListsPresent()) {
+    const u = await update();
+    if (u.status !== 0) return u;
+    return install();
+  }
+  const first = await install();
+  if (first.status === 0) return first;
+  // stale or incomplete package lists ("Unable to locate package", 404s): refresh once and retry
+  const u = await update();
+  if (u.status !== 0) return { status: u.status, output: `${first.output}${u.output}` };
+  return install();
+}
+
+/**
+ * Makes sure the task's Debian packages are there. Returns a promise of the interpreter to use, or
+ * the interpreter itself when nothing has to be installed.
+ */
+function ensureSystem(state, modules) {
+  const entries = packagesFor(task);
+  const key = systemKey(entries, modules);
+  const known = state.system?.[key];
+  if (known && stampsHold(known.stamps)) return known.python;
+  const first = probeSystem(entries, modules);
+  const remember = (result) => {
+    state.system = { ...(state.system ?? {}), [key]: { python: result.python, stamps: stamps(result.paths) } };
+    return result.python;
+  };
+  if (first.python && first.missing.length === 0) return remember(first);
+  const missing = first.missing.length > 0 ? first.missing : entries.filter((p) => p.module);
+  const command = aptCommand(missing);
+  const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+  const what = first.python ? `missing ${missing.map((p) => p.name).join(', ')}` : `no Python can import ${modules.join(', ')} (tried: ${first.report})`;
+  if (!isRoot || !whichSync('apt-get')) {
+    fail(`${what}.\n` +
+      `Run: sudo ${command}\n` +
+      'or point TIER4_PYTHON at an interpreter that has the Python modules, then run this command again.');
+  }
+  say(`${what}.`);
+  say(`installing from Debian: ${command}`);
+  const started = Date.now();
+  return aptInstall(missing.map((p) => p.name)).then((install) => {
+    const again = probeSystem(entries, modules);
+    if (install.status === 0 && again.python && again.missing.length === 0) {
+      say(`Debian packages installed in ${((Date.now() - started) / 1000).toFixed(1)} s; using Python ${again.python}`);
+      return remember(again);
+    }
+    const tail = install.output.trim().split('\n').slice(-15).join('\n');
+    fail(`apt-get could not provide ${again.python ? again.missing.map((p) => p.name).join(', ') : `a Python with ${modules.join(', ')} (tried: ${again.report})`}` +
+      `${tail ? `; apt-get said:\n${tail}` : ''}\n` +
+      `Run: apt-get update && ${command}\n` +
+      'or point TIER4_PYTHON at an interpreter that has the Python modules.');
+  });
 }
 
 const script = tasks[task];
@@ -111,8 +300,17 @@ if (!script) {
   fail(`unknown task ${JSON.stringify(task)}: expected one of ${Object.keys(tasks).join(', ')}.`);
 }
 checkNode();
-ensurePnpm();
-ensurePackages();
-const python = ensurePython(task === 'test' ? ['torch', 'onnx', 'numpy', 'pytest', 'mypy'] : ['torch', 'onnx', 'numpy']);
-const result = run('pnpm', ['run', '--silent', script], { env: { ...process.env, TIER4_PYTHON: python } });
+const state = readState();
+const before = JSON.stringify(state);
+ensurePnpm(state);
+// the Debian packages and the workspace packages install at the same time
+const [python] = await Promise.all([ensureSystem(state, modulesFor(task)), installPackages(state)]);
+if (JSON.stringify(state) !== before) writeState(state);
+const env = { ...process.env, TIER4_PYTHON: python };
+if (task === 'demo') {
+  // in this process: no pnpm and no other Node start before Vitest (scripts/demo.mjs is `demo:run`)
+  const { runDemo } = await import('./demo.mjs');
+  process.exit(runDemo([], env));
+}
+const result = run('pnpm', ['run', '--silent', script], { env });
 process.exit(result.status ?? 1);

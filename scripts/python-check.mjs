@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { findPython, DEBIAN_PACKAGES } from './python.mjs';
+import { aptCommand, findPython, modulesFor, packagesFor } from './python.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const tools = {
@@ -17,10 +17,10 @@ if (!(tool in tools)) {
   process.stderr.write(`usage: python-check.mjs pytest|mypy [args...] (received ${JSON.stringify(tool)})\n`);
   process.exit(2);
 }
-const { python, report } = findPython(['torch', 'onnx', 'numpy', tool]);
+const { python, report } = findPython(modulesFor('test', [tool]));
 if (!python) {
   process.stderr.write(`No Python can run ${tool} (tried: ${report}).\n` +
-    `Run: sudo apt-get install -y ${DEBIAN_PACKAGES.join(' ')}, or set TIER4_PYTHON.\n`);
+    `Run: sudo ${aptCommand(packagesFor('test'))}, or set TIER4_PYTHON.\n`);
   process.exit(1);
 }
 const result = spawnSync(python, [...tools[tool], ...rest], {
