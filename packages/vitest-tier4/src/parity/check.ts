@@ -4,6 +4,7 @@
  */
 import { dtypeKind, isWideInt } from './dtype.js';
 import { f16round } from './half.js';
+import { absDiffHistogram, emptyHistogram } from './histogram.js';
 import { resolveTolerance, withOverrides } from './tolerance.js';
 import type { CheckParityOptions, DType, ExactIntegerValues, ParityResult, ResolvedTolerance, TensorLike, ToleranceSpec } from './types.js';
 import { fillChunk, readBigInt, readNumber, toTensorView, unravelIndex } from './view.js';
@@ -550,7 +551,7 @@ function structuralFailure(a: TensorView, r: TensorView, tol: ResolvedTolerance,
  * @param actual - The tensor under test (any TensorLike form).
  * @param reference - The reference tensor.
  * @param tolerance - A number (atol), `{ atol, rtol }`, a preset name or a preset map. Default: preset fp32.
- * @param options - allowIntFloat, statistic, allowedMismatchFraction, relFloor.
+ * @param options - allowIntFloat, statistic, allowedMismatchFraction, relFloor, histogram.
  * @throws TypeError when an argument is not a tensor or the tolerance is invalid.
  */
 export function checkParity(
@@ -569,7 +570,11 @@ export function checkParity(
     throw new TypeError(`options.relFloor: expected a finite number > 0, received ${String(floor)}`);
   }
   const tol = withOverrides(resolveTolerance(tolerance), options.statistic, options.allowedMismatchFraction);
-  return checkViews(a, r, tol, floor, options.allowIntFloat === true);
+  const result = checkViews(a, r, tol, floor, options.allowIntFloat === true);
+  if (options.histogram === true) {
+    result.abs_diff_histogram = result.numel > 0 ? absDiffHistogram(a, r) : emptyHistogram();
+  }
+  return result;
 }
 
 /**

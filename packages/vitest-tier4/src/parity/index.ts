@@ -3,11 +3,13 @@ export { DTYPES, dtypeKind, normalizeDType } from './dtype.js';
 export type { DTypeKind } from './dtype.js';
 export { formatIndex, formatParityMessage, formatPercent, formatShape, formatValue, formatValueCeil, formatValuePair, formulaFor } from './format.js';
 export { f16round, halfBitsToNumber } from './half.js';
+export { histogramTotal } from './histogram.js';
 export { checkParityOutputs } from './outputs.js';
 export type { OutputsParityResult, OutputTolerances } from './outputs.js';
 export { DEFAULT_PRESET, PRESET_NAMES, PRESETS, resolveTolerance } from './tolerance.js';
 export type { PresetDefinition } from './tolerance.js';
 export type {
+  AbsDiffHistogram,
   CheckParityOptions,
   DType,
   ErrorStatistic,

@@ -183,11 +183,31 @@ export interface ParityResult {
   /** True when the element types differ (always reported, fails only across float/integer kinds). */
   dtype_mismatch: boolean;
   /**
+   * Distribution of |a - r| over the compared element pairs whose difference is finite, in power-of-two bins.
+   * Present only when asked for (`histogram: true`; `runTier4` does), and empty when the values were not
+   * compared (shape or dtype-kind mismatch).
+   */
+  abs_diff_histogram?: AbsDiffHistogram;
+  /**
    * Exact decimal values for 64-bit integer tensors, present only when one of the numbers above lies beyond
    * 2^53 and the JSON number is therefore rounded (`"9007199254740993"`). The verdict never uses the rounded
    * numbers: int64/uint64 are compared as BigInt.
    */
   exact_values?: ExactIntegerValues;
+}
+
+/**
+ * Distribution of |actual - reference| in power-of-two ("log2") bins: `counts[i]` elements satisfy
+ * 2^(first_exponent + i) <= |a - r| < 2^(first_exponent + i + 1). Trimmed to the non-empty range; NaN and
+ * infinite pairs are not counted (see `nan_mismatches` and `inf_mismatches`).
+ */
+export interface AbsDiffHistogram {
+  /** Elements with |a - r| = 0 exactly (or below 2^-1022, the float64 normal range). */
+  zero: number;
+  /** Binary exponent of the first bin's lower edge, or null when every counted difference is zero. */
+  first_exponent: number | null;
+  /** Elements per bin, from 2^first_exponent upwards, one bin per power of two. */
+  counts: number[];
 }
 
 /** Exact decimal strings of the worst elements of 64-bit integer tensors (see ParityResult.exact_values). */
@@ -209,4 +229,6 @@ export interface CheckParityOptions {
   allowedMismatchFraction?: number;
   /** Floor of the relative-difference denominator (default 1e-6; see docs/tolerances.md). */
   relFloor?: number;
+  /** Also count |a - r| in power-of-two bins into `abs_diff_histogram` (a second pass over the data). Default false. */
+  histogram?: boolean;
 }

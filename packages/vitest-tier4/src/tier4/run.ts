@@ -467,7 +467,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
               shape = 'fail';
               firstFail ??= `${sample.id}: ${sc.reason}`;
             }
-            const p = checkParity(act, ref, tolerance);
+            const p = checkParity(act, ref, tolerance, { histogram: true });
             sr.outputs[name] = { parity: p, shape: sc };
             parity = worseStatus(parity, p.status);
             if (p.status === 'fail') {

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { livePythonWorkers, openOnnxRunner, registerRunner, runnerArtifact } from '../../src/runtimes/index.js';
 import { ExportDirReadError, runTier4, type Tier4Report } from '../../src/tier4/index.js';
+import { histogramTotal } from '../../src/parity/histogram.js';
 import { cleanupTmp, copyExport, fixture, perturbOnnx, python, schemaValidator, tmpDir } from './helpers.js';
 
 afterAll(cleanupTmp);
@@ -124,6 +125,8 @@ describe('runTier4 on the built-in fixtures', () => {
     );
     const perSample = Object.values(report.parity_report.onnx!).map((s) => s.outputs.logits!.parity!);
     expect(perSample.every((p) => p.status === 'fail')).toBe(true);
+    // every compared element is in the |a - r| histogram the HTML report draws
+    for (const p of perSample) expect(histogramTotal(p.abs_diff_histogram!)).toBe(p.numel);
     expect(f.max_abs_diff).toBe(Math.max(...perSample.map((p) => p.max_abs_diff)));
     expect(w.max_abs_diff).toBe(f.max_abs_diff);
     const worstSample = report.parity_report.onnx![w.sample]!.outputs.logits!.parity!;
