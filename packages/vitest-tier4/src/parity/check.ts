@@ -5,6 +5,7 @@
 import { dtypeKind, isWideInt } from './dtype.js';
 import { f16round } from './half.js';
 import { absDiffHistogram, emptyHistogram } from './histogram.js';
+import { scaleFreeStats } from './scale-free.js';
 import { resolveTolerance, withOverrides } from './tolerance.js';
 import type { CheckParityOptions, DType, ExactIntegerValues, ParityResult, ResolvedTolerance, TensorLike, ToleranceSpec } from './types.js';
 import { fillChunk, readBigInt, readNumber, toTensorView, unravelIndex } from './view.js';
@@ -33,6 +34,10 @@ interface ScanState {
   maxAbsI: number;
   sumAbs: number;
   sumRef: number;
+  /** Σr², Σ(a - r)², Σr(a - r) over finite pairs (the scale-free statistics). */
+  r2: number;
+  e2: number;
+  re: number;
   count: number;
   maxRel: number;
   maxRelI: number;
@@ -51,6 +56,9 @@ function newState(qbuf: Float64Array | null): ScanState {
     maxAbsI: -1,
     sumAbs: 0,
     sumRef: 0,
+    r2: 0,
+    e2: 0,
+    re: 0,
     count: 0,
     maxRel: -1,
     maxRelI: -1,
@@ -116,10 +124,14 @@ const REL_GATE = 1 - 2 ** -40;
  * float32 emulation of numpy's test, statistics into `st`.
  */
 function slowF32(st: ScanState, a: number, r: number, i: number, rtol: number, atol32: number, rtol32: number, floor: number): void {
-  const d = Math.abs(a - r);
+  const e = a - r;
+  const d = Math.abs(e);
   if (d < Infinity) {
     const ar = Math.abs(r);
     st.sumAbs += d;
+    st.r2 += r * r;
+    st.e2 += e * e;
+    st.re += r * e;
     st.count++;
     if (d > st.maxAbs || (d === st.maxAbs && i < st.maxAbsI)) {
       st.maxAbs = d;
@@ -164,6 +176,9 @@ function scanF32(A: Float32Array, R: Float32Array, from: number, to: number, ato
   let maxAbs = -1;
   let maxAbsI = -1;
   let sumAbs = 0;
+  let r2 = 0;
+  let e2 = 0;
+  let re = 0;
   let slow = 0;
   let maxRelI = -1;
   // The exact running relative maximum lives in BLK[5] (touched only on updates): one register fewer in the
@@ -180,12 +195,16 @@ function scanF32(A: Float32Array, R: Float32Array, from: number, to: number, ato
     const a = As[k] as number;
     const r = Rs[k] as number;
     const i = from + k;
-    const d = Math.abs(a - r);
+    const e = a - r;
+    const d = Math.abs(e);
     const ar = Math.abs(r);
     const need = d - rtolLo * ar;
     // NaN and Inf make `need` NaN or +Inf, so they always take the slow path.
     if (need <= atolLo || d === 0) {
       sumAbs += d;
+      r2 += r * r;
+      e2 += e * e;
+      re += r * e;
       // One rarely-true test guards all running maxima (plain compares: no Math.max, no division per element).
       // The relative test is d > maxRel * max(|r|, floor), split into two products and widened by 2^-40 so
       // that rounding can never hide a new maximum; the exact division happens only inside.
@@ -214,6 +233,9 @@ function scanF32(A: Float32Array, R: Float32Array, from: number, to: number, ato
   BLK[3] = maxAbs;
   BLK[4] = maxAbsI;
   BLK[6] = maxRelI;
+  BLK[7] = r2;
+  BLK[8] = e2;
+  BLK[9] = re;
 }
 
 let warmedUp = false;
@@ -260,12 +282,15 @@ function runF32(A: Float32Array, R: Float32Array, n: number, atol: number, rtol:
 }
 
 /** Per-block results of scanF32 (a typed array keeps the hot function free of rarely-run property accesses). */
-const BLK = new Float64Array(7);
+const BLK = new Float64Array(10);
 
 /** Merges the block results of scanF32 into the running state (ties keep the smaller index). */
 function mergeBlock(st: ScanState): void {
   st.sumAbs += BLK[0] as number;
   st.count += BLK[1] as number;
+  st.r2 += BLK[7] as number;
+  st.e2 += BLK[8] as number;
+  st.re += BLK[9] as number;
   const maxNeed = BLK[2] as number;
   if (maxNeed > st.maxNeed) st.maxNeed = maxNeed;
   const maxAbs = BLK[3] as number;
@@ -311,6 +336,9 @@ function scanF64(
   let maxAbsI = st.maxAbsI;
   let sumAbs = 0;
   let sumRef = 0;
+  let r2 = 0;
+  let e2 = 0;
+  let re = 0;
   let nonFinite = 0;
   REL[0] = st.maxRel;
   let maxRelI = st.maxRelI;
@@ -325,11 +353,15 @@ function scanF64(
   for (let k = 0; k < len; k++) {
     const a = As[k] as number;
     const r = Rs[k] as number;
-    const d = Math.abs(a - r);
+    const e = a - r;
+    const d = Math.abs(e);
     if (d < Infinity) {
       const ar = Math.abs(r);
       sumAbs += d;
       sumRef += ar;
+      r2 += r * r;
+      e2 += e * e;
+      re += r * e;
       const need = d - rtol * ar;
       if (d > maxAbs || need > maxNeed || (d > relGateR * ar && d > relGateF)) {
         const i = base + from + k;
@@ -364,6 +396,9 @@ function scanF64(
         nonFinite--;
         sumAbs += d;
         sumRef += Math.abs(r);
+        r2 += r * r;
+        e2 += e * e;
+        re += r * e;
         if (!(maxAbs >= d)) {
           maxAbs = d;
           maxAbsI = i;
@@ -383,6 +418,9 @@ function scanF64(
   st.maxAbsI = maxAbsI;
   st.sumAbs += sumAbs;
   st.sumRef += sumRef;
+  st.r2 += r2;
+  st.e2 += e2;
+  st.re += re;
   st.count += len - nonFinite;
   st.maxRel = REL[0] as number;
   st.maxRelI = maxRelI;
@@ -408,9 +446,14 @@ function scanBigInt(a: TensorView, r: TensorView, n: number, atol: number, rtol:
     const y = readBigInt(r, i);
     const D = x >= y ? x - y : y - x;
     const d = Number(D);
-    const ar = Math.abs(Number(y));
+    const ry = Number(y);
+    const ar = Math.abs(ry);
+    const e = x >= y ? d : -d;
     st.sumAbs += d;
     st.sumRef += ar;
+    st.r2 += ry * ry;
+    st.e2 += d * d;
+    st.re += ry * e;
     st.count++;
     if (d > st.maxAbs) {
       st.maxAbs = d;
@@ -523,6 +566,11 @@ function structuralFailure(a: TensorView, r: TensorView, tol: ResolvedTolerance,
     max_rel_actual: null,
     max_rel_reference: null,
     rel_floor: floor,
+    // nothing was compared: no agreement to report
+    relative_error: Infinity,
+    sqnr_db: -Infinity,
+    cosine: 0,
+    norms: { sum_sq_reference: 0, sum_sq_diff: 0, sum_ref_diff: 0, count: 0 },
     nan_mismatches: 0,
     inf_mismatches: 0,
     tolerance: tol,
@@ -702,6 +750,7 @@ export function checkViews(
   } else status = 'fail';
 
   const idx = (flat: number): number[] | null => (flat < 0 ? null : unravelIndex(flat, a.shape));
+  const norms = { sum_sq_reference: st.r2, sum_sq_diff: st.e2, sum_ref_diff: st.re, count: st.count };
   const big = Number.MAX_VALUE;
   const exact = wide ? exactValues(a, r, st.maxAbsI, st.maxRelI) : undefined;
   return {
@@ -721,6 +770,8 @@ export function checkViews(
     max_rel_actual: st.maxRelI < 0 ? null : readNumber(a, st.maxRelI),
     max_rel_reference: st.maxRelI < 0 ? null : readNumber(r, st.maxRelI),
     rel_floor: floor,
+    ...scaleFreeStats(norms),
+    norms,
     nan_mismatches: st.nan,
     inf_mismatches: st.inf,
     tolerance: tol,

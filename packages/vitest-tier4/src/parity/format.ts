@@ -3,7 +3,7 @@
  * ones are, and the smallest tolerance that would have passed.
  */
 import { describeStatistic, formatTolNumber } from './tolerance.js';
-import type { ErrorStatistic, ParityResult } from './types.js';
+import type { ErrorStatistic, ParityResult, ScaleFreeStats } from './types.js';
 
 /**
  * Formats a value for messages: `digits` significant digits (default 6, at most 17), exponent notation for tiny
@@ -90,6 +90,32 @@ export function formulaFor(statistic: ErrorStatistic): string {
   return `quantile(|actual - reference|, ${statistic.quantile}) <= atol + rtol * mean(|reference|)`;
 }
 
+/** Formats an SQNR in dB: `87.3 dB`, `+Inf dB` (identical), `-Inf dB` (all-zero reference). */
+export function formatSqnr(db: number | null): string {
+  // null: the JSON form of an infinite SQNR (+Infinity for identical values)
+  if (db === null || db === Infinity) return '+Inf dB';
+  if (db === -Infinity) return '-Inf dB';
+  return `${db.toFixed(1)} dB`;
+}
+
+/**
+ * The scale-free statistics in one phrase: `relative error 3.2e-7, SQNR 129.9 dB, cosine 1` (cosine with up to
+ * 9 significant digits: 0.999999 and 1 must not print the same).
+ */
+export function formatScaleFree(s: Readonly<ScaleFreeStats> | ScaleFreeJson): string {
+  // null: the JSON form of an infinite relative error (all-zero reference)
+  const rel = s.relative_error === null || s.relative_error === Infinity ? 'Infinity' : formatValue(s.relative_error, 3);
+  const cos = s.cosine === 1 ? '1' : String(Number(s.cosine.toPrecision(9)) === 1 ? s.cosine.toPrecision(12) : Number(s.cosine.toPrecision(9)));
+  return `relative error ${rel}, SQNR ${formatSqnr(s.sqnr_db)}, cosine ${cos}`;
+}
+
+/** {@link ScaleFreeStats} as read back from JSON, where the infinities are `null`. */
+export interface ScaleFreeJson {
+  relative_error: number | null;
+  sqnr_db: number | null;
+  cosine: number;
+}
+
 /** Formats a shape as `[1, 10]`. */
 export function formatShape(shape: readonly (number | string | null)[]): string {
   return `[${shape.map((d) => (d === null ? 'null' : typeof d === 'string' ? JSON.stringify(d) : String(d))).join(', ')}]`;
@@ -138,6 +164,7 @@ export function formatParityMessage(result: ParityResult): string {
         `|reference| floored at ${formatTolNumber(result.rel_floor)})`,
     );
     lines.push(`Mean absolute difference: ${formatValue(result.mean_abs_diff)}`);
+    lines.push(`Scale-free: ${formatScaleFree(result)}`);
   }
   if (result.nan_mismatches > 0 || result.inf_mismatches > 0) {
     lines.push(`NaN mismatches: ${result.nan_mismatches}, Inf mismatches: ${result.inf_mismatches} (NaN must meet NaN, +Inf +Inf, -Inf -Inf)`);

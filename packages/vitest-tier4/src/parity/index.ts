@@ -1,10 +1,23 @@
 export { checkParity, DEFAULT_REL_FLOOR } from './check.js';
 export { DTYPES, dtypeKind, normalizeDType } from './dtype.js';
 export type { DTypeKind } from './dtype.js';
-export { formatIndex, formatParityMessage, formatPercent, formatShape, formatValue, formatValueCeil, formatValuePair, formulaFor } from './format.js';
+export {
+  formatIndex,
+  formatParityMessage,
+  formatPercent,
+  formatScaleFree,
+  formatShape,
+  formatSqnr,
+  formatValue,
+  formatValueCeil,
+  formatValuePair,
+  formulaFor,
+} from './format.js';
+export type { ScaleFreeJson } from './format.js';
 export { f16round, halfBitsToNumber } from './half.js';
 export { histogramTotal } from './histogram.js';
 export { checkParityOutputs } from './outputs.js';
+export { addNormSums, emptyNormSums, scaleFreeStats } from './scale-free.js';
 export type { OutputsParityResult, OutputTolerances } from './outputs.js';
 export { DEFAULT_PRESET, PRESET_NAMES, PRESETS, resolveTolerance } from './tolerance.js';
 export type { PresetDefinition } from './tolerance.js';
@@ -15,11 +28,13 @@ export type {
   ErrorStatistic,
   ExactIntegerValues,
   NestedArray,
+  NormSums,
   ParityResult,
   ParityStatus,
   PresetMap,
   PresetName,
   ResolvedTolerance,
+  ScaleFreeStats,
   TensorLike,
   TensorObjectLike,
   ToleranceObject,

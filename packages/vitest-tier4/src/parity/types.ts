@@ -121,7 +121,40 @@ export interface ResolvedTolerance {
 /** Verdict of a parity check: 'ok' passes, 'warn' passes with a small allowed mismatch fraction, 'fail' fails. */
 export type ParityStatus = 'ok' | 'warn' | 'fail';
 
-/** Result of `checkParity`. JSON-serialisable (no Infinity, no NaN, no tensors). */
+/**
+ * Running sums behind the scale-free statistics, over the elements where both values are finite
+ * (e = actual - reference). They add up across tensors: the statistics of several samples of one output are
+ * {@link ScaleFreeStats} of their summed NormSums (`addNormSums`, `scaleFreeStats`).
+ */
+export interface NormSums {
+  /** Σ r² (squared norm of the reference). */
+  sum_sq_reference: number;
+  /** Σ (a - r)² (squared norm of the difference). */
+  sum_sq_diff: number;
+  /** Σ r (a - r). */
+  sum_ref_diff: number;
+  /** Number of elements summed. */
+  count: number;
+}
+
+/**
+ * Scale-free agreement of an output with its reference: the same numbers at any output scale, so a check of
+ * logits near 1e-9 means what a check of logits near 10 means. The quantization section uses the same keys.
+ */
+export interface ScaleFreeStats {
+  /** ||a - r|| / ||r|| (0 when identical; +Infinity, `null` in JSON, when the reference is all zeros and actual is not). */
+  relative_error: number;
+  /** Signal-to-quantization-noise ratio 20 log10(||r|| / ||a - r||) in dB (+Infinity, `null` in JSON, when identical). */
+  sqnr_db: number;
+  /** Cosine similarity <a, r> / (||a|| ||r||) in [-1, 1] (1 when identical, 0 when one side is all zeros). */
+  cosine: number;
+}
+
+/**
+ * Result of `checkParity`. JSON-serialisable (no NaN, no tensors); the only possible infinities are
+ * `sqnr_db` (+Infinity for identical tensors) and, for an all-zero reference, `relative_error` and `sqnr_db`:
+ * JSON.stringify writes them as `null`.
+ */
 export interface ParityResult {
   /** True for status 'ok' and 'warn'. */
   pass: boolean;
@@ -157,6 +190,14 @@ export interface ParityResult {
   max_rel_reference: number | null;
   /** Floor of the relative-difference denominator. */
   rel_floor: number;
+  /** ||a - r|| / ||r|| over the finite pairs (see {@link ScaleFreeStats}). */
+  relative_error: number;
+  /** 20 log10(||r|| / ||a - r||) in dB over the finite pairs; +Infinity when identical. */
+  sqnr_db: number;
+  /** Cosine similarity of actual and reference over the finite pairs. */
+  cosine: number;
+  /** The sums the three numbers above come from; add them across samples with `addNormSums`. */
+  norms: NormSums;
   /** Elements where exactly one side is NaN. */
   nan_mismatches: number;
   /** Elements where an infinity is not matched by the same infinity on the other side (and neither is NaN). */

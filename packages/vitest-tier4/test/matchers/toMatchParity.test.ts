@@ -50,6 +50,7 @@ describe('toMatchParity', () => {
         Greatest absolute difference: 0.5 at index [0, 2] (actual 2.5, reference 2; up to 3e-4 allowed)
         Greatest relative difference: 0.25 at index [0, 2] (actual 2.5, reference 2; up to 1e-4 allowed; |reference| floored at 1e-6)
         Mean absolute difference: 0.085
+        Scale-free: relative error 0.0387, SQNR 28.2 dB, cosine 0.999281999
         First mismatch at index [0, 2]
         Smallest atol that would pass at rtol 1e-4: 0.499801"
       `);
@@ -70,6 +71,7 @@ describe('toMatchParity', () => {
         Greatest absolute difference: 0.12 at index [2, 9, 57] (actual 0.655784, reference 0.535784; up to 1.53578e-4 allowed)
         Greatest relative difference: 0.487194 at index [0, 62, 57] (actual 0.183154, reference 0.123154; up to 1e-4 allowed; |reference| floored at 1e-6)
         Mean absolute difference: 3.80859e-5
+        Scale-free: relative error 0.00252, SQNR 52.0 dB, cosine 0.999996826
         First mismatch at index [0, 0, 17]
         Smallest atol that would pass at rtol 1e-4: 0.119947
         Hint: only 0.06% of elements exceed the tolerance; allowedMismatchFraction: 0.00059 would report a warning instead."
@@ -99,6 +101,7 @@ describe('toMatchParity', () => {
         Greatest absolute difference: 0 at index [0] (actual 1, reference 1; up to 2e-4 allowed)
         Greatest relative difference: 0 at index [0] (actual 1, reference 1; up to 1e-4 allowed; |reference| floored at 1e-6)
         Mean absolute difference: 0
+        Scale-free: relative error 0, SQNR +Inf dB, cosine 1
         NaN mismatches: 1, Inf mismatches: 1 (NaN must meet NaN, +Inf +Inf, -Inf -Inf)
         First mismatch at index [1]
         Smallest passing tolerance: none (NaN/Inf mismatches fail at any tolerance)"
@@ -143,6 +146,7 @@ describe('toMatchParity', () => {
         Greatest absolute difference: 1 at index [0] (actual 1152921504606846977, reference 1152921504606846976; up to 0 allowed)
         Greatest relative difference: 8.67362e-19 at index [0] (actual 1152921504606846977, reference 1152921504606846976; up to 0 allowed; |reference| floored at 1e-6)
         Mean absolute difference: 0.5
+        Scale-free: relative error 8.67e-19, SQNR 361.2 dB, cosine 1
         First mismatch at index [0]
         Smallest atol that would pass at rtol 0: 1"
       `);
@@ -160,6 +164,7 @@ describe('toMatchParity', () => {
         Greatest absolute difference: 0.05 at index [0] (actual 1.05, reference 1; up to 0.01 allowed)
         Greatest relative difference: 0.05 at index [0] (actual 1.05, reference 1; up to 0 allowed; |reference| floored at 1e-6)
         Mean absolute difference: 0.025
+        Scale-free: relative error 0.0354, SQNR 29.0 dB, cosine 0.999702691
         First mismatch at index [0]
         Statistic (mean of |actual - reference|): 0.025 > threshold 0.01
         Smallest atol that would pass at rtol 0: 0.025"
@@ -179,6 +184,7 @@ describe('toMatchParity', () => {
         Greatest absolute difference: 4.99725e-4 at index [1, 1] (actual 10.0005, reference 10; up to 0.0011 allowed)
         Greatest relative difference: 4.99725e-5 at index [1, 1] (actual 10.0005, reference 10; up to 1e-4 allowed; |reference| floored at 1e-6)
         Mean absolute difference: 8.82943e-5
+        Scale-free: relative error 3.87e-5, SQNR 88.2 dB, cosine 0.999999999704
         Smallest atol that would pass at rtol 1e-4: 0"
       `);
     });

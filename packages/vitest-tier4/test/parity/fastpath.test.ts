@@ -63,11 +63,17 @@ describe('float32 fast path equals the general path', () => {
       const { ref, act } = makeCase(n, seed, atol, rtol);
       const fast = checkParity(act, ref, { atol, rtol });
       const slow = viaGeneralPath(act, ref, { atol, rtol });
-      const { min_passing_atol: fastMin, mean_abs_diff: fastMean, ...fastRest } = fast;
-      const { min_passing_atol: slowMin, mean_abs_diff: slowMean, ...slowRest } = slow;
+      const { min_passing_atol: fastMin, mean_abs_diff: fastMean, norms: fastNorms, relative_error: fastRel, sqnr_db: fastSqnr, cosine: fastCos, ...fastRest } = fast;
+      const { min_passing_atol: slowMin, mean_abs_diff: slowMean, norms: slowNorms, relative_error: slowRel, sqnr_db: slowSqnr, cosine: slowCos, ...slowRest } = slow;
       expect(fastRest).toEqual(slowRest);
-      // the sums are added in a different order (per block), so the mean may differ in the last bits
+      // the sums are added in a different order (per block), so the mean and the norms may differ in the last bits
       expect(Math.abs(fastMean - slowMean)).toBeLessThanOrEqual(1e-12 * slowMean);
+      expect(fastNorms.count).toBe(slowNorms.count);
+      expect(Math.abs(fastNorms.sum_sq_reference - slowNorms.sum_sq_reference)).toBeLessThanOrEqual(1e-12 * slowNorms.sum_sq_reference);
+      expect(Math.abs(fastNorms.sum_sq_diff - slowNorms.sum_sq_diff)).toBeLessThanOrEqual(1e-12 * slowNorms.sum_sq_diff);
+      expect(Math.abs(fastRel - slowRel)).toBeLessThanOrEqual(1e-12 * slowRel);
+      if (fastSqnr !== slowSqnr) expect(Math.abs(fastSqnr - slowSqnr)).toBeLessThanOrEqual(1e-9);
+      expect(Math.abs(fastCos - slowCos)).toBeLessThanOrEqual(1e-12);
       // min_passing_atol may be rounded up by at most 2^-20 * rtol * |r| on the fast path
       if (slowMin === null) expect(fastMin).toBeNull();
       else {
