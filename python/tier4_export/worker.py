@@ -359,14 +359,17 @@ def _eager_arg_names(model: Any) -> List[str]:
 def _load_eager(req: Header) -> Tuple[Any, str]:
     """Rebuild the eager fp32 model of an export dir from its model_source.
 
-    The model.pth state dict is loaded on top when the export has one, so the eager model holds
-    exactly the exported weights. Without it (an export of the default formats, onnx and
-    torchscript), the weights are the factory's own: identical for a built-in model (seeded) and for
-    a factory that loads its weights, and irrelevant to latency, which is what the baseline is for.
-    The returned description says which weights were used.
-    """
-    import torch
+    A ``{"kind": "file"}`` model source is Python code named by the export dir: it is imported and
+    run only when the request carries ``"trust_model_source": true`` (the user opted in with
+    ``trustModelSource`` / ``--trust-model-source``); a built-in source is this package's own code.
 
+    The model.pth state dict is loaded on top when the export has one, so the eager model holds
+    exactly the exported weights, with ``torch.load(weights_only=True)`` only (:func:`load_state_dict_safely`).
+    Without it (an export of the default formats, onnx and torchscript), the weights are the
+    factory's own: identical for a built-in model (seeded) and for a factory that loads its
+    weights, and irrelevant to latency, which is what the baseline is for. The returned
+    description says which weights were used.
+    """
     export_dir = req.get("export_dir")
     meta_path = os.path.join(export_dir or "", "metadata.json")
     if not export_dir or not os.path.isfile(meta_path):
@@ -378,6 +381,12 @@ def _load_eager(req: Header) -> Tuple[Any, str]:
         raise WorkerError(
             f"eager model: {meta_path} has no model_source (export_model was given an in-memory model "
             "without model_source), so the eager model cannot be rebuilt"
+        )
+    if isinstance(source, dict) and source.get("kind") != "builtin" and req.get("trust_model_source") is not True:
+        raise WorkerError(
+            f"eager model: {meta_path} names the model source {json.dumps(source)}, Python code that "
+            "rebuilding the eager model would import and run; it runs only when the caller trusts the "
+            "export dir (load with trust_model_source: true)"
         )
     artifact = (metadata.get("artifacts") or {}).get("pytorch")
     state_path: Optional[str] = None
@@ -395,13 +404,49 @@ def _load_eager(req: Header) -> Tuple[Any, str]:
     if state_path is None:
         model.eval()
         return model, f"{source} (factory weights: the export has no model.pth)"
-    try:
-        state = torch.load(state_path, map_location="cpu", weights_only=True)
-    except TypeError:  # torch without weights_only
-        state = torch.load(state_path, map_location="cpu")
-    model.load_state_dict(state)
+    model.load_state_dict(load_state_dict_safely(state_path))
     model.eval()
     return model, f"{source} + {state_path}"
+
+
+def load_state_dict_safely(path: str) -> Any:
+    """Load a state dict with ``torch.load(weights_only=True)`` and nothing else.
+
+    There is no fallback to an unrestricted ``torch.load``: a pickle can run any code when it is
+    unpickled. A torch without ``weights_only`` (older than 1.13), a file the restricted unpickler
+    refuses, and a TorchScript archive (which ``torch.load`` would hand to ``torch.jit.load`` even
+    with ``weights_only=True``) are each a :class:`WorkerError` naming the file.
+    """
+    import inspect
+    import zipfile
+
+    import torch
+
+    if "weights_only" not in inspect.signature(torch.load).parameters:
+        raise WorkerError(
+            f"eager model: torch {torch.__version__} has no torch.load(weights_only=True), and {path} is "
+            "not unpickled without it (an unrestricted unpickler runs any code the file contains); "
+            "use torch >= 1.13"
+        )
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as archive:
+            names = archive.namelist()
+        if any(n.endswith("/constants.pkl") or "/code/" in n for n in names):
+            raise WorkerError(
+                f"eager model: {path} is a TorchScript archive, not a state dict (torch.load would run "
+                "it through torch.jit.load); refusing to load it as model.pth"
+            )
+    try:
+        return torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # noqa: BLE001 - the restricted unpickler's refusals and corrupt files
+        text = str(exc).strip()
+        # torch's own text goes on to suggest weights_only=False: keep only the refusal itself
+        marker = "WeightsUnpickler error:"
+        first = text.split(marker, 1)[1].strip() if marker in text else (text.splitlines()[0] if text else "")
+        raise WorkerError(
+            f"eager model: {path} is not a plain state dict that torch.load(weights_only=True) accepts "
+            f"({type(exc).__name__}: {first}); it is never loaded with an unrestricted unpickler"
+        ) from exc
 
 
 def _watch_parent(parent: int) -> None:

@@ -77,6 +77,9 @@ Options:
   --no-latency               skip latency and speed-up
   --python <path>            Python interpreter with torch (default: TIER4_PYTHON, then candidates)
   --timeout-ms <ms>          timeout of one request to the Python worker (default 60000)
+  --trust-model-source       import and run the Python model source named by the export dir's
+                             metadata.json to measure the eager PyTorch baseline (off by default:
+                             an export dir is data; see docs/trust-model.md)
   -v, --verbose              progress on stderr, stack traces on errors
   -h, --help                 show this help
   --version                  show the version
@@ -164,6 +167,7 @@ export function parseCli(argv: readonly string[]): Parsed {
         'no-latency': { type: 'boolean' },
         python: { type: 'string' },
         'timeout-ms': { type: 'string' },
+        'trust-model-source': { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -212,6 +216,7 @@ export function parseCli(argv: readonly string[]): Parsed {
   if (values.python !== undefined) options.python = values.python;
   const timeoutMs = positiveInt('--timeout-ms', values['timeout-ms']);
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
+  if (values['trust-model-source']) options.trustModelSource = true;
   return {
     kind: 'validate',
     args: { exportDir: rest[0]!, options, ...(values.json !== undefined ? { json: values.json } : {}), verbose: values.verbose === true },

@@ -154,7 +154,9 @@ export type Tier4ValidateOptions = Omit<RunTier4Options, 'exportDir'>;
 
 /**
  * Runs `runTier4` on fixture `name` with the plugin's `thresholds` (under any `options.thresholds`)
- * and the test's abort signal (a test timeout stops it and its Python worker), and records the
+ * and the test's abort signal (a test timeout stops it and its Python worker), with
+ * `trustModelSource: true` (the fixture's model is the user's own configuration, so its eager
+ * baseline may be rebuilt; docs/trust-model.md), and records the
  * report on the running test for the Tier 4 reporter. Resolves to the report; it
  * does not assert: `expect(report.status).toBe('ok')` (an un-asserted `fail` still fails the run
  * through the reporter's `failOnStatus`).
@@ -204,7 +206,8 @@ export const tier4Test = test
       const fixture = tier4.info(name);
       const thresholds = { ...(tier4.thresholds ?? {}), ...(options.thresholds ?? {}) } as RunTier4Options['thresholds'];
       // the test's signal: a test timeout or a cancelled run stops runTier4 and its Python worker
-      const report = await runTier4({ signal, ...options, exportDir: fixture.dir, thresholds });
+      // trustModelSource: the plugin's fixtures are the user's own vitest.config (docs/trust-model.md)
+      const report = await runTier4({ signal, trustModelSource: true, ...options, exportDir: fixture.dir, thresholds });
       await recordTier4Report(report, task);
       return report;
     };

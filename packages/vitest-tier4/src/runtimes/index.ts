@@ -4,6 +4,7 @@ export { openRunner, registerRunner, registeredFormats, hasRunner, runnerArtifac
 export { openOnnxRunner, clearOnnxSessionCache, onnxSessionCacheSize, onnxRuntimeVersion, type OnnxRunnerOptions } from './onnx.js';
 export { openTorchScriptRunner, type TorchScriptRunnerOptions } from './torchscript.js';
 export { openEagerRunner, type EagerRunnerOptions } from './pytorch.js';
+export { UntrustedModelSourceError, assertModelSourceTrusted, untrustedModelSourceCode, TRUST_MODEL_SOURCE_HINT } from './model-source.js';
 export {
   PythonWorker,
   PythonWorkerError,

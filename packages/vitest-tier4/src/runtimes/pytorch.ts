@@ -3,20 +3,26 @@
  * Python worker from metadata.json's `model_source`, with the `model.pth` state dict loaded on top
  * when the export has one (otherwise the factory's own weights: the same for a built-in model, and
  * irrelevant to latency). It is the baseline of the speed-up ratio.
+ *
+ * A model source that is a Python file named by the export dir runs only with
+ * `trustModelSource: true` (docs/trust-model.md).
  */
+import { assertModelSourceTrusted } from './model-source.js';
 import { registerRunner } from './registry.js';
 import { resolveTarget } from './target.js';
-import type { ModelRunner, RunnerTarget } from './types.js';
+import type { ModelRunner, OpenRunnerOptions, RunnerTarget } from './types.js';
 import { loadInWorker, type WorkerRunnerOptions } from './worker-runner.js';
 
-/** Options of {@link openEagerRunner}. */
-export type EagerRunnerOptions = WorkerRunnerOptions;
+/** Options of {@link openEagerRunner}: the worker runners' options and `trustModelSource`. */
+export type EagerRunnerOptions = WorkerRunnerOptions & Pick<OpenRunnerOptions, 'trustModelSource'>;
 
 /**
  * Opens the eager PyTorch model of an export dir.
  *
  * @param target - an export dir (path or opened); a bare file cannot be rebuilt.
- * @throws Error when the export has no `model_source`, PythonWorkerError when the model source
+ * @throws UntrustedModelSourceError when the model source is a Python file and
+ *   `options.trustModelSource` is not `true` (nothing is started or imported), Error when the export
+ *   has no `model_source`, PythonWorkerError when the model source
  *   cannot be rebuilt or a listed model.pth is missing.
  */
 export async function openEagerRunner(target: RunnerTarget, options: EagerRunnerOptions = {}): Promise<ModelRunner> {
@@ -24,7 +30,9 @@ export async function openEagerRunner(target: RunnerTarget, options: EagerRunner
   if (!resolved.exportDir) {
     throw new Error(`The eager PyTorch model needs an export dir (metadata.json with model_source), received the file ${resolved.file}`);
   }
-  return loadInWorker('pytorch', resolved.exportDir.dir, { kind: 'eager', export_dir: resolved.exportDir.dir }, options, resolved);
+  assertModelSourceTrusted(resolved.exportDir, options.trustModelSource);
+  const load = { kind: 'eager', export_dir: resolved.exportDir.dir, trust_model_source: options.trustModelSource === true };
+  return loadInWorker('pytorch', resolved.exportDir.dir, load, options, resolved);
 }
 
 registerRunner('pytorch', (target, options) => openEagerRunner(target, options));

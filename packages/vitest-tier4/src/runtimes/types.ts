@@ -82,6 +82,13 @@ export interface OpenRunnerOptions {
   inputNames?: readonly string[];
   /** Output names when they cannot be read from the artifact or the export dir. */
   outputNames?: readonly string[];
+  /**
+   * Allow a runner to run Python code named by the export dir: the eager `pytorch` runner
+   * imports metadata.json's `model_source` file (a built-in model source needs no opt-in).
+   * Default `false`: such a runner refuses with an `UntrustedModelSourceError`
+   * (docs/trust-model.md).
+   */
+  trustModelSource?: boolean;
 }
 
 /**

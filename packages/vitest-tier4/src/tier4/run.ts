@@ -10,6 +10,7 @@ import { checkParity } from '../parity/index.js';
 import { formatIndex, formatValue } from '../parity/format.js';
 import type { ParityResult, ToleranceSpec } from '../parity/types.js';
 import { PythonWorker } from '../runtimes/python-worker.js';
+import { UntrustedModelSourceError, untrustedModelSourceCode } from '../runtimes/model-source.js';
 import { hasRunner, openRunner, registeredFormats, runnerArtifact } from '../runtimes/registry.js';
 import { summarizeErrorText } from '../runtimes/target.js';
 import type { ModelRunner, OpenRunnerOptions } from '../runtimes/types.js';
@@ -63,6 +64,15 @@ export interface RunTier4Options {
   python?: string;
   /** Timeout of one request to the Python worker, in ms. */
   timeoutMs?: number;
+  /**
+   * Run the Python model source named by the export dir's metadata.json to build the eager
+   * baseline of the speed-up (default `false`: an export dir is data, see docs/trust-model.md).
+   * Without it, a `{ kind: 'file' }` model source is not imported: the speed-up is not measured
+   * and a warning says how to enable it; everything else is validated. Built-in model sources
+   * need no opt-in. The `validate` fixture of `vitest-tier4/test` sets it (the plugin's fixtures
+   * are the user's own configuration).
+   */
+  trustModelSource?: boolean;
   /** Write the dict to this path as JSON (atomically). */
   json?: string;
   /** Aborts the run (kills the Python worker). */
@@ -348,6 +358,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
     ...(options.python ? { python: options.python } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.trustModelSource === true ? { trustModelSource: true } : {}),
     ...(needsWorker(format) ? { worker: await getWorker() } : {}),
   });
 
@@ -534,8 +545,11 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
       }
     }
 
-    // eager PyTorch baseline for the speed-up
-    if (latencyOpts && latencySample && timed.length > 0) {
+    // eager PyTorch baseline for the speed-up (a model source the user did not trust is not imported)
+    const untrustedCode = options.trustModelSource === true ? null : untrustedModelSourceCode(ed);
+    if (latencyOpts && latencySample && timed.length > 0 && untrustedCode !== null) {
+      warnings.push(`speed-up vs PyTorch not measured: ${new UntrustedModelSourceError(ed.dir, untrustedCode).message}`);
+    } else if (latencyOpts && latencySample && timed.length > 0) {
       options.signal?.throwIfAborted();
       let eager: ModelRunner | undefined;
       try {
