@@ -20,15 +20,45 @@ from tier4_export.quantize import (
 )
 
 
-def test_quantized_export_records_the_onnx_failure_and_writes_the_rest(lm_quantized_export: Exported) -> None:
+def test_dynamic_export_writes_an_int8_onnx_and_records_why_torch_could_not(lm_quantized_export: Exported) -> None:
+    import onnx
+
     md = lm_quantized_export.metadata
     assert md["quantization"] == "dynamic"
-    assert md["formats_requested"] == ["onnx", "torchscript", "pytorch"]
-    assert md["formats_written"] == ["torchscript", "pytorch"]
-    assert list(md["formats_failed"]) == ["onnx"]
-    assert "quantized::linear_dynamic" in md["formats_failed"]["onnx"]
-    assert "onnx" not in md["artifacts"] and "onnx" not in lm_quantized_export.paths
-    assert not (lm_quantized_export.dir / "model.onnx").exists()
+    assert md["formats_written"] == ["onnx", "torchscript", "pytorch"] and md["formats_failed"] == {}
+    assert md["artifacts"]["onnx"]["onnx_checker"] == {"ok": True, "error": None}
+    ops = {n.op_type for n in onnx.load(str(lm_quantized_export.paths["onnx"])).graph.node}
+    assert {"DynamicQuantizeLinear", "MatMulInteger"} <= ops
+    record = md["quantization_info"]["formats"]["onnx"]
+    assert record["torch_onnx_export"].startswith(
+        "failed: UnsupportedOperatorError: Exporting the operator 'quantized::linear_dynamic' to ONNX")
+    assert record["writer"].startswith("tier4_export.onnx_int8")
+    # the fp32 baselines sit beside the quantized artifacts
+    for fmt, name in (("onnx", "model.onnx"), ("torchscript", "model.torchscript")):
+        baseline = md["quantization_info"]["formats"][fmt]["fp32_artifact"]
+        assert baseline["path"] == f"fp32/{name}"
+        assert (lm_quantized_export.dir / baseline["path"]).stat().st_size == baseline["size_bytes"]
+
+
+def test_both_formats_record_the_same_quantized_layers(lm_quantized_export: Exported) -> None:
+    formats = lm_quantized_export.metadata["quantization_info"]["formats"]
+    linears = ["block.attn.q", "block.attn.k", "block.attn.v", "block.attn.o", "block.mlp.0", "block.mlp.2", "lm_head"]
+    for fmt in ("onnx", "torchscript"):
+        record = formats[fmt]
+        assert [layer["name"] for layer in record["layers_quantized"]] == linears
+        kept = [layer["name"] for layer in record["layers_kept_fp32"]]
+        assert {"tok_emb", "pos_emb", "block.ln1", "block.ln2", "ln_f"} <= set(kept)
+        assert not set(kept) & set(linears)
+        # ~4x on the quantized weights themselves (scales and zero points included), ~0.55 on the file
+        assert 0.25 <= record["weight_bytes_ratio"] < 0.27
+        assert 0.5 < record["size_ratio"] < 0.6
+        assert record["size_ratio"] == pytest.approx(record["size_bytes"] / record["fp32_size_bytes"])
+    # the activation x activation MatMuls of attention stay fp32, and say why
+    kept_onnx = {k["name"]: k for k in formats["onnx"]["layers_kept_fp32"]}
+    assert kept_onnx["block.attn:MatMul"]["reason"] == "MatMul of two activations has no constant weight to quantize offline"
+    # an 8-bit weight is stored as one byte an element
+    assert formats["onnx"]["parameter_bytes"]["uint8"] == sum(k * n + 1 for k, n in (layer["shape"] for layer in formats["onnx"]["layers_quantized"]))
+    assert formats["torchscript"]["parameter_bytes"]["qint8"] == 113152
 
 
 def test_quantized_torchscript_is_measurably_smaller(lm_quantized_export: Exported, lm_export: Exported) -> None:
@@ -121,6 +151,7 @@ def test_static_quantization_writes_every_format_with_calibration_details(cnn_st
     assert {"ConvReLU2d", "Linear"} <= set(info["modules"])
     assert info["engine"] in torch.backends.quantized.supported_engines
     calibration = info["calibration"]
+    assert calibration["source"] == "generated"
     assert calibration["batches"] == CALIBRATION_BATCHES and calibration["batch_size"] == 4
     # Calibrated on generated inputs, never on the reference samples' own seeds.
     assert not set(calibration["seeds"]) & {s["seed"] for s in md["samples"]}

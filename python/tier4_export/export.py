@@ -13,7 +13,7 @@ import shutil
 import tempfile
 import time
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import nn
@@ -24,6 +24,7 @@ from .hashing import artifact_record
 from .metadata import METADATA_FILENAME, SCHEMA_VERSION, environment_versions, utc_now_iso, write_json_atomic
 from .model_io import describe_inputs, describe_outputs, example_args
 from .quantize import check_quantization, quantization_info, quantize_dynamic_copy, quantize_static_copy
+from .quantized_formats import FP32_DIRNAME, write_quantized_onnx, write_quantized_torchscript
 from .samples import SAMPLES_DIRNAME, write_samples
 from .task_spec import TaskSpec
 
@@ -86,9 +87,9 @@ def _clear_previous_export(export_dir: Path) -> None:
     (export_dir / METADATA_FILENAME).unlink(missing_ok=True)
     for filename in FILENAMES.values():
         (export_dir / filename).unlink(missing_ok=True)
-    samples = export_dir / SAMPLES_DIRNAME
-    if samples.is_dir():
-        shutil.rmtree(samples)
+    for dirname in (SAMPLES_DIRNAME, FP32_DIRNAME):
+        if (export_dir / dirname).is_dir():
+            shutil.rmtree(export_dir / dirname)
 
 
 def _torchscript_size(model: nn.Module, args: Tuple[torch.Tensor, ...]) -> int:
@@ -110,12 +111,13 @@ def _measured_quantization_info(
     quantized: nn.Module,
     args: Tuple[torch.Tensor, ...],
     written: Optional[Path],
+    fp32_written: Optional[Path] = None,
 ) -> Dict[str, Any]:
     """Measure fp32 and quantized TorchScript sizes for ``quantization_info``."""
     fp32_size: Optional[int] = None
     q_size: Optional[int] = None
     try:
-        fp32_size = _torchscript_size(eager, args)
+        fp32_size = fp32_written.stat().st_size if fp32_written is not None else _torchscript_size(eager, args)
     except Exception as exc:  # noqa: BLE001 - sizes are informative, never fatal
         logger.warning("could not measure the fp32 TorchScript size: %s: %s", type(exc).__name__, exc)
     try:
@@ -136,6 +138,7 @@ def export_model(
     seed: int = 0,
     *,
     model_source: Optional[Mapping[str, Any]] = None,
+    calibration: Optional[Sequence[Mapping[str, torch.Tensor]]] = None,
 ) -> Dict[str, Path]:
     """Export ``model`` to ``export_dir`` (created, nested) and return the written paths.
 
@@ -162,6 +165,8 @@ def export_model(
         seed: base seed of the sample inputs (sample ``i`` uses ``seed + i``).
         model_source: how to rebuild the eager model later
             (``{"kind": "builtin", ...}`` or ``{"kind": "file", ...}``); recorded as null when omitted.
+        calibration: for ``quantization="static"`` only: the calibration batches (each a dict
+            input name -> tensor with at least one row) instead of generated inputs.
 
     Returns:
         ``{format: absolute path}`` for every format written, plus ``"metadata"``.
@@ -181,6 +186,10 @@ def export_model(
     _check_int("num_samples", num_samples, 0)
     _check_int("seed", seed, 0)
     source = _check_model_source(model_source)
+    if calibration is not None and quantization != "static":
+        raise ValueError(
+            f"calibration: only used by quantization='static', received it with quantization={quantization!r}"
+        )
 
     started = time.perf_counter()
     # Everything that can refuse the export (a model failing on its inputs, a model static
@@ -192,7 +201,7 @@ def export_model(
     if quantization == "dynamic":
         artifact_model = quantize_dynamic_copy(eager)
     elif quantization == "static":
-        artifact_model, q_details = quantize_static_copy(eager, task_spec, seed)
+        artifact_model, q_details = quantize_static_copy(eager, task_spec, seed, calibration)
     else:
         artifact_model = eager
     args = example_args(generate_dummy_input(task_spec, EXAMPLE_BATCH_SIZE, seed), task_spec)
@@ -204,10 +213,17 @@ def export_model(
     written: Dict[str, Path] = {}
     failed: Dict[str, str] = {}
     artifacts: Dict[str, Dict[str, Any]] = {}
+    q_formats: Dict[str, Dict[str, Any]] = {}
     for fmt in requested:
         path = out_dir / FILENAMES[fmt]
         try:
-            if fmt == "torchscript":
+            if quantization is not None and fmt == "torchscript":
+                q_formats[fmt] = write_quantized_torchscript(quantization, eager, artifact_model, args, out_dir)
+            elif quantization is not None and fmt == "onnx":
+                q_formats[fmt] = write_quantized_onnx(
+                    quantization, eager, artifact_model, args, out_dir, inputs_desc, outputs_desc, opset
+                )
+            elif fmt == "torchscript":
                 write_torchscript(artifact_model, args, path)
             elif fmt == "onnx":
                 write_onnx(artifact_model, args, path, inputs_desc, outputs_desc, opset)
@@ -216,6 +232,8 @@ def export_model(
                 # must load them into the model the user wrote, also for a quantized export.
                 write_pytorch(eager, path)
         except Exception as exc:  # noqa: BLE001 - one format failing must not stop the others
+            path.unlink(missing_ok=True)
+            (out_dir / FP32_DIRNAME / FILENAMES[fmt]).unlink(missing_ok=True)
             failed[fmt] = f"{type(exc).__name__}: {exc}"
             logger.error("format %s failed and was skipped: %s", fmt, failed[fmt].splitlines()[0])
             logger.debug("format %s traceback", fmt, exc_info=True)
@@ -232,8 +250,13 @@ def export_model(
     q_info: Optional[Dict[str, Any]] = None
     if quantization is not None:
         q_info = _measured_quantization_info(
-            quantization, q_details, eager, artifact_model, args, written.get("torchscript")
+            quantization, q_details, eager, artifact_model, args, written.get("torchscript"),
+            out_dir / FP32_DIRNAME / FILENAMES["torchscript"] if "torchscript" in q_formats else None,
         )
+        q_info["formats"] = q_formats
+        q_info["warnings"] = [*q_info.get("warnings", []), *[w for r in q_formats.values() for w in r["warnings"]]]
+        for warning in q_info["warnings"]:
+            logger.warning("%s", warning)
 
     samples = write_samples(eager, task_spec, out_dir, num_samples, seed)
 

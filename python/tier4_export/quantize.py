@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -53,6 +53,23 @@ STATIC_ADVICE = (
 """Advice appended to the static refusal."""
 
 
+ALREADY_QUANTIZED = "the model is already quantized"
+"""Start of the ValueError raised when asked to quantize a model that holds quantized modules."""
+
+NOTHING_QUANTIZED = "quantization='dynamic': nothing was quantized"
+"""Start of the ValueError raised when dynamic quantization finds no nn.Linear to convert."""
+
+STATIC_CUDA_WARNING = (
+    "quantization='static': CUDA is available, but torch's post-training static quantization "
+    "runs on the CPU backend only (fbgemm/qnnpack kernels): the quantized model cannot run on "
+    "the GPU; on a GPU deployment quantization='dynamic' is the safer choice"
+)
+"""Warning logged (and recorded in quantization_info.warnings) when static quantization runs where CUDA is available."""
+
+EMPTY_CALIBRATION = "calibration: expected at least one batch with at least one row"
+"""Start of the ValueError for an empty calibration set or a zero-length calibration batch."""
+
+
 def check_quantization(quantization: Optional[str]) -> None:
     """Validate the ``quantization`` argument before anything is written.
 
@@ -66,10 +83,38 @@ def check_quantization(quantization: Optional[str]) -> None:
     )
 
 
+def check_not_quantized(model: nn.Module, quantization: str) -> None:
+    """Refuse to quantize a model that already holds quantized modules.
+
+    Raises:
+        ValueError: naming the quantized modules found.
+    """
+    found = quantized_module_names(model)
+    if found:
+        raise ValueError(
+            f"quantization={quantization!r}: {ALREADY_QUANTIZED} (it holds quantized modules "
+            f"{', '.join(found)}); pass the fp32 model to quantize it, or export this one with "
+            "quantization=None"
+        )
+
+
 def quantize_dynamic_copy(model: nn.Module) -> nn.Module:
-    """Return a dynamically quantized (qint8 ``nn.Linear``) deep copy of ``model`` in eval mode."""
+    """Return a dynamically quantized (qint8 ``nn.Linear``) deep copy of ``model`` in eval mode.
+
+    Raises:
+        ValueError: when the model is already quantized, or has no nn.Linear (nothing would be
+            quantized, and an fp32 model must not be labelled quantized).
+    """
+    check_not_quantized(model, "dynamic")
     work = copy.deepcopy(model).eval()
     quantized: nn.Module = quantize_dynamic(work, {nn.Linear}, dtype=torch.qint8)
+    if not has_quantized_modules(quantized):
+        kinds = sorted({type(m).__name__ for m in model.modules() if any(True for _ in m.parameters(recurse=False))})
+        raise ValueError(
+            f"{NOTHING_QUANTIZED}: the model has no nn.Linear layer (its layers with weights: "
+            f"{', '.join(kinds) or 'none'}); dynamic quantization converts nn.Linear only. Export it "
+            "with quantization=None, or use quantization='static' for convolutions"
+        )
     return quantized.eval()
 
 
@@ -107,15 +152,47 @@ def quantized_module_names(model: nn.Module) -> List[str]:
     )
 
 
+def check_calibration(
+    calibration: Optional[Sequence[Mapping[str, torch.Tensor]]], spec: TaskSpec
+) -> Optional[List[Dict[str, torch.Tensor]]]:
+    """Validate a caller's calibration set: a non-empty list of input dicts with >= 1 row each.
+
+    Raises:
+        ValueError: for an empty set, a batch missing an input, or a zero-length batch.
+    """
+    if calibration is None:
+        return None
+    batches = list(calibration)
+    if not batches:
+        raise ValueError(f"{EMPTY_CALIBRATION}, received an empty calibration set (0 batches)")
+    checked: List[Dict[str, torch.Tensor]] = []
+    for i, batch in enumerate(batches):
+        if not isinstance(batch, Mapping) or any(n not in batch for n in spec.input_names):
+            raise ValueError(
+                f"calibration[{i}]: expected a dict with the model's inputs {spec.input_names}, "
+                f"received {type(batch).__name__}{'' if not isinstance(batch, Mapping) else ' with keys ' + str(sorted(batch))}"
+            )
+        rows = {n: int(batch[n].shape[0]) if batch[n].dim() > 0 else 0 for n in spec.input_names}
+        if any(r == 0 for r in rows.values()):
+            raise ValueError(f"{EMPTY_CALIBRATION}, received a zero-length batch calibration[{i}] ({rows})")
+        checked.append({n: batch[n] for n in spec.input_names})
+    return checked
+
+
 def quantize_static_copy(
-    model: nn.Module, spec: TaskSpec, seed: int
+    model: nn.Module,
+    spec: TaskSpec,
+    seed: int,
+    calibration: Optional[Sequence[Mapping[str, torch.Tensor]]] = None,
 ) -> Tuple[nn.Module, Dict[str, Any]]:
     """Return a statically quantized copy of ``model`` and the details for ``quantization_info``.
 
     FX graph mode: ``prepare_fx`` with the default qconfig mapping of the current quantized
-    engine (weights qint8 per channel, activations quint8), calibration on
+    engine (weights qint8 per channel, activations quint8), calibration on the caller's
+    ``calibration`` batches (input name -> tensor) or, when None, on
     :data:`CALIBRATION_BATCHES` generated batches of :data:`CALIBRATION_BATCH_SIZE` rows, then
-    ``convert_fx``. Operations without an int8 kernel stay float with quantize/dequantize
+    ``convert_fx``. When CUDA is available a warning says the result runs on the CPU backend only
+    (:data:`STATIC_CUDA_WARNING`). Operations without an int8 kernel stay float with quantize/dequantize
     around them, as FX decides. ``model`` itself is never modified.
 
     Raises:
@@ -123,6 +200,11 @@ def quantize_static_copy(
             and what to do), or the torch build has no quantized engine.
         ExportError: when the model fails on a calibration batch.
     """
+    check_not_quantized(model, "static")
+    warnings: List[str] = []
+    if torch.cuda.is_available():
+        warnings.append(STATIC_CUDA_WARNING)  # export_model logs every quantization warning
+    calibration = check_calibration(calibration, spec)
     engine = _quantized_engine()
     work = copy.deepcopy(model).eval()
     example = example_args(generate_dummy_input(spec, 2, seed), spec)
@@ -132,19 +214,23 @@ def quantize_static_copy(
         raise ValueError(
             f"{STATIC_REFUSAL} ({type(exc).__name__}: {_one_line(str(exc))}). {STATIC_ADVICE}"
         ) from exc
-    seeds = [seed + CALIBRATION_SEED_OFFSET + i for i in range(CALIBRATION_BATCHES)]
-    for batch_seed in seeds:
-        run_model(prepared, generate_dummy_input(spec, CALIBRATION_BATCH_SIZE, batch_seed), spec)
+    calibration_record: Dict[str, Any]
+    if calibration is None:
+        seeds = [seed + CALIBRATION_SEED_OFFSET + i for i in range(CALIBRATION_BATCHES)]
+        for batch_seed in seeds:
+            run_model(prepared, generate_dummy_input(spec, CALIBRATION_BATCH_SIZE, batch_seed), spec)
+        calibration_record = {"source": "generated", "batches": CALIBRATION_BATCHES, "batch_size": CALIBRATION_BATCH_SIZE, "seeds": seeds}
+    else:
+        for batch in calibration:
+            run_model(prepared, batch, spec)
+        calibration_record = {"source": "caller", "batches": len(calibration), "rows": [int(next(iter(b.values())).shape[0]) for b in calibration]}
     quantized: nn.Module = convert_fx(prepared).eval()
     details: Dict[str, Any] = {
         "dtype": "qint8 weights, quint8 activations",
         "modules": quantized_module_names(quantized),
         "engine": engine,
-        "calibration": {
-            "batches": CALIBRATION_BATCHES,
-            "batch_size": CALIBRATION_BATCH_SIZE,
-            "seeds": seeds,
-        },
+        "calibration": calibration_record,
+        "warnings": warnings,
     }
     return quantized, details
 
@@ -182,3 +268,75 @@ def quantization_info(
 def has_quantized_modules(model: nn.Module) -> bool:
     """True when any submodule comes from a ``torch.*quantized*`` module namespace."""
     return any("quantized" in type(m).__module__ for m in model.modules())
+
+
+def _storage_bytes(value: Any, totals: Dict[str, int]) -> None:
+    """Add the bytes of the tensors in ``value`` (a tensor or nested tuple) to ``totals`` by dtype."""
+    if isinstance(value, torch.Tensor):
+        key = str(value.dtype).replace("torch.", "")
+        totals[key] = totals.get(key, 0) + value.numel() * value.element_size()
+    elif isinstance(value, (tuple, list)):
+        for item in value:
+            _storage_bytes(item, totals)
+
+
+def parameter_bytes_by_dtype(model: nn.Module) -> Dict[str, int]:
+    """Bytes of ``model.state_dict()`` tensors by dtype (``qint8`` counts one byte an element)."""
+    totals: Dict[str, int] = {}
+    for value in model.state_dict().values():
+        _storage_bytes(value, totals)
+    return dict(sorted(totals.items()))
+
+
+def _quantized_weight(module: nn.Module) -> Optional[torch.Tensor]:
+    """The quantized weight tensor of a quantized module, or None."""
+    weight = getattr(module, "weight", None)
+    try:
+        value = weight() if callable(weight) else weight
+    except Exception:  # noqa: BLE001 - a module without a quantized weight
+        return None
+    return value if isinstance(value, torch.Tensor) and value.is_quantized else None
+
+
+def torch_layer_record(eager: nn.Module, quantized: nn.Module, method: str) -> Dict[str, Any]:
+    """Which layers of ``quantized`` hold quantized weights and which kept fp32 ones, and their bytes.
+
+    A layer is a module with weights of its own. Quantized layers are counted with the bytes of
+    their quantized weight (``qint8``: one byte an element, plus per-channel scales and zero
+    points when there are any) against the bytes of the same fp32 weight in ``eager``.
+    """
+    eager_modules = dict(eager.named_modules())
+    layers_quantized: List[Dict[str, Any]] = []
+    layers_kept: List[Dict[str, Any]] = []
+    q_bytes = 0
+    fp32_bytes = 0
+    for name, module in quantized.named_modules():
+        if type(module).__name__.endswith("PackedParams"):
+            continue
+        weight = _quantized_weight(module) if "quantized" in type(module).__module__ else None
+        if weight is not None:
+            size = weight.numel() * weight.element_size()
+            if weight.qscheme() in (torch.per_channel_affine, torch.per_channel_symmetric):
+                size += weight.q_per_channel_scales().numel() * 8 + weight.q_per_channel_zero_points().numel() * 8
+            original = getattr(eager_modules.get(name), "weight", None)
+            q_bytes += size
+            fp32_bytes += original.numel() * original.element_size() if isinstance(original, torch.Tensor) else 0
+            layers_quantized.append({"name": name, "module": type(module).__name__, "shape": list(weight.shape), "dtype": str(weight.dtype).replace("torch.", "")})
+            continue
+        own = [p for p in module.parameters(recurse=False) if p.is_floating_point()]
+        if own:
+            reason = (
+                "dynamic quantization converts nn.Linear only"
+                if method == "dynamic"
+                else "FX static quantization left it float (no int8 kernel for this module)"
+            )
+            layers_kept.append({"name": name, "module": type(module).__name__, "reason": reason})
+    return {
+        "layers_quantized": layers_quantized,
+        "layers_kept_fp32": layers_kept,
+        "parameter_bytes": parameter_bytes_by_dtype(quantized),
+        "fp32_parameter_bytes": parameter_bytes_by_dtype(eager),
+        "quantized_weight_bytes": q_bytes,
+        "fp32_quantized_weight_bytes": fp32_bytes,
+        "weight_bytes_ratio": q_bytes / fp32_bytes if fp32_bytes else None,
+    }
