@@ -76,7 +76,8 @@ Options:
   --budget-level <warn|fail> what a budget overrun does (default warn)
   --no-latency               skip latency and speed-up
   --python <path>            Python interpreter with torch (default: TIER4_PYTHON, then candidates)
-  --timeout-ms <ms>          timeout of one request to the Python worker (default 60000)
+  --timeout-ms <ms>          timeout of each request to the Python worker (default 60000); its
+                             start-up and model loads get at least 120000 and 60000
   --trust-model-source       import and run the Python model source named by the export dir's
                              metadata.json to measure the eager PyTorch baseline (off by default:
                              an export dir is data; see docs/trust-model.md)

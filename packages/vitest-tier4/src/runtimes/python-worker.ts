@@ -54,7 +54,11 @@ export interface PythonWorkerOptions {
   python?: string;
   /** Timeout of one request in ms (default 60 000). */
   timeoutMs?: number;
-  /** Timeout of the start, including `import torch`, in ms (default 120 000). */
+  /**
+   * Timeout of the start, including `import torch`, in ms. Default: the larger of 120 000 and
+   * `timeoutMs` (a user who allows each request ten minutes on a slow machine allows the start as
+   * much).
+   */
   startTimeoutMs?: number;
   /** Aborting kills the worker; pending calls reject with code `aborted`. */
   signal?: AbortSignal;
@@ -215,7 +219,10 @@ export class PythonWorker {
       const res = await worker.request(
         { cmd: 'hello', ...(options.numThreads ? { num_threads: options.numThreads } : {}) },
         [],
-        { timeoutMs: options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS, subject: info.executable },
+        {
+          timeoutMs: options.startTimeoutMs ?? Math.max(options.timeoutMs ?? 0, DEFAULT_START_TIMEOUT_MS),
+          subject: `${info.executable} start-up: Python and import torch; startTimeoutMs or a larger timeoutMs raises the limit`,
+        },
       );
       worker.hello = res.header as unknown as WorkerHello;
     } catch (err) {

@@ -5,6 +5,9 @@
 import { PythonWorker, PythonWorkerError, sharedPythonWorker, type PythonWorkerOptions } from './python-worker.js';
 import type { ModelRunner, RunResult, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
 
+/** Least timeout of loading a model in the worker (see {@link WorkerRunnerOptions.loadTimeoutMs}). */
+export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
+
 /** Options of the worker-backed runners. */
 export interface WorkerRunnerOptions extends PythonWorkerOptions {
   /**
@@ -18,6 +21,11 @@ export interface WorkerRunnerOptions extends PythonWorkerOptions {
    * given. `signal` is not applied to the shared worker (aborting would kill it for every runner).
    */
   shared?: boolean;
+  /**
+   * Timeout of loading the model in ms (a TorchScript file, or the eager model's factory, which
+   * may never return). Default: the larger of 60 000 and `timeoutMs`.
+   */
+  loadTimeoutMs?: number;
   /** Input names when they cannot be read from the export dir. */
   inputNames?: readonly string[];
   /** Output names when they cannot be read from the export dir. */
@@ -149,7 +157,7 @@ export async function loadInWorker(
     worker = await sharedPythonWorker(rest);
   } else worker = await PythonWorker.start(options);
   try {
-    const res = await worker.request({ cmd: 'load', ...load }, [], { subject: source, timeoutMs: Math.max(options.timeoutMs ?? 0, 60_000) });
+    const res = await worker.request({ cmd: 'load', ...load }, [], { subject: source, timeoutMs: options.loadTimeoutMs ?? Math.max(options.timeoutMs ?? 0, DEFAULT_LOAD_TIMEOUT_MS) });
     const argNames = (res.header.arg_names as string[] | undefined) ?? [];
     return new WorkerModelRunner(
       format,
