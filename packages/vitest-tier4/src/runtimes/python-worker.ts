@@ -335,6 +335,10 @@ export class PythonWorker {
       }
     }
     const timer = setTimeout(() => this.killNow(), graceMs);
+    // An idle worker is unref'd; while closing it must hold Node until it has exited, or a Python that
+    // takes longer than graceMs to exit (a loaded machine, a big model) lets Node end with this promise
+    // pending: a CLI run then printed nothing and exited 0.
+    this.child.ref();
     await this.exitPromise;
     clearTimeout(timer);
     this.cleanup();

@@ -77,5 +77,22 @@ describe('Python worker cleanup when Node goes away', () => {
     expect(res.signal).toBe('SIGKILL');
     expect(await waitForExit(res.pid, 10_000)).toBe(true);
   });
-});
 
+  test('close() holds Node until the worker has exited, even past its grace period', async () => {
+    // an idle worker is unref'd; a Python slower to exit than graceMs (here 0: killed at once) used to let Node
+    // end with close() still pending, so a CLI run printed nothing and exited 0
+    const path = join(await tmpDir('cleanup-'), 'close.mjs');
+    await writeFile(
+      path,
+      `import { PythonWorker } from ${JSON.stringify(dist)};\n` +
+        `const w = await PythonWorker.start();\nconsole.log('PID ' + w.pid);\nawait w.close(0);\nconsole.log('CLOSED');\nprocess.exitCode = 7;\n`,
+    );
+    const child = spawn(process.execPath, [path], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.stderr.resume();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    expect(out).toContain('CLOSED');
+    expect(code).toBe(7);
+  });
+});
