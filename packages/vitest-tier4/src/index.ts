@@ -8,6 +8,8 @@ export * from './meta/index.js';
 export * from './parity/index.js';
 // plugin (engineer "reporter"); the test.extend fixtures live in 'vitest-tier4/test' (they import the vitest runtime)
 export { tier4, type Tier4FixtureRequest, type Tier4PluginOptions, type Tier4ProvidedFixture } from './plugin/index.js';
+// report: the HTML page and the Markdown summary of a verdict
+export * from './report/index.js';
 // reporter (engineer "reporter")
 export {
   Tier4Reporter,

@@ -11,6 +11,8 @@ import { parseArgs } from 'node:util';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import { ExportDirReadError, runTier4, type RunTier4Options } from '../tier4/run.js';
 import type { Tier4Report } from '../tier4/types.js';
+import { collectEnvironment } from '../report/environment.js';
+import { writeTier4Html } from '../report/write.js';
 import { writeTier4Report } from '../tier4/write.js';
 import { renderSummaryTable, verdictLine } from './table.js';
 
@@ -67,6 +69,7 @@ speed-up against eager PyTorch, print a summary table and optionally write the T
 
 Options:
   --json <file>              write the Tier 4 dict to <file> (atomically)
+  --html <file>              write the self-contained HTML report (charts) to <file>
   --samples <n>              reference samples to check (default 10)
   --threshold <spec>         thresholds, e.g. fp32=1e-4,quantized=1e-2 (defaults shown)
   --formats <list>           formats to validate, e.g. onnx,torchscript (default: all exported)
@@ -138,6 +141,7 @@ interface ParsedValidate {
   exportDir: string;
   options: Omit<RunTier4Options, 'exportDir'>;
   json?: string;
+  html?: string;
   verbose: boolean;
 }
 
@@ -158,6 +162,7 @@ export function parseCli(argv: readonly string[]): Parsed {
       strict: true,
       options: {
         json: { type: 'string' },
+        html: { type: 'string' },
         samples: { type: 'string' },
         threshold: { type: 'string' },
         formats: { type: 'string' },
@@ -220,7 +225,13 @@ export function parseCli(argv: readonly string[]): Parsed {
   if (values['trust-model-source']) options.trustModelSource = true;
   return {
     kind: 'validate',
-    args: { exportDir: rest[0]!, options, ...(values.json !== undefined ? { json: values.json } : {}), verbose: values.verbose === true },
+    args: {
+      exportDir: rest[0]!,
+      options,
+      ...(values.json !== undefined ? { json: values.json } : {}),
+      ...(values.html !== undefined ? { html: values.html } : {}),
+      verbose: values.verbose === true,
+    },
   };
 }
 
@@ -265,7 +276,7 @@ async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
     io.stdout(`tier4 (vitest-tier4) ${version()}\n`);
     return EXIT_OK;
   }
-  const { exportDir, options, json, verbose } = parsed.args;
+  const { exportDir, options, json, html, verbose } = parsed.args;
   const showStack = (err: unknown): void => {
     if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
   };
@@ -279,11 +290,14 @@ async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
     return EXIT_USAGE;
   }
 
-  if (json !== undefined && (await stat(json).catch(() => undefined))?.isDirectory()) {
-    // checked before a run that can take a minute, not after it
-    io.stderr(`tier4: --json expects a file path, received the directory ${json} (e.g. ${join(json, 'tier4.json')}) (see tier4 --help)\n`);
-    return EXIT_USAGE;
+  // checked before a run that can take a minute, not after it
+  for (const [flag, file, example] of [['--json', json, 'tier4.json'], ['--html', html, 'tier4-report.html']] as const) {
+    if (file !== undefined && (await stat(file).catch(() => undefined))?.isDirectory()) {
+      io.stderr(`tier4: ${flag} expects a file path, received the directory ${file} (e.g. ${join(file, example)}) (see tier4 --help)\n`);
+      return EXIT_USAGE;
+    }
   }
+  const startedAt = new Date().toISOString();
 
   const controller = new AbortController();
   const onSignal = (): void => controller.abort(new Error('interrupted'));
@@ -320,6 +334,16 @@ async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
     try {
       const written = await writeTier4Report(json, report);
       io.stdout(`Tier 4 JSON written to ${written}\n`);
+    } catch (err) {
+      showStack(err);
+      io.stderr(`tier4: ${oneLine(err)}\n`);
+      return EXIT_FAIL;
+    }
+  }
+  if (html) {
+    try {
+      const written = await writeTier4Html(html, report, { environment: collectEnvironment(), generatedAt: startedAt, source: `tier4 validate ${version()}` });
+      io.stdout(`Tier 4 HTML report written to ${written}\n`);
     } catch (err) {
       showStack(err);
       io.stderr(`tier4: ${oneLine(err)}\n`);

@@ -11,6 +11,8 @@
 import { appendFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
+import { collectEnvironment } from '../report/environment.js';
+import { htmlPathFor, writeTier4Html } from '../report/write.js';
 import { writeTier4Report } from '../tier4/index.js';
 import { buildRunReport, type CollectedTest } from './aggregate.js';
 import { renderMarkdownSummary, renderTerminalSummary } from './table.js';
@@ -32,6 +34,13 @@ export interface Tier4ReporterOptions {
    * @default 'tier4-report.json'
    */
   outputFile?: string | false;
+  /**
+   * Where to write the self-contained HTML report (charts of the error distributions and latencies,
+   * see docs/html-report.md). Relative paths are resolved against the Vitest root. `false` writes
+   * none. Default: next to `outputFile` with `.html` for `.json` (`tier4-report.html`); none when
+   * `outputFile` is `false`.
+   */
+  htmlFile?: string | false;
   /** Default thresholds in force (e.g. `{ fp32: 1e-4, quantized: 1e-2 }`), copied into the report for the record. */
   thresholds?: Record<string, number>;
   /** Print nothing (the file and the step summary are still written). @default false */
@@ -107,6 +116,8 @@ export default class Tier4Reporter implements Reporter {
   lastReport: Tier4RunReport | undefined;
   /** Absolute path of the last file written, if any. */
   lastWrittenPath: string | undefined;
+  /** Absolute path of the last HTML report written, if any. */
+  lastHtmlPath: string | undefined;
 
   constructor(options: Tier4ReporterOptions = {}) {
     if (options === null || typeof options !== 'object') {
@@ -115,8 +126,13 @@ export default class Tier4Reporter implements Reporter {
     if (options.outputFile !== undefined && options.outputFile !== false && (typeof options.outputFile !== 'string' || options.outputFile === '')) {
       throw new TypeError(`Tier4Reporter: outputFile must be a non-empty path or false, received ${JSON.stringify(options.outputFile)}`);
     }
+    if (options.htmlFile !== undefined && options.htmlFile !== false && (typeof options.htmlFile !== 'string' || options.htmlFile === '')) {
+      throw new TypeError(`Tier4Reporter: htmlFile must be a non-empty path or false, received ${JSON.stringify(options.htmlFile)}`);
+    }
+    const outputFile = options.outputFile ?? DEFAULT_REPORT_FILE;
     this.options = {
-      outputFile: options.outputFile ?? DEFAULT_REPORT_FILE,
+      outputFile,
+      htmlFile: options.htmlFile ?? (outputFile === false ? false : htmlPathFor(outputFile)),
       thresholds: options.thresholds ?? null,
       quiet: options.quiet ?? false,
       githubSummary: options.githubSummary ?? true,
@@ -129,6 +145,7 @@ export default class Tier4Reporter implements Reporter {
     this.ctx = vitest;
     this.lastReport = undefined;
     this.lastWrittenPath = undefined;
+    this.lastHtmlPath = undefined;
   }
 
   /** The absolute report path for the current root, or `null` when writing is disabled. */
@@ -136,6 +153,13 @@ export default class Tier4Reporter implements Reporter {
     if (this.options.outputFile === false) return null;
     const root = this.ctx?.config.root ?? process.cwd();
     return isAbsolute(this.options.outputFile) ? this.options.outputFile : resolve(root, this.options.outputFile);
+  }
+
+  /** The absolute HTML report path for the current root, or `null` when it is disabled. */
+  resolveHtmlFile(): string | null {
+    if (this.options.htmlFile === false) return null;
+    const root = this.ctx?.config.root ?? process.cwd();
+    return isAbsolute(this.options.htmlFile) ? this.options.htmlFile : resolve(root, this.options.htmlFile);
   }
 
   /** Builds the verdict from the finished modules and writes/prints it (or defers it in a shard run). */
@@ -188,18 +212,32 @@ export default class Tier4Reporter implements Reporter {
 
     const path = this.resolveOutputFile();
     let writeError: Error | undefined;
+    let jsonWritten: string | null = null;
     if (path) {
       try {
         // writeTier4Report creates the parent directories itself (one level at a time, naming the path on failure).
         await writeTier4Report(path, report);
         this.lastWrittenPath = path;
+        jsonWritten = path;
       } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         writeError = new Error(`vitest-tier4: could not write the Tier 4 report to ${path} (option outputFile / reportPath): ${message}`, { cause: error });
       }
     }
-    // The table is printed even when the file could not be written; the error follows it.
-    log(renderTerminalSummary(report, writeError ? null : path));
+    const htmlPath = this.resolveHtmlFile();
+    let htmlWritten: string | null = null;
+    if (htmlPath && !writeError) {
+      try {
+        await writeTier4Html(htmlPath, report, { environment: collectEnvironment(ctx?.version ?? null) });
+        this.lastHtmlPath = htmlPath;
+        htmlWritten = htmlPath;
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        writeError = new Error(`vitest-tier4: could not write the HTML report to ${htmlPath} (option htmlFile): ${message}`, { cause: error });
+      }
+    }
+    // The table is printed even when a file could not be written; the error follows it.
+    log(renderTerminalSummary(report, jsonWritten, htmlWritten));
 
     const summaryFile =
       this.options.githubSummary === true
@@ -209,7 +247,7 @@ export default class Tier4Reporter implements Reporter {
           : this.options.githubSummary;
     if (summaryFile) {
       try {
-        await appendFile(summaryFile, renderMarkdownSummary(report, writeError ? null : path), 'utf8');
+        await appendFile(summaryFile, renderMarkdownSummary(report, jsonWritten, htmlWritten), 'utf8');
       } catch (error) {
         // The verdict is already written; a missing summary must not turn it into a reporter crash.
         const message = error instanceof Error ? error.message : String(error);

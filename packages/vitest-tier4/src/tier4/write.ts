@@ -1,4 +1,4 @@
-/** The one writer of Tier 4 JSON files (runTier4, the CLI and the reporter all use it). */
+/** The one writer of Tier 4 report files: the JSON dicts (runTier4, the CLI, the reporter) and the HTML page. */
 import { randomBytes } from 'node:crypto';
 import { mkdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
@@ -72,12 +72,31 @@ export async function writeTier4Report(path: string, report: Tier4Report | objec
   if (typeof report !== 'object' || report === null || Array.isArray(report)) {
     throw new TypeError(`writeTier4Report: report must be an object, received ${report === null ? 'null' : Array.isArray(report) ? 'an array' : typeof report}`);
   }
+  return writeReportFile(path, serializeTier4Report(report), 'tier4.json');
+}
+
+/**
+ * The one atomic writer behind every report file (the JSON dicts, the HTML page): the parent
+ * directories are created, the text goes to a temporary file next to the target, which is then
+ * renamed over it, so a reader never sees a partial file and a failed write leaves the old one.
+ *
+ * @param path - destination file (relative paths resolve against the current directory).
+ * @param text - the file's content (written as UTF-8).
+ * @param example - a file name to suggest when `path` is a directory (`tier4.json`, `tier4-report.html`).
+ * @returns the absolute path written.
+ * @throws TypeError for a bad `path` or `text`; an Error `Cannot write Tier 4 report to <path>: <why>`
+ *   when `path` is a directory, its directory cannot be created, or the write fails.
+ */
+export async function writeReportFile(path: string, text: string, example = 'tier4.json'): Promise<string> {
+  if (typeof path !== 'string' || path.length === 0) {
+    throw new TypeError(`writeReportFile: path must be a non-empty string, received ${JSON.stringify(path)}`);
+  }
+  if (typeof text !== 'string') throw new TypeError(`writeReportFile: text must be a string, received ${typeof text}`);
   const abs = resolve(path);
   const dir = dirname(abs);
-  const text = serializeTier4Report(report);
   const fail = (why: string, cause?: unknown): Error => new Error(`Cannot write Tier 4 report to ${abs}: ${why}`, { cause });
   if ((await stat(abs).catch(() => undefined))?.isDirectory()) {
-    throw fail(`it is a directory; give a file path such as ${join(abs, 'tier4.json')}`);
+    throw fail(`it is a directory; give a file path such as ${join(abs, example)}`);
   }
   try {
     await makeDirs(dir);

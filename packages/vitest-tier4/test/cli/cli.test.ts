@@ -1,7 +1,7 @@
 import { execFile, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readFile, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
@@ -25,7 +25,8 @@ describe('tier4 validate', () => {
   test('ok: exit 0, summary table, JSON written and schema-valid, one-line verdict', async () => {
     const fx = await fixture('lm_stub');
     const out = join(await tmpDir('cli-'), 'out', 'tier4.json');
-    const r = await cli(['validate', fx.dir, '--json', out, '--samples', '2', '--iterations', '5', '--warmup', '1']);
+    const html = join(dirname(out), 'page', 'tier4.html');
+    const r = await cli(['validate', fx.dir, '--json', out, '--html', html, '--samples', '2', '--iterations', '5', '--warmup', '1']);
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('| format      | status | parity | max abs diff |');
@@ -38,7 +39,7 @@ describe('tier4 validate', () => {
     );
     expect(r.stdout).toMatch(/\n {2}onnx: .*; timed by node:tinybench performance\.now around InferenceSession\.run\n/);
     expect(r.stdout).toMatch(/\n {2}eager PyTorch: \d+\.\d+ ± \d+\.\d+ \(p50 \d+\.\d+\); timed by python:/);
-    expect(r.stdout).toContain(`Tier 4 JSON written to ${out}`);
+    expect(r.stdout).toContain(`Tier 4 JSON written to ${out}\nTier 4 HTML report written to ${html}\n`);
     expect(lines(r.stdout).at(-1)).toBe('tier4: OK lm_stub: onnx, torchscript validated (shape and parity on every sample)');
     const json = JSON.parse(await readFile(out, 'utf8')) as Tier4Report;
     expect(await schemaValidator().then((v) => v(json))).toEqual([]);
@@ -52,6 +53,12 @@ describe('tier4 validate', () => {
       expect(cells[7]).toMatch(/^\d+\.\d+ ± \d+\.\d+$/);
       expect(cells[10]).toBe(`${f.speedup_vs_pytorch!.toFixed(2)}x / ${f.speedup_vs_pytorch_p50!.toFixed(2)}x`);
     }
+    // --html: the page of the same dict, one |a - r| chart per format, holding every compared element
+    const page = await readFile(html, 'utf8');
+    expect(page).toContain('<title>Tier 4 report: lm_stub: ok</title>');
+    const totals = [...page.matchAll(/data-chart="abs-diff" data-model="lm_stub" data-format="(\w+)" data-output="logits" data-total="(\d+)"/g)];
+    expect(totals.map((m) => m[1])).toEqual(Object.keys(json.formats));
+    for (const m of totals) expect(Number(m[2])).toBe(Object.values(json.parity_report[m[1]!]!).reduce((s, x) => s + x.outputs['logits']!.parity!.numel, 0));
     // a table that fits a 150-column terminal
     expect(Math.max(...lines(r.stdout).filter((l) => l.startsWith('|')).map((l) => l.length))).toBeLessThanOrEqual(150);
   });
@@ -137,6 +144,9 @@ describe('tier4 validate', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('');
     expect(r.stderr).toBe(`tier4: --json expects a file path, received the directory ${dir} (e.g. ${join(dir, 'tier4.json')}) (see tier4 --help)\n`);
+    const h = await cli(['validate', fx.dir, '--html', dir]);
+    expect(h.code).toBe(2);
+    expect(h.stderr).toBe(`tier4: --html expects a file path, received the directory ${dir} (e.g. ${join(dir, 'tier4-report.html')}) (see tier4 --help)\n`);
     const file = join(dir, 'a-file');
     await writeFile(file, '');
     const w = await cli(['validate', fx.dir, '--json', join(file, 'tier4.json'), '--samples', '1', '--no-latency', '--formats', 'onnx']);

@@ -37,10 +37,12 @@ let temp: { dir: string; cleanup: () => Promise<void> };
 let unsharded: Tier4RunReport;
 let unshardedStdout: string;
 const defaultReportPath = join(fixtureRoot('passing'), 'tier4-report.json');
+const defaultHtmlPath = join(fixtureRoot('passing'), 'tier4-report.html');
 
 beforeAll(async () => {
   temp = await tempDir('reporter');
   await rm(defaultReportPath, { force: true });
+  await rm(defaultHtmlPath, { force: true });
   const reporter = new Tier4Reporter();
   const run = await runProject('passing', { reporters: ['default', reporter] });
   unshardedStdout = run.stdout;
@@ -50,6 +52,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await rm(defaultReportPath, { force: true });
+  await rm(defaultHtmlPath, { force: true });
   await temp.cleanup();
 });
 
@@ -60,6 +63,8 @@ describe('a passing project', () => {
     expect(unshardedStdout).toMatch(/\| toy_cnn\s+\| onnx\s+\| ok\s+\|\s+2\.\d\de-6 \|\s+- \| ok\s+\|/);
     expect(unshardedStdout).toContain('Tier 4 status: OK');
     expect(unshardedStdout).toContain(`Tier 4 report written to ${defaultReportPath}`);
+    expect(unshardedStdout).toContain(`HTML report: ${defaultHtmlPath}`);
+    expect(existsSync(defaultHtmlPath)).toBe(true);
     // Vitest's default reporter printed its own summary too, before the Tier 4 one
     const plain = stripVTControlCharacters(unshardedStdout);
     expect(plain).toMatch(/Test Files\s+3 passed \(3\)/);
@@ -119,6 +124,14 @@ describe('a failing project', () => {
     expect(report.models.toy_cnn!.formats.torchscript!.status).toBe('ok');
     expect(stdout).toContain('Tier 4 status: FAIL');
     expect(exitCode).toBe(1);
+    // the HTML report goes next to the JSON (tier4.json -> tier4.html), with the failing model's charts
+    const htmlFile = join(temp.dir, 'failing', 'tier4.html');
+    expect(stdout).toContain(`Tier 4 report written to ${outputFile}\n HTML report: ${htmlFile}`);
+    const html = await readFile(htmlFile, 'utf8');
+    expect(html).toContain('<section class="card model" id="model-toy-cnn" data-model="toy_cnn" data-status="fail"');
+    expect(html).toContain('<figure data-format="onnx" data-output="logits">');
+    // matcher records carry no |a - r| histogram: the page says so instead of drawing an empty chart
+    expect(html).toContain('data-role="no-distribution"');
   });
 });
 
@@ -185,7 +198,7 @@ describe('next to other reporters', () => {
     const jsonFile = join(temp.dir, 'with-json', 'vitest.json');
     const junitFile = join(temp.dir, 'with-json', 'junit.xml');
     await runProject('passing', {
-      reporters: ['json', 'junit', new Tier4Reporter({ outputFile, quiet: true })],
+      reporters: ['json', 'junit', new Tier4Reporter({ outputFile, quiet: true, htmlFile: false })],
       outputFile: { json: jsonFile, junit: junitFile },
     });
     const json = await readJson<{ numTotalTests: number; numPassedTests: number; numPendingTests: number }>(jsonFile);
@@ -195,16 +208,21 @@ describe('next to other reporters', () => {
     expect(report.tests.skipped).toBe(json.numPendingTests);
     expect(await readFile(junitFile, 'utf8')).toMatch(/<testsuites name="vitest tests" tests="8" failures="0" errors="0"/);
     expect(comparable(report)).toEqual(comparable(unsharded));
+    // htmlFile: false writes no page
+    expect(existsSync(join(temp.dir, 'with-json', 'tier4.html'))).toBe(false);
   });
 
   test('json on stdout (vitest run --reporter=json > results.json) stays valid JSON: the summary goes to stderr', async () => {
     const outputFile = join(temp.dir, 'json-stdout', 'tier4.json');
-    const { stdout, stderr } = await runProject('passing', { reporters: ['json', new Tier4Reporter({ outputFile })] });
+    const htmlFile = join(temp.dir, 'json-stdout', 'pages', 'report.html');
+    const { stdout, stderr } = await runProject('passing', { reporters: ['json', new Tier4Reporter({ outputFile, htmlFile })] });
     const json = JSON.parse(stdout) as { numTotalTests: number };
     expect(json.numTotalTests).toBe(8);
     expect(stdout).not.toContain('Tier 4 status');
     expect(stderr).toContain('Tier 4 status: OK');
     expect(stderr).toContain(`Tier 4 report written to ${outputFile}`);
+    expect(stderr).toContain(`HTML report: ${htmlFile}`);
+    expect(await readFile(htmlFile, 'utf8')).toMatch(/^<!doctype html>/);
   });
 
   test('a GITHUB_STEP_SUMMARY that cannot be written is a warning, not a crash', async () => {
@@ -229,6 +247,7 @@ describe('next to other reporters', () => {
     expect(text).toMatch(/\| toy_lm\s+\| torchscript \| ok\s+\|\s+1\.\d\de-2 \|\s+- \| ok\s+\|/);
     expect(text).toContain('6 Tier 4 checks (6 ok, 0 warn, 0 fail); tests: 7 passed, 0 failed, 1 skipped');
     expect(text).toContain(`Report: \`${outputFile}\``);
+    expect(text).toContain(`HTML report (charts): \`${join(temp.dir, 'gh', 'tier4.html')}\``);
   });
 });
 

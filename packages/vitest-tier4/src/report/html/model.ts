@@ -1,0 +1,179 @@
+/**
+ * The HTML of one model: verdict table with reasons, the |a - r| distribution and worst elements of
+ * each output of each format, latency, quantization and export facts. Pure.
+ */
+import type { Tier4FormatReport, Tier4Report } from '../../tier4/types.js';
+import { renderAbsDiffChart } from '../charts/abs-diff.js';
+import { renderLatencyChart } from '../charts/latency.js';
+import { fmtBytes, fmtCount, fmtIndex, fmtMs, fmtPercent, fmtRatio, fmtSci, fmtValue } from '../format.js';
+import { el, esc } from '../markup.js';
+import { latencyRows, parityGroups, type ParityGroup } from '../view.js';
+
+/** How many worst elements (one per sample) each output lists. */
+const WORST_SHOWN = 5;
+
+/** An id safe for an HTML anchor. */
+export function anchorOf(key: string): string {
+  return `model-${key.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '')}`;
+}
+
+/** `<span class="st-ok">ok</span>` for a status (or `-`). */
+export function statusCell(status: string | null | undefined): string {
+  if (status === null || status === undefined) return '-';
+  return el('span', { class: `st-${status}` }, esc(status));
+}
+
+function verdictTable(report: Tier4Report): string {
+  const head = el(
+    'tr',
+    {},
+    ...['format', 'status', 'parity', 'shape', 'max abs diff', 'mean abs diff', 'max rel diff', 'threshold', 'latency mean ± std', 'p50 / p99', 'speed-up vs eager', 'samples'].map(
+      (h, i) => el('th', { class: i >= 4 ? 'num' : undefined }, esc(h)),
+    ),
+  );
+  const rows: string[] = [];
+  for (const [name, f] of Object.entries(report.formats)) {
+    const num = (v: string): string => el('td', { class: 'num' }, esc(v));
+    const threshold = `${fmtSci(f.threshold)} (${f.threshold_preset}${f.threshold_statistic === 'elementwise' ? '' : `, ${f.threshold_statistic}`})`;
+    const latency = f.latency_ms === null ? '-' : `${fmtMs(f.latency_ms)} ± ${fmtMs(f.latency_std_ms).replace(' ms', '')}`;
+    const speed = f.speedup_vs_pytorch === null ? '-' : `${fmtRatio(f.speedup_vs_pytorch)}${f.speedup_vs_pytorch_p50 != null ? ` (p50 ${fmtRatio(f.speedup_vs_pytorch_p50)})` : ''}`;
+    rows.push(
+      el(
+        'tr',
+        { 'data-format': name, 'data-status': f.status },
+        el('td', {}, el('b', {}, esc(name))),
+        el('td', {}, statusCell(f.status)),
+        el('td', {}, f.skipped ? 'skipped' : statusCell(f.parity)),
+        el('td', {}, statusCell(f.shape)),
+        num(fmtSci(f.max_abs_diff)),
+        num(fmtSci(f.mean_abs_diff)),
+        num(fmtSci(f.max_rel_diff)),
+        num(threshold),
+        num(latency),
+        num(f.latency_p50_ms === null ? '-' : `${fmtMs(f.latency_p50_ms).replace(' ms', '')} / ${fmtMs(f.latency_p99_ms)}`),
+        num(speed),
+        num(String(f.samples_checked)),
+      ),
+    );
+    if (f.reason) rows.push(el('tr', { class: 'reason' }, el('td', {}), el('td', { colspan: 11 }, esc(f.reason))));
+  }
+  return el('div', { class: 'scroll' }, el('table', { class: 'verdict' }, el('thead', {}, head), el('tbody', {}, ...rows)));
+}
+
+function warningsList(report: Tier4Report): string {
+  if (report.warnings.length === 0) return '';
+  return el('ul', { class: 'reasons' }, ...report.warnings.map((w) => el('li', {}, esc(w))));
+}
+
+function parityFigure(key: string, g: ParityGroup): string {
+  const zeroShare = g.histogram && g.numel > 0 ? g.histogram.zero / g.numel : null;
+  const facts = [
+    `<b>${fmtCount(g.numel)}</b> elements over ${g.samples} sample${g.samples === 1 ? '' : 's'} (${g.samples_ok} passed)`,
+    `max <b>${esc(fmtSci(g.max_abs_diff))}</b>`,
+    `mean <b>${esc(fmtSci(g.mean_abs_diff))}</b>`,
+    `${g.statistic === 'elementwise' ? 'over tolerance' : 'above atol (the ' + esc(g.statistic) + ' is judged)'} <b>${fmtCount(g.mismatched)}</b> (${esc(fmtPercent(g.numel > 0 ? g.mismatched / g.numel : 0))})`,
+    ...(zeroShare !== null ? [`exactly equal ${esc(fmtPercent(zeroShare))}`] : []),
+    ...(g.nan_mismatches + g.inf_mismatches > 0 ? [`NaN/Inf mismatches <b>${g.nan_mismatches + g.inf_mismatches}</b>`] : []),
+  ].join(' · ');
+  const chart = g.histogram
+    ? renderAbsDiffChart({ histogram: g.histogram, tolerance: g.tolerance, statistic: g.statistic, mean: g.mean_abs_diff, ids: { model: key, format: g.format, output: g.output } })
+    : el('p', { class: 'empty', 'data-role': 'no-distribution' }, 'No |a − r| distribution was recorded for this output: matcher checks (toMatchParity) and dicts written before histograms existed carry none; validate() and runTier4 record it.');
+  const worst = g.worst.slice(0, WORST_SHOWN).map((w) =>
+    el(
+      'tr',
+      {},
+      el('td', {}, esc(w.sample)),
+      el('td', { class: 'mono' }, esc(fmtIndex(w.index))),
+      el('td', { class: 'num' }, esc(fmtValue(w.actual))),
+      el('td', { class: 'num' }, esc(fmtValue(w.reference))),
+      el('td', { class: 'num' }, esc(fmtSci(w.abs_diff))),
+      el('td', { class: 'num' }, esc(fmtSci(w.rel_diff))),
+      el('td', {}, statusCell(w.status)),
+    ),
+  );
+  return el(
+    'figure',
+    { 'data-format': g.format, 'data-output': g.output },
+    el('figcaption', {}, `${esc(g.format)} · output ${el('code', {}, esc(g.output))} `, el('span', { class: 'dim' }, esc(`tolerance: ${g.tolerance_description}`))),
+    el('div', { class: 'facts' }, facts),
+    chart,
+    g.statistic === 'elementwise'
+      ? el('div', { class: 'legend' }, el('i', { class: 'sw-zero' }), 'exactly 0', el('i', { class: 'sw-bar' }), 'below atol', el('i', { class: 'sw-edge' }), 'bin holding atol', el('i', { class: 'sw-over' }), 'at or over atol')
+      : el('div', { class: 'legend' }, el('i', { class: 'sw-zero' }), 'exactly 0', el('i', { class: 'sw-bar' }), esc(`|a − r| (the ${g.statistic} of it is judged)`)),
+    el(
+      'table',
+      { class: 'worst', 'data-role': 'worst-elements' },
+      el('thead', {}, el('tr', {}, ...['sample', 'index', 'actual', 'reference', '|a − r|', 'rel', 'status'].map((h, i) => el('th', { class: i >= 2 && i <= 5 ? 'num' : undefined }, esc(h))))),
+      el('tbody', {}, ...worst),
+    ),
+    g.worst.length > WORST_SHOWN ? el('div', { class: 'legend' }, esc(`worst element of each sample, ${WORST_SHOWN} of ${g.worst.length} samples shown`)) : el('div', { class: 'legend' }, 'worst element of each sample'),
+  );
+}
+
+function latencySection(key: string, report: Tier4Report): string {
+  const rows = latencyRows(report);
+  if (rows.length === 0) return el('p', { class: 'empty' }, 'Latency was not measured.');
+  const clocks = [...new Set(Object.values(report.formats).map((f: Tier4FormatReport) => f.speedup_clock).filter((c): c is string => typeof c === 'string'))];
+  return el(
+    'figure',
+    { class: 'latency', 'data-role': 'latency' },
+    renderLatencyChart(rows, { model: key }),
+    el('div', { class: 'legend' }, 'whisker min to max · box p50 to p90 · dark line p50 · red tick p99 · ring mean'),
+    ...clocks.map((c) => el('div', { class: 'legend' }, esc(c))),
+  );
+}
+
+function quantizationSection(report: Tier4Report): string {
+  const q = report.model.quantization_info;
+  if (!report.model.quantization && !q) return '';
+  const info = (q ?? {}) as Record<string, unknown>;
+  const kv: string[] = [];
+  const add = (k: string, v: string): void => void kv.push(el('div', {}, esc(k)), el('div', {}, esc(v)));
+  add('method', String(info['method'] ?? report.model.quantization ?? '-'));
+  if (info['dtype'] !== undefined) add('weights', String(info['dtype']));
+  if (Array.isArray(info['modules'])) add('modules', (info['modules'] as unknown[]).join(', '));
+  if (typeof info['fp32_size_bytes'] === 'number') add('fp32 size', fmtBytes(info['fp32_size_bytes']));
+  if (typeof info['quantized_size_bytes'] === 'number') add('quantized size', fmtBytes(info['quantized_size_bytes']));
+  if (typeof info['size_ratio'] === 'number') add('size ratio', `${(info['size_ratio'] * 100).toFixed(1)}% of fp32`);
+  return el('h3', {}, 'Quantization') + el('div', { class: 'kv', 'data-role': 'quantization' }, ...kv);
+}
+
+function exportSection(report: Tier4Report): string {
+  const m = report.model;
+  const kv: string[] = [];
+  const add = (k: string, v: string): void => void kv.push(el('div', {}, esc(k)), el('div', { class: k === 'export dir' ? 'mono' : undefined }, esc(v)));
+  add('export dir', m.export_dir);
+  add('exported', `${m.exported_at ?? '-'} with torch ${m.torch_version ?? '-'}, onnx ${m.onnx_version ?? '-'}${m.opset !== null ? `, opset ${m.opset}` : ''}`);
+  add('inputs', m.inputs.map((i) => `${i.name} ${i.dtype} [${i.shape.join(', ')}]`).join('; '));
+  add('outputs', m.outputs.map((o) => `${o.name} ${o.dtype} [${o.shape.join(', ')}]`).join('; '));
+  add('formats', `written ${m.formats_written.join(', ') || '-'}${Object.keys(m.formats_failed).length > 0 ? `; failed ${Object.entries(m.formats_failed).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}`);
+  for (const [name, f] of Object.entries(report.formats)) if (f.runtime) add(`${name} runtime`, f.runtime);
+  if (m.model_source) add('model source', JSON.stringify(m.model_source));
+  return el('h3', {}, 'Export and runtimes') + el('div', { class: 'kv', 'data-role': 'export' }, ...kv);
+}
+
+/** The `<section>` of one model. */
+export function renderModelSection(key: string, report: Tier4Report): string {
+  const m = report.model;
+  const groups = parityGroups(report);
+  const sub = [
+    ...[m.task_type, m.modality].filter((x) => x && x !== 'unknown'),
+    m.quantization ? `quantized (${m.quantization})` : 'fp32',
+    `${m.num_samples} reference sample${m.num_samples === 1 ? '' : 's'}`,
+  ].join(' · ');
+  return el(
+    'section',
+    { class: 'card model', id: anchorOf(key), 'data-model': key, 'data-status': report.status },
+    el('h2', {}, esc(key), el('span', { class: `badge ${report.status}` }, esc(report.status))),
+    el('p', { class: 'sub' }, esc(sub)),
+    el('h3', {}, 'Verdict'),
+    verdictTable(report),
+    warningsList(report),
+    el('h3', {}, 'Parity: distribution of |actual − reference|'),
+    groups.length > 0 ? el('div', { class: 'grid' }, ...groups.map((g) => parityFigure(key, g))) : el('p', { class: 'empty' }, 'No format was compared.'),
+    el('h3', {}, 'Latency'),
+    latencySection(key, report),
+    quantizationSection(report),
+    exportSection(report),
+  );
+}

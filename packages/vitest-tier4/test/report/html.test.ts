@@ -1,0 +1,163 @@
+import { mkdtemp, readFile, readdir, rm, mkdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { histogramTotal } from '../../src/parity/histogram.js';
+import { toReportDocument } from '../../src/report/document.js';
+import { collectEnvironment } from '../../src/report/environment.js';
+import { REPORT_CSP, renderTier4Html } from '../../src/report/html/page.js';
+import { renderMarkdownSummary } from '../../src/report/markdown.js';
+import { htmlPathFor, writeTier4Html } from '../../src/report/write.js';
+import { sampleRunReport, sampleTier4Report } from './sample.js';
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+/** Every `<tag ...>` opening tag whose attributes include `data-chart="name"` (with its attribute text). */
+function charts(html: string, name: string): string[] {
+  return [...html.matchAll(new RegExp(`<svg[^>]*data-chart="${name}"[^>]*>[\\s\\S]*?</svg>`, 'g'))].map((m) => m[0]);
+}
+const attr = (tag: string, name: string): string | undefined => new RegExp(`${name}="([^"]*)"`).exec(tag)?.[1];
+
+describe('renderTier4Html', () => {
+  const failing = sampleTier4Report({ failOnnx: true });
+  const quantized = sampleTier4Report({ quantized: true, name: 'lm_stub' });
+  const run = sampleRunReport({ simple_cnn: failing, 'lm_stub-dynamic': quantized });
+  const html = renderTier4Html(toReportDocument(run, { environment: collectEnvironment('4.1.12') }));
+
+  test('one section per model, with its status', () => {
+    const sections = [...html.matchAll(/<section class="card model" id="([^"]+)" data-model="([^"]+)" data-status="([^"]+)"/g)];
+    expect(sections.map((m) => [m[2], m[3]])).toEqual([
+      ['simple_cnn', 'fail'],
+      ['lm_stub-dynamic', 'ok'],
+    ]);
+    expect(html).toContain('<body data-status="fail" data-models="2">');
+  });
+
+  test('a |a - r| chart per format and output, holding every compared element of every sample', () => {
+    const list = charts(html, 'abs-diff');
+    expect(list).toHaveLength(4); // 2 models x (onnx, torchscript) x logits
+    for (const svg of list) {
+      const model = attr(svg, 'data-model')!;
+      const format = attr(svg, 'data-format')!;
+      const dict = model === 'simple_cnn' ? failing : quantized;
+      const expected = Object.values(dict.parity_report[format]!).reduce((s, sr) => s + histogramTotal(sr.outputs['logits']!.parity!.abs_diff_histogram!), 0);
+      expect(Number(attr(svg, 'data-total'))).toBe(expected);
+      const bars = [...svg.matchAll(/data-count="(\d+)"/g)].map((m) => Number(m[1]));
+      expect(bars.reduce((a, b) => a + b, 0)).toBe(expected);
+      expect(Number(attr(svg, 'data-bins'))).toBe(bars.length - 1); // the zero bar is extra
+      expect(svg).toMatch(/data-role="tolerance" data-value="(0\.0001|0\.01)"/);
+    }
+  });
+
+  test('the failing format has bars over atol, and its worst sample heads the worst-elements table', () => {
+    const onnx = charts(html, 'abs-diff').find((s) => attr(s, 'data-model') === 'simple_cnn' && attr(s, 'data-format') === 'onnx')!;
+    expect(onnx).toContain('class="bar over"');
+    const figure = /<figure data-format="onnx" data-output="logits">[\s\S]*?<\/figure>/.exec(html)![0];
+    const firstRow = /<tbody><tr><td>(sample_\d+)<\/td>/.exec(figure.slice(figure.indexOf('data-role="worst-elements"')))!;
+    expect(firstRow[1]).toBe(failing.formats['onnx']!.worst!.sample);
+    expect(figure).toContain(failing.formats['onnx']!.worst!.index!.join(', '));
+  });
+
+  test('latency: one row per format and one eager baseline, with the p50 and speed-up from the dict', () => {
+    const list = charts(html, 'latency');
+    expect(list).toHaveLength(2);
+    const rows = [...list[0]!.matchAll(/<g class="latency-row"[^>]*>/g)].map((m) => m[0]);
+    expect(rows.map((r) => attr(r, 'data-row'))).toEqual(['onnx', 'torchscript', 'eager PyTorch']);
+    expect(Number(attr(rows[0]!, 'data-p50'))).toBeCloseTo(failing.formats['onnx']!.latency!.p50_ms, 10);
+    expect(Number(attr(rows[0]!, 'data-speedup'))).toBeCloseTo(failing.formats['onnx']!.speedup_vs_pytorch!, 10);
+  });
+
+  test('quantization figures and the environment are shown', () => {
+    expect(html).toMatch(/data-role="quantization"[\s\S]*?751\.8 kB[\s\S]*?425\.7 kB[\s\S]*?56\.6% of fp32/);
+    const env = /<section class="card" id="environment"[\s\S]*?<\/section>/.exec(html)![0];
+    for (const text of [process.version, 'onnxruntime-node', '1.30.0', 'torch (export)', '1.13.0', 'onnx (export)', '1.12.0', 'machine', '2026-12-01T20:00:00.000Z']) {
+      expect(env).toContain(text);
+    }
+  });
+
+  test('self-contained: a CSP that forbids every fetch, no script, no external reference; user text is escaped', () => {
+    expect(html).toContain(`<meta http-equiv="Content-Security-Policy" content="${REPORT_CSP.replace(/'/g, '&#39;')}">`);
+    expect(REPORT_CSP).toMatch(/^default-src 'none'/);
+    expect(html).not.toMatch(/<script|<link|<img|<iframe|url\(|@import/i);
+    expect([...html.matchAll(/(?:href|src)="([^"]*)"/g)].every((m) => m[1]!.startsWith('#'))).toBe(true);
+    expect(html).toContain('a &lt;b&gt;warning&lt;/b&gt; with markup &amp; an ampersand');
+    const evil = renderTier4Html(toReportDocument(sampleRunReport({ '<script>alert(1)</script>': sampleTier4Report() })));
+    expect(evil).not.toContain('<script>');
+    expect(evil).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+  });
+
+  test('a single Tier 4 dict (tier4 validate --html) renders with its model as the title', () => {
+    const one = renderTier4Html(toReportDocument(sampleTier4Report(), { source: 'tier4 validate 0.1.0', generatedAt: '2026-12-01T10:00:00Z' }));
+    expect(one).toContain('<title>Tier 4 report: simple_cnn: ok</title>');
+    expect(charts(one, 'abs-diff')).toHaveLength(2);
+    expect(one).toContain('tier4 validate 0.1.0');
+  });
+
+  test('a dict without histograms (written before they existed) says so instead of drawing an empty chart', () => {
+    const old = structuredClone(sampleTier4Report());
+    for (const samples of Object.values(old.parity_report)) for (const s of Object.values(samples)) delete s.outputs['logits']!.parity!.abs_diff_histogram;
+    const page = renderTier4Html(toReportDocument(old));
+    expect(charts(page, 'abs-diff')).toHaveLength(0);
+    expect(page).toContain('No |a − r| distribution was recorded for this output');
+  });
+
+  test('anything else is a TypeError naming what was expected', () => {
+    expect(() => toReportDocument({ foo: 1 } as never)).toThrow(
+      new TypeError("toReportDocument: expected a Tier 4 run report (kind 'vitest-tier4-run') or a Tier 4 dict (formats, model), received object"),
+    );
+    expect(() => toReportDocument(null as never)).toThrow(/received null/);
+  });
+});
+
+describe('Markdown step summary', () => {
+  test('says where the error of each format that is not ok is, readable without the HTML', () => {
+    const failing = sampleTier4Report({ failOnnx: true });
+    const text = renderMarkdownSummary(sampleRunReport({ simple_cnn: failing }), '/x/tier4-report.json', '/x/tier4-report.html');
+    const w = failing.formats['onnx']!.worst!;
+    expect(text).toContain('#### Where the error is');
+    expect(text).toContain(`- **simple_cnn / onnx** fail: parity failed in 1/3 sample(s); worst |a − r| ${w.max_abs_diff.toExponential(2).replace('e+', 'e')} at [${w.index!.join(', ')}] of \`logits\` in ${w.sample}`);
+    expect(text).not.toContain('simple_cnn / torchscript');
+    expect(text).toContain('HTML report (charts): `/x/tier4-report.html`');
+  });
+});
+
+describe('writeTier4Html', () => {
+  test('writes the page atomically (no temporary file left) and returns the absolute path', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tier4-html-'));
+    dirs.push(dir);
+    const path = await writeTier4Html(join(dir, 'nested', 'report.html'), sampleTier4Report());
+    expect(path).toBe(join(dir, 'nested', 'report.html'));
+    expect(await readFile(path, 'utf8')).toMatch(/^<!doctype html>\n<html lang="en">/);
+    expect(await readdir(join(dir, 'nested'))).toEqual(['report.html']);
+  });
+
+  test('a directory as the path is refused naming a file to use', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tier4-html-'));
+    dirs.push(dir);
+    await mkdir(join(dir, 'out'));
+    await expect(writeTier4Html(join(dir, 'out'), sampleTier4Report())).rejects.toThrow(
+      `Cannot write Tier 4 report to ${join(dir, 'out')}: it is a directory; give a file path such as ${join(dir, 'out', 'tier4-report.html')}`,
+    );
+  });
+
+  test('the HTML goes next to the JSON', () => {
+    expect(htmlPathFor('tier4-report.json')).toBe('tier4-report.html');
+    expect(htmlPathFor('out/Run.JSON')).toBe('out/Run.html');
+    expect(htmlPathFor('out/report')).toBe('out/report.html');
+  });
+});
+
+describe('Tier4Reporter htmlFile option', () => {
+  test('defaults next to outputFile, follows outputFile: false, and rejects a bad value naming it', async () => {
+    const { default: Tier4Reporter } = await import('../../src/reporter/index.js');
+    expect(new Tier4Reporter().options.htmlFile).toBe('tier4-report.html');
+    expect(new Tier4Reporter({ outputFile: 'out/run.json' }).options.htmlFile).toBe('out/run.html');
+    expect(new Tier4Reporter({ outputFile: false }).options.htmlFile).toBe(false);
+    expect(new Tier4Reporter({ outputFile: false, htmlFile: 'only.html' }).options.htmlFile).toBe('only.html');
+    expect(() => new Tier4Reporter({ htmlFile: '' })).toThrow(new TypeError('Tier4Reporter: htmlFile must be a non-empty path or false, received ""'));
+    expect(() => new Tier4Reporter({ htmlFile: 3 as never })).toThrow(/htmlFile must be a non-empty path or false, received 3/);
+  });
+});
