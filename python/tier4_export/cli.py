@@ -136,6 +136,15 @@ def build_parser() -> argparse.ArgumentParser:
         "refused with the tracer's reason when torch.fx cannot trace the model (default: none)",
     )
     build.add_argument("--samples", type=_int_at_least(0), default=10, help="reference samples (default 10)")
+    build.add_argument(
+        "--layers",
+        type=_int_at_least(0),
+        nargs="?",
+        const=1,
+        default=0,
+        help="also store the eager model's per-layer activations of the first N samples (default N 1) "
+        "in layers/, for 'tier4 layers' (docs/layers.md)",
+    )
     build.add_argument("--seed", type=_int_at_least(0), default=0, help="model and sample seed (default 0)")
     # torch.onnx.export supports opset 7 and newer
     build.add_argument("--opset", type=_int_at_least(7), default=14, help="ONNX opset (default 14)")
@@ -216,6 +225,7 @@ def _run_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
                 num_samples=args.samples,
                 seed=args.seed,
                 model_source=source,
+                layers=args.layers,
             )
     except FactoryError as exc:
         return _fail(str(exc), exc.details)

@@ -25,6 +25,7 @@ from .metadata import METADATA_FILENAME, SCHEMA_VERSION, environment_versions, u
 from .model_io import describe_inputs, describe_outputs, example_args
 from .quantize import check_quantization, quantization_info, quantize_dynamic_copy, quantize_static_copy
 from .quantized_formats import FP32_DIRNAME, write_quantized_onnx, write_quantized_torchscript
+from .layers.store import LAYERS_DIRNAME
 from .samples import SAMPLES_DIRNAME, write_samples
 from .task_spec import TaskSpec
 
@@ -87,7 +88,7 @@ def _clear_previous_export(export_dir: Path) -> None:
     (export_dir / METADATA_FILENAME).unlink(missing_ok=True)
     for filename in FILENAMES.values():
         (export_dir / filename).unlink(missing_ok=True)
-    for dirname in (SAMPLES_DIRNAME, FP32_DIRNAME):
+    for dirname in (SAMPLES_DIRNAME, FP32_DIRNAME, LAYERS_DIRNAME):
         if (export_dir / dirname).is_dir():
             shutil.rmtree(export_dir / dirname)
 
@@ -127,6 +128,22 @@ def _measured_quantization_info(
     return quantization_info(fp32_size, q_size, method, details)
 
 
+def _write_layers(
+    eager: nn.Module, task_spec: TaskSpec, out_dir: Path, samples: List[Dict[str, Any]], seed: int
+) -> List[Dict[str, Any]]:
+    """Capture and store the per-layer activations of ``samples`` (their generated inputs)."""
+    from .layers.capture import capture_activations
+    from .layers.store import write_capture
+    from .samples import sample_batch_size
+
+    records: List[Dict[str, Any]] = []
+    for index, record in enumerate(samples):
+        inputs = generate_dummy_input(task_spec, batch_size=sample_batch_size(index), seed=seed + index)
+        capture = capture_activations(eager, example_args(inputs, task_spec))
+        records.append(write_capture(out_dir, str(record["id"]), capture))
+    return records
+
+
 def export_model(
     model: nn.Module,
     task_spec: TaskSpec,
@@ -139,6 +156,7 @@ def export_model(
     *,
     model_source: Optional[Mapping[str, Any]] = None,
     calibration: Optional[Sequence[Mapping[str, torch.Tensor]]] = None,
+    layers: Union[bool, int] = False,
 ) -> Dict[str, Path]:
     """Export ``model`` to ``export_dir`` (created, nested) and return the written paths.
 
@@ -167,6 +185,9 @@ def export_model(
             (``{"kind": "builtin", ...}`` or ``{"kind": "file", ...}``); recorded as null when omitted.
         calibration: for ``quantization="static"`` only: the calibration batches (each a dict
             input name -> tensor with at least one row) instead of generated inputs.
+        layers: store the eager fp32 model's per-layer reference activations (every leaf module
+            call's inputs and outputs) in ``layers/``: ``True`` for the first sample, an int N for
+            the first N samples (``docs/layers.md``); listed under ``"layers"`` in metadata.json.
 
     Returns:
         ``{format: absolute path}`` for every format written, plus ``"metadata"``.
@@ -190,6 +211,12 @@ def export_model(
         raise ValueError(
             f"calibration: only used by quantization='static', received it with quantization={quantization!r}"
         )
+    if isinstance(layers, bool):
+        layer_samples = 1 if layers else 0
+    else:
+        layer_samples = _check_int("layers", layers, 0)
+    if layer_samples > num_samples:
+        raise ValueError(f"layers: expected at most num_samples ({num_samples}) samples, received {layers!r}")
 
     started = time.perf_counter()
     # Everything that can refuse the export (a model failing on its inputs, a model static
@@ -259,6 +286,7 @@ def export_model(
             logger.warning("%s", warning)
 
     samples = write_samples(eager, task_spec, out_dir, num_samples, seed)
+    layer_records = _write_layers(eager, task_spec, out_dir, samples[:layer_samples], seed)
 
     metadata: Dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
@@ -281,6 +309,7 @@ def export_model(
         "exported_at": utc_now_iso(),
         **environment_versions(),
         "samples": samples,
+        "layers": {"samples": layer_records} if layer_records else None,
     }
     metadata_path = out_dir / METADATA_FILENAME
     write_json_atomic(metadata_path, metadata)

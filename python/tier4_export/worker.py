@@ -35,6 +35,7 @@ import sys
 import threading
 import time
 import traceback
+from pathlib import Path
 from typing import IO, Any, Dict, List, Optional, Tuple
 
 Header = Dict[str, Any]
@@ -279,6 +280,40 @@ class Worker:
                 t1 = time.perf_counter_ns()
                 samples.append((t1 - t0) / 1e6)
         return {"samples_ms": samples, "warmup": warmup, "iterations": iterations, "clock": CLOCK}, []
+
+    def cmd_layers(self, req: Header, tensors: NamedTensors) -> Reply:
+        """Prepare a per-layer comparison (``docs/layers.md``): plan + reference tensors.
+
+        Request: ``export_dir``, ``sample`` (index), ``work_dir`` (written into), ``split``
+        (also one local model per layer), ``trust_model_source`` (may the eager model be
+        rebuilt from a file model source when no activations are stored).
+        """
+        import torch
+
+        from .layers.prepare import LayersError, prepare_layers
+
+        export_dir = str(req.get("export_dir") or "")
+        work_dir = str(req.get("work_dir") or "")
+        if not export_dir or not work_dir:
+            raise WorkerError("layers: export_dir and work_dir are required")
+
+        def load_eager() -> Any:
+            model, _source = _load_eager(req)
+            return model
+
+        try:
+            plan, arrays = prepare_layers(
+                Path(export_dir), int(req.get("sample", 0)), Path(work_dir), load_eager, bool(req.get("split", False))
+            )
+        except LayersError as exc:
+            raise WorkerError(str(exc)) from exc
+        specs, buffers, offset = [], [], 0
+        for key, arr in arrays.items():
+            spec, data = encode_tensor(key, torch.from_numpy(arr), offset)
+            specs.append(spec)
+            buffers.append(data)
+            offset += len(data)
+        return {"plan": plan, "tensors": specs}, buffers
 
     def cmd_unload(self, req: Header, tensors: NamedTensors) -> Reply:
         self.models.pop(str(req.get("model")), None)

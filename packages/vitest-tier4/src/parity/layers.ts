@@ -1,0 +1,169 @@
+/**
+ * Per-layer verdicts: the row of one compared layer, and where the divergence is born.
+ *
+ * Each layer has two errors. The *accumulated* error compares the deployed graph's tensor with the eager
+ * activation when the whole graph runs (it carries everything upstream); the *local* error runs only the
+ * layer's own nodes on the eager inputs (what the layer itself adds). The drift origin is the first layer
+ * in execution order whose local error breaks the tolerance; the older "first over tolerance" rule (first
+ * accumulated break) is reported next to it.
+ */
+import { formatValue } from './format.js';
+import type { LayoutMatch } from './layout.js';
+import type { ParityResult, ParityStatus, ResolvedTolerance } from './types.js';
+
+/**
+ * Status of a layer row:
+ * - `ok` / `warn`: both errors within the tolerance;
+ * - `fail`: its local error breaks the tolerance (the divergence is born here);
+ * - `inherited`: only the accumulated error breaks it (the layer is fine on exact inputs);
+ * - `unjudged`: the accumulated error breaks it and the local error could not be measured;
+ * - `skipped`: not compared (no ONNX tensor of its own; `reason` says why);
+ * - `error`: comparing it failed (`reason`).
+ */
+export type LayerStatus = 'ok' | 'warn' | 'fail' | 'inherited' | 'unjudged' | 'skipped' | 'error';
+
+/** One compared layer (a leaf module call, or a fused group of them). JSON-serialisable. */
+export interface LayerRow {
+  /** The leaf call (`layer1.0.relu`, `layer1.0.relu#1` for a second call; `[i]` for one tensor of a tuple output). */
+  name: string;
+  /** The leaf calls this row merges (a Conv and the BatchNorm folded into it), in execution order. */
+  modules: string[];
+  /** Their module classes. */
+  module_types: string[];
+  /** The ONNX nodes of the row. */
+  onnx_nodes: string[];
+  /** Their op types. */
+  op_types: string[];
+  /** ONNX tensor compared (null when skipped). */
+  onnx_tensor: string | null;
+  /** Shape of the eager activation. */
+  shape: number[] | null;
+  /** Accumulated error: greatest |onnx - eager| with the whole graph run (null when not compared). */
+  max_abs_diff: number | null;
+  /** Accumulated mean |onnx - eager|. */
+  mean_abs_diff: number | null;
+  /** Accumulated greatest relative difference (|reference| floored, see docs/tolerances.md). */
+  max_rel_diff: number | null;
+  /** Verdict of the accumulated comparison. */
+  accumulated_status: ParityStatus | null;
+  /** Local error: greatest |layer(eager inputs) - eager| (null when not measured). */
+  local_max_abs_diff: number | null;
+  /** Local mean |layer(eager inputs) - eager|. */
+  local_mean_abs_diff: number | null;
+  /** Verdict of the local comparison. */
+  local_status: ParityStatus | null;
+  /** The row's status (see {@link LayerStatus}). */
+  status: LayerStatus;
+  /** A permutation of the eager tensor's axes that restores agreement, for a failing row; else null. */
+  layout: LayoutMatch | null;
+  /** Why the row is skipped, errored or not judged locally; otherwise null. */
+  reason: string | null;
+}
+
+/** What the rows say, in one place. */
+export interface LayersVerdict {
+  /** First layer whose local error breaks the tolerance, or null. */
+  drift_origin: string | null;
+  /** The modules the origin row merges (null without an origin). */
+  drift_origin_modules: string[] | null;
+  /** First layer whose accumulated error breaks the tolerance (the older rule), or null. */
+  first_over_tolerance: string | null;
+  /**
+   * `clean` (no layer breaks the tolerance), `layer` (a layer breaks it locally: drift_origin),
+   * `accumulated_rounding` (no layer does on its own, but the accumulated error does),
+   * `not_judged` (the accumulated error breaks it where the local error could not be measured).
+   */
+  diagnosis: 'clean' | 'layer' | 'accumulated_rounding' | 'not_judged';
+  /** One line for people, e.g. `divergence born at layer3.0.conv2 (+ layer3.0.bn2) (local 0.29)`. */
+  explanation: string;
+}
+
+/** The parity numbers a row keeps from a ParityResult. */
+export function rowNumbers(res: ParityResult): Pick<LayerRow, 'max_abs_diff' | 'mean_abs_diff' | 'max_rel_diff' | 'accumulated_status'> {
+  return { max_abs_diff: res.max_abs_diff, mean_abs_diff: res.mean_abs_diff, max_rel_diff: res.max_rel_diff, accumulated_status: res.status };
+}
+
+/** The status of a compared row from its two verdicts. */
+export function layerStatus(accumulated: ParityStatus | null, local: ParityStatus | null): LayerStatus {
+  if (accumulated === null) return 'error';
+  if (local === 'fail') return 'fail';
+  if (accumulated === 'fail') return local === null ? 'unjudged' : 'inherited';
+  return accumulated === 'warn' || local === 'warn' ? 'warn' : 'ok';
+}
+
+/** `layer3.0.conv2 (+ layer3.0.bn2)`: a row's name with the modules it merges. */
+export function describeRow(row: Pick<LayerRow, 'name' | 'modules'>): string {
+  const extra = row.modules.filter((m) => m !== row.name);
+  return extra.length > 0 ? `${row.name} (+ ${extra.join(', ')})` : row.name;
+}
+
+function worst(rows: readonly LayerRow[], key: 'max_abs_diff' | 'local_max_abs_diff'): LayerRow | null {
+  let best: LayerRow | null = null;
+  for (const r of rows) {
+    const v = r[key];
+    if (v === null) continue;
+    if (best === null || v > (best[key] ?? -1)) best = r;
+  }
+  return best;
+}
+
+/** The worst layers first (by local, then accumulated error): what a failure message prints. */
+export function worstLayers(rows: readonly LayerRow[], count = 5): LayerRow[] {
+  return rows
+    .filter((r) => r.max_abs_diff !== null || r.local_max_abs_diff !== null)
+    .slice()
+    .sort((a, b) => (b.local_max_abs_diff ?? -1) - (a.local_max_abs_diff ?? -1) || (b.max_abs_diff ?? -1) - (a.max_abs_diff ?? -1))
+    .slice(0, count);
+}
+
+/**
+ * Where the divergence is born, from the rows in execution order.
+ *
+ * @param rows - The layer rows, in execution order.
+ * @param tolerance - The tolerance the rows were judged with (named in the explanation).
+ */
+export function judgeLayers(rows: readonly LayerRow[], tolerance: ResolvedTolerance): LayersVerdict {
+  const origin = rows.find((r) => r.status === 'fail') ?? null;
+  const firstOver = rows.find((r) => r.accumulated_status === 'fail') ?? null;
+  const unjudged = rows.find((r) => r.status === 'unjudged') ?? null;
+  const wl = worst(rows, 'local_max_abs_diff');
+  const wa = worst(rows, 'max_abs_diff');
+  const base = {
+    drift_origin: origin?.name ?? null,
+    drift_origin_modules: origin ? [...origin.modules] : null,
+    first_over_tolerance: firstOver?.name ?? null,
+  };
+  if (origin) {
+    const layout = origin.layout ? `; its output matches after ${origin.layout.description}` : '';
+    return {
+      ...base,
+      diagnosis: 'layer',
+      explanation: `divergence born at ${describeRow(origin)} (local ${formatValue(origin.local_max_abs_diff)}${
+        origin.max_abs_diff !== null ? `, accumulated ${formatValue(origin.max_abs_diff)}` : ''
+      })${layout}`,
+    };
+  }
+  if (firstOver && unjudged && unjudged === firstOver) {
+    return {
+      ...base,
+      diagnosis: 'not_judged',
+      explanation: `the accumulated error breaks ${tolerance.description} first at ${describeRow(firstOver)} (${formatValue(firstOver.max_abs_diff)}), whose local error could not be measured: ${firstOver.reason ?? 'unknown reason'}`,
+    };
+  }
+  if (firstOver) {
+    return {
+      ...base,
+      diagnosis: 'accumulated_rounding',
+      explanation: `accumulated rounding: no layer breaks ${tolerance.description} on its own (worst local ${formatValue(wl?.local_max_abs_diff ?? null)}${
+        wl ? ` at ${wl.name}` : ''
+      }); the accumulated error does from ${describeRow(firstOver)} on (worst ${formatValue(wa?.max_abs_diff ?? null)}${wa ? ` at ${wa.name}` : ''})`,
+    };
+  }
+  return {
+    ...base,
+    diagnosis: 'clean',
+    explanation: `no layer breaks ${tolerance.description} (worst accumulated ${formatValue(wa?.max_abs_diff ?? null)}${wa ? ` at ${wa.name}` : ''}, worst local ${formatValue(
+      wl?.local_max_abs_diff ?? null,
+    )}${wl ? ` at ${wl.name}` : ''})`,
+  };
+}
