@@ -298,6 +298,16 @@ class Worker:
             raise WorkerError("layers: export_dir and work_dir are required")
 
         def load_eager() -> Any:
+            # A file model source is Python code named by the export dir: rebuilt only on opt-in.
+            meta_path = os.path.join(export_dir, "metadata.json")
+            with open(meta_path, "r", encoding="utf-8") as fh:
+                source = json.load(fh).get("model_source")
+            if isinstance(source, dict) and source.get("kind") != "builtin" and req.get("trust_model_source") is not True:
+                raise WorkerError(
+                    f"{export_dir}: no reference activations stored for this sample (export with layers=True or "
+                    f"--layers), and the eager model's source {json.dumps(source)} is Python code the export dir "
+                    "names: it is rebuilt only with trustModelSource: true / --trust-model-source"
+                )
             model, _source = _load_eager(req)
             return model
 

@@ -206,7 +206,7 @@ def map_layers(
                 produced_by[o] = i
     consumers: Dict[str, Set[int]] = {}
     for i, n in enumerate(nodes):
-        for t in n.input:
+        for t in list(n.input) + _subgraph_references(n):
             if t:
                 consumers.setdefault(t, set()).add(i)
     graph_outputs = {o.name for o in graph.output}
@@ -291,8 +291,24 @@ def map_layers(
     return LayerMap(rows=rows, groups=groups, warnings=warnings, aux_outputs=aux)
 
 
+def _subgraph_references(node: onnx.NodeProto) -> List[str]:
+    """Names a node's If/Loop/Scan bodies read from the enclosing graph (implicit inputs)."""
+    out: List[str] = []
+    for attr in node.attribute:
+        graphs = [attr.g] if attr.type == onnx.AttributeProto.GRAPH else list(attr.graphs)
+        for sub in graphs:
+            produced = {o for n in sub.node for o in n.output} | {i.name for i in sub.input} | {i.name for i in sub.initializer}
+            for n in sub.node:
+                for t in list(n.input) + _subgraph_references(n):
+                    if t and t not in produced:
+                        out.append(t)
+    return out
+
+
 def _constant_like(node: onnx.NodeProto, initializers: Set[str]) -> bool:
     """A node computed from weights only (Constant, the exporter's Identity of a shared weight)."""
+    if any(a.type in (onnx.AttributeProto.GRAPH, onnx.AttributeProto.GRAPHS) for a in node.attribute):
+        return False
     return all((not t) or t in initializers for t in node.input)
 
 

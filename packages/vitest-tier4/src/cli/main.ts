@@ -14,6 +14,7 @@ import type { Tier4Report } from '../tier4/types.js';
 import { collectEnvironment } from '../report/environment.js';
 import { writeTier4Html } from '../report/write.js';
 import { writeTier4Report } from '../tier4/write.js';
+import { runLayersCommand } from './layers.js';
 import { renderSummaryTable, verdictLine } from './table.js';
 
 /** Where the CLI writes (injectable for tests). */
@@ -62,6 +63,7 @@ export class UsageError extends Error {
 
 /** The text of `tier4 --help`. */
 export const HELP = `Usage: tier4 validate <export-dir> [options]
+       tier4 layers <export-dir> [options]   (per-layer drift origin: tier4 layers --help)
 
 Validate an export directory (written by tier4_export): run every exported format on the
 reference samples, check shapes and parity against eager PyTorch, measure latency and the
@@ -186,7 +188,7 @@ export function parseCli(argv: readonly string[]): Parsed {
   if (values.version) return { kind: 'version' };
   const [command, ...rest] = positionals;
   if (command === undefined) throw new UsageError('missing command; expected `tier4 validate <export-dir>`');
-  if (command !== 'validate') throw new UsageError(`unknown command '${command}'; expected 'validate'`);
+  if (command !== 'validate') throw new UsageError(`unknown command '${command}'; expected 'validate' or 'layers'`);
   if (rest.length === 0) throw new UsageError('validate: missing <export-dir>');
   if (rest.length > 1) throw new UsageError(`validate takes one <export-dir>, received ${rest.length}: ${rest.join(' ')}`);
 
@@ -261,6 +263,7 @@ export async function main(argv: readonly string[], io: CliIO = defaultIO): Prom
 }
 
 async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
+  if (argv[0] === 'layers') return runLayersCommand(argv.slice(1), io);
   let parsed: Parsed;
   try {
     parsed = parseCli(argv);

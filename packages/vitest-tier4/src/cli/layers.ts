@@ -1,0 +1,189 @@
+/**
+ * `tier4 layers <export-dir>`: the per-layer table and the drift origin of an export's model.onnx.
+ *
+ * Exit codes: 0 when no layer breaks the tolerance, 1 when one does (or the comparison fails),
+ * 2 for bad usage or an unreadable export dir.
+ */
+import { stat } from 'node:fs/promises';
+import { parseArgs } from 'node:util';
+import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
+import { compareLayers, LayersError, type CompareLayersOptions } from '../layers/compare.js';
+import { renderLayersMarkdown, renderLayersTable } from '../layers/render.js';
+import type { LayersReport } from '../layers/types.js';
+import { writeLayersReport } from '../layers/write.js';
+
+/** Where the command writes. */
+export interface LayersCliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+}
+
+/** The text of `tier4 layers --help`. */
+export const LAYERS_HELP = `Usage: tier4 layers <export-dir> [options]
+
+Compare the export's own model.onnx with eager PyTorch layer by layer: the accumulated error
+(the whole graph run) and the local error (each layer's own nodes fed the eager inputs) of
+every leaf module, the drift origin (first layer whose local error breaks the tolerance), the
+first layer over the tolerance by accumulated error, and layout permutations of failing layers.
+
+Reference activations come from the export dir (exported with --layers) or, when it has none,
+from the eager model rebuilt from metadata.json's model_source (a file model source only with
+--trust-model-source: that imports and runs the file). TorchScript per-layer is not supported.
+
+Options:
+  --json <file>            write the per-layer report as JSON (atomically)
+  --markdown <file>        write it as Markdown
+  --tolerance <x>          atol of every layer, rtol stays 1e-4 (default: preset fp32, 1e-4/1e-4)
+  --sample <n>             reference sample index (default 0)
+  --trust-model-source     allow rebuilding the eager model from a file model source
+  --python <path>          Python interpreter with torch and onnx
+  --timeout-ms <ms>        timeout of the Python side (default 600000)
+  -v, --verbose            timings on stderr, stack traces on errors
+  -h, --help               show this help
+
+Exit codes: 0 no layer over the tolerance, 1 a layer over it, 2 bad usage or unreadable export dir.
+`;
+
+class LayersUsageError extends Error {}
+
+interface ParsedLayers {
+  exportDir: string;
+  json?: string;
+  markdown?: string;
+  tolerance?: number;
+  sample: number;
+  trust: boolean;
+  python?: string;
+  timeoutMs?: number;
+  verbose: boolean;
+  help: boolean;
+}
+
+/** Parses the arguments after `tier4 layers`. @throws an error with the usage problem. */
+export function parseLayersArgs(argv: readonly string[]): ParsedLayers {
+  let values;
+  let positionals;
+  try {
+    ({ values, positionals } = parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        json: { type: 'string' },
+        markdown: { type: 'string' },
+        tolerance: { type: 'string' },
+        sample: { type: 'string' },
+        'trust-model-source': { type: 'boolean' },
+        python: { type: 'string' },
+        'timeout-ms': { type: 'string' },
+        verbose: { type: 'boolean', short: 'v' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }));
+  } catch (err) {
+    throw new LayersUsageError((err as Error).message.split('\n')[0]!);
+  }
+  if (values.help) return { exportDir: '', sample: 0, trust: false, verbose: false, help: true };
+  if (positionals.length === 0) throw new LayersUsageError('layers: missing <export-dir>');
+  if (positionals.length > 1) throw new LayersUsageError(`layers takes one <export-dir>, received ${positionals.length}: ${positionals.join(' ')}`);
+  const out: ParsedLayers = { exportDir: positionals[0]!, sample: 0, trust: values['trust-model-source'] === true, verbose: values.verbose === true, help: false };
+  if (values.json !== undefined) out.json = values.json;
+  if (values.markdown !== undefined) out.markdown = values.markdown;
+  if (values.tolerance !== undefined) {
+    const n = Number(values.tolerance);
+    if (values.tolerance.trim() === '' || !Number.isFinite(n) || n < 0) throw new LayersUsageError(`--tolerance expects a number >= 0, received '${values.tolerance}'`);
+    out.tolerance = n;
+  }
+  if (values.sample !== undefined) {
+    if (!/^\d+$/.test(values.sample)) throw new LayersUsageError(`--sample expects an integer >= 0, received '${values.sample}'`);
+    out.sample = Number(values.sample);
+  }
+  if (values.python !== undefined) out.python = values.python;
+  if (values['timeout-ms'] !== undefined) {
+    if (!/^\d+$/.test(values['timeout-ms']) || Number(values['timeout-ms']) < 1) throw new LayersUsageError(`--timeout-ms expects an integer >= 1, received '${values['timeout-ms']}'`);
+    out.timeoutMs = Number(values['timeout-ms']);
+  }
+  return out;
+}
+
+function oneLine(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.split('\n').map((l) => l.trim()).filter((l) => l.length > 0)[0] ?? String(err);
+}
+
+/** Runs `tier4 layers` with the arguments after `layers`; returns the exit code. */
+export async function runLayersCommand(argv: readonly string[], io: LayersCliIO): Promise<number> {
+  let args: ParsedLayers;
+  try {
+    args = parseLayersArgs(argv);
+  } catch (err) {
+    io.stderr(`tier4: ${oneLine(err)} (see tier4 layers --help)\n`);
+    return 2;
+  }
+  if (args.help) {
+    io.stdout(LAYERS_HELP);
+    return 0;
+  }
+  for (const [flag, file] of [['--json', args.json], ['--markdown', args.markdown]] as const) {
+    if (file !== undefined && (await stat(file).catch(() => undefined))?.isDirectory()) {
+      io.stderr(`tier4: ${flag} expects a file path, received the directory ${file} (see tier4 layers --help)\n`);
+      return 2;
+    }
+  }
+  const showStack = (err: unknown): void => {
+    if (args.verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
+  };
+  let ed: ExportDir;
+  try {
+    ed = await openExportDir(args.exportDir);
+  } catch (err) {
+    showStack(err);
+    io.stderr(`tier4: cannot read export dir ${args.exportDir}: ${oneLine(err)}\n`);
+    return 2;
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let report: LayersReport;
+  try {
+    const options: CompareLayersOptions = {
+      exportDir: ed,
+      sample: args.sample,
+      trustModelSource: args.trust,
+      signal: controller.signal,
+      ...(args.tolerance !== undefined ? { tolerance: { fp32: args.tolerance } } : {}),
+      ...(args.python ? { python: args.python } : {}),
+      ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}),
+    };
+    report = await compareLayers(options);
+  } catch (err) {
+    showStack(err);
+    if (err instanceof LayersError) {
+      io.stderr(`tier4: ${oneLine(err)}\n`);
+      return /sample \d+ does not exist|has no model\.onnx|no reference activations/.test(err.message) ? 2 : 1;
+    }
+    io.stderr(`tier4: per-layer comparison aborted: ${oneLine(err)}\n`);
+    return 1;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  io.stdout(`${renderLayersTable(report)}\n`);
+  if (args.verbose) {
+    const t = report.timings;
+    io.stderr(
+      `tier4: timings: capture ${t.capture_ms.toFixed(0)} ms, graph surgery ${t.graph_ms.toFixed(0)} ms, prepare (worker) ${t.prepare_ms.toFixed(0)} ms, ` +
+        `ONNX run ${t.onnx_ms.toFixed(0)} ms, local subgraphs ${t.local_ms.toFixed(0)} ms, comparison ${t.compare_ms.toFixed(0)} ms, total ${t.total_ms.toFixed(0)} ms\n`,
+    );
+  }
+  try {
+    if (args.json) io.stdout(`Per-layer JSON written to ${await writeLayersReport(args.json, JSON.stringify(report, null, 2))}\n`);
+    if (args.markdown) io.stdout(`Per-layer Markdown written to ${await writeLayersReport(args.markdown, renderLayersMarkdown(report))}\n`);
+  } catch (err) {
+    showStack(err);
+    io.stderr(`tier4: ${oneLine(err)}\n`);
+    return 1;
+  }
+  return report.drift_origin !== null || report.first_over_tolerance !== null ? 1 : 0;
+}
