@@ -30,7 +30,8 @@ class _Block(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         y = self.bn(self.conv(x))
         y += x  # in-place on the BatchNorm output, like a ResNet block
-        return self.act(y)
+        out: torch.Tensor = self.act(y)
+        return out
 
 
 class _Pair(nn.Module):
@@ -58,7 +59,9 @@ class _Net(nn.Module):
 def _net() -> _Net:
     torch.manual_seed(0)
     net = _Net().eval()
-    net.block.bn.running_mean.uniform_(-1, 1)
+    mean = net.block.bn.running_mean
+    assert mean is not None
+    mean.uniform_(-1, 1)
     return net
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 import numpy as np
+from numpy.typing import NDArray
 import torch
 from torch import nn
 
@@ -65,7 +66,7 @@ class Capture:
     """Every leaf call of one forward pass, in execution order, and the tensors they refer to."""
 
     leaves: List[LeafCall]
-    tensors: Dict[str, np.ndarray]
+    tensors: Dict[str, NDArray[Any]]
     """Captured values by key (float64 is kept as is; every dtype torch can hand to numpy)."""
 
     @property
@@ -93,7 +94,7 @@ class Capture:
         }
 
     @staticmethod
-    def from_index(index: Dict[str, Any], tensors: Dict[str, np.ndarray]) -> "Capture":
+    def from_index(index: Dict[str, Any], tensors: Dict[str, NDArray[Any]]) -> "Capture":
         """Rebuild a capture from :meth:`to_index` and its tensors.
 
         Raises:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Mapping, Optional, Sequence, Set, Tuple
 
 import onnx
 from onnx import helper, shape_inference
@@ -90,7 +90,7 @@ def _elem_type_and_shape(model: onnx.ModelProto) -> Dict[str, Tuple[int, Optiona
     return out
 
 
-def infer_types(model: onnx.ModelProto, input_shapes: Dict[str, Sequence[int]]) -> Dict[str, Tuple[int, Optional[List[Optional[int]]]]]:
+def infer_types(model: onnx.ModelProto, input_shapes: Mapping[str, Sequence[int]]) -> Dict[str, Tuple[int, Optional[List[Optional[int]]]]]:
     """Types and shapes of every tensor with the graph inputs fixed to the sample's shapes."""
     # Shape inference copies the whole model into C++: large weights travel as typed inputs
     # instead (their shapes are all it needs); small initializers (Reshape targets) stay values.
@@ -219,8 +219,8 @@ def map_layers(
     leaf_group: Dict[str, int] = {}
     last_compared: Optional[Tuple[List[Row], str]] = None  # rows of the previous group and its leaf's first output key
     for leaf in capture.leaves:
-        inst = call_instance.get(leaf.name)
-        if inst is None:
+        found = call_instance.get(leaf.name)
+        if found is None:
             first_input = leaf.inputs[0].key if leaf.inputs else None
             if last_compared is not None and first_input is not None and first_input == last_compared[1] and len(leaf.outputs) == 1:
                 # fused into the previous row: compare the previous group's output with this leaf's
@@ -241,7 +241,7 @@ def map_layers(
             rows.append(Row(leaf.name, [leaf.name], [leaf.type], None, [], None, status="skipped", reason=reason))
             last_compared = None
             continue
-        group = Group(index=len(groups), nodes=instance_nodes[inst])
+        group = Group(index=len(groups), nodes=instance_nodes[found])
         group.node_names = [nodes[i].name for i in group.nodes]
         group.op_types = [nodes[i].op_type for i in group.nodes]
         groups.append(group)

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
+from numpy.typing import NDArray
 import onnx
 
 from .capture import Capture, capture_activations
@@ -42,14 +43,14 @@ def _read_metadata(export_dir: Path) -> Dict[str, Any]:
     return data
 
 
-def _sample_inputs(export_dir: Path, metadata: Dict[str, Any], sample: int) -> Tuple[str, Dict[str, np.ndarray]]:
+def _sample_inputs(export_dir: Path, metadata: Dict[str, Any], sample: int) -> Tuple[str, Dict[str, NDArray[Any]]]:
     samples = metadata.get("samples") or []
     if not isinstance(samples, list) or not samples:
         raise LayersError(f"{export_dir}: metadata.json lists no reference samples")
     if sample < 0 or sample >= len(samples):
         raise LayersError(f"{export_dir}: sample {sample} does not exist (the export has samples 0..{len(samples) - 1})")
     record = samples[sample]
-    inputs: Dict[str, np.ndarray] = {}
+    inputs: Dict[str, NDArray[Any]] = {}
     for name, rel in (record.get("inputs") or {}).items():
         path = export_dir / str(rel)
         if not path.is_file():
@@ -59,7 +60,7 @@ def _sample_inputs(export_dir: Path, metadata: Dict[str, Any], sample: int) -> T
 
 
 def capture_for_sample(
-    model: Any, metadata: Dict[str, Any], inputs: Dict[str, np.ndarray]
+    model: Any, metadata: Dict[str, Any], inputs: Dict[str, NDArray[Any]]
 ) -> Capture:
     """Capture ``model``'s leaf calls on a sample's inputs, passed in metadata.json's input order."""
     import torch
@@ -75,7 +76,7 @@ def prepare_layers(
     work_dir: Path,
     load_eager: Optional[EagerLoader],
     split: bool = False,
-) -> Tuple[Dict[str, Any], Dict[str, np.ndarray]]:
+) -> Tuple[Dict[str, Any], Dict[str, NDArray[Any]]]:
     """Map one sample's reference activations onto ``export_dir/model.onnx``.
 
     Args:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Dict, List
 
 import numpy as np
+from numpy.typing import NDArray
 
 from .capture import Capture
 
