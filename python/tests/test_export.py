@@ -21,7 +21,7 @@ METADATA_KEYS = [
     "schema_version", "task_name", "task_type", "modality", "model_source", "inputs", "outputs",
     "input_schema", "output_schema", "formats_requested", "formats_written", "formats_failed",
     "artifacts", "quantization", "quantization_info", "opset", "seed", "exported_at",
-    "torch_version", "onnx_version", "python_version", "samples",
+    "torch_version", "onnx_version", "python_version", "samples", "layers",
 ]
 
 
