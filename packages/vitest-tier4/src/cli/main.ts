@@ -13,6 +13,7 @@ import { ExportDirReadError, runTier4, type RunTier4Options } from '../tier4/run
 import type { Tier4Report } from '../tier4/types.js';
 import { collectEnvironment } from '../report/environment.js';
 import { writeTier4Html } from '../report/write.js';
+import { assertWritableFile } from '../tier4/atomic-file.js';
 import { writeTier4Report } from '../tier4/write.js';
 import { runLayersCommand } from './layers.js';
 import { renderSummaryTable, verdictLine } from './table.js';
@@ -297,6 +298,16 @@ async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   for (const [flag, file, example] of [['--json', json, 'tier4.json'], ['--html', html, 'tier4-report.html']] as const) {
     if (file !== undefined && (await stat(file).catch(() => undefined))?.isDirectory()) {
       io.stderr(`tier4: ${flag} expects a file path, received the directory ${file} (e.g. ${join(file, example)}) (see tier4 --help)\n`);
+      return EXIT_USAGE;
+    }
+  }
+  for (const [flag, file, example] of [['--json', json, 'tier4.json'], ['--html', html, 'tier4-report.html']] as const) {
+    if (file === undefined) continue;
+    try {
+      await assertWritableFile(file, 'Tier 4 report', example);
+    } catch (err) {
+      // a device (/dev/full), a FIFO, a link to one or to nothing: refused before the run, untouched
+      io.stderr(`tier4: ${flag}: ${oneLine(err)} (see tier4 --help)\n`);
       return EXIT_USAGE;
     }
   }

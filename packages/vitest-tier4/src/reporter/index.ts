@@ -13,7 +13,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { collectEnvironment } from '../report/environment.js';
 import { htmlPathFor, writeTier4Html } from '../report/write.js';
-import { writeTier4Report } from '../tier4/index.js';
+import { assertWritableFile, writeTier4Report } from '../tier4/index.js';
 import { buildRunReport, type CollectedTest } from './aggregate.js';
 import { renderMarkdownSummary, renderTerminalSummary } from './table.js';
 import type { Tier4RunReport } from './types.js';
@@ -247,6 +247,8 @@ export default class Tier4Reporter implements Reporter {
           : this.options.githubSummary;
     if (summaryFile) {
       try {
+        // appended to a regular file only (a FIFO would block forever, a device is not a summary)
+        await assertWritableFile(summaryFile, 'the step summary', 'summary.md');
         await appendFile(summaryFile, renderMarkdownSummary(report, jsonWritten, htmlWritten), 'utf8');
       } catch (error) {
         // The verdict is already written; a missing summary must not turn it into a reporter crash.

@@ -13,6 +13,7 @@ export type {
   Tier4Worst,
 } from './types.js';
 export { serializeTier4Report, writeTier4Report } from './write.js';
+export { assertWritableFile, writeFileAtomic } from './atomic-file.js';
 export {
   DEFAULT_TIER4_SAMPLES,
   DEFAULT_TIER4_THRESHOLDS,
