@@ -142,9 +142,10 @@ def test_relative_model_file_and_out_resolve_against_the_cwd(tmp_path: Path) -> 
     out = (project / "out" / "tiny").resolve()
     assert manifest["export_dir"] == str(out)
     assert manifest["paths"]["onnx"] == str(out / "model.onnx")
-    # Recorded absolute, so the model can be rebuilt later from any cwd.
+    # Recorded absolute, so the model can be rebuilt later from any cwd (the factory runs again in
+    # the export's working directory, recorded too).
     assert manifest["model_source"] == {"kind": "file", "file": str((models / "tiny.py").resolve()),
-                                        "factory": "make"}
+                                        "factory": "make", "cwd": str(project.resolve())}
     assert manifest["inputs"][0]["shape"] == ["batch", 6]
     assert json.loads((out / "metadata.json").read_text())["task_name"] == "tiny"
 

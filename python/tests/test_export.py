@@ -20,8 +20,14 @@ from tier4_export import export_model, generate_dummy_input, get_builtin, load_m
 METADATA_KEYS = [
     "schema_version", "task_name", "task_type", "modality", "model_source", "inputs", "outputs",
     "input_schema", "output_schema", "formats_requested", "formats_written", "formats_failed",
-    "artifacts", "quantization", "quantization_info", "opset", "seed", "exported_at",
-    "torch_version", "onnx_version", "python_version", "samples", "layers",
+    "artifacts", "quantization", "quantization_info", "opset", "seed", "output_structure",
+    "traced_with", "export_notes", "exported_at", "torch_version", "onnx_version", "python_version",
+    "samples", "layers", "formats", "input_shape", "output_shape", "export_wall_time_s",
+]
+
+ORIGINAL_CONTRACT_KEYS = [
+    "task_type", "modality", "input_shape", "output_shape", "exported_at", "torch_version",
+    "formats", "quantization", "schema_version",
 ]
 
 
@@ -40,7 +46,7 @@ def test_nested_export_dir_is_created(any_export: Exported) -> None:
 def test_metadata_schema(any_export: Exported) -> None:
     md = any_export.metadata
     assert list(md) == METADATA_KEYS
-    assert md["schema_version"] == 1
+    assert md["schema_version"] == 2
     assert md["task_name"] == any_export.name
     assert md["model_source"] == {"kind": "builtin", "name": any_export.name, "seed": 0}
     assert md["formats_requested"] == list(ALL_FORMATS) == md["formats_written"]
@@ -54,6 +60,17 @@ def test_metadata_schema(any_export: Exported) -> None:
     for key in ("input_schema", "output_schema"):
         assert isinstance(md[key], dict)
     assert json.loads(json.dumps(md)) == md
+
+
+def test_fresh_metadata_carries_every_key_of_the_original_contract(any_export: Exported) -> None:
+    md = any_export.metadata
+    assert [k for k in ORIGINAL_CONTRACT_KEYS if k not in md] == []
+    assert md["formats"] == md["formats_written"] == list(ALL_FORMATS)
+    assert md["input_shape"] == md["inputs"][0]["shape"] and md["output_shape"] == md["outputs"][0]["shape"]
+    assert md["task_type"] == get_builtin(any_export.name)[1].task_type
+    assert isinstance(md["export_wall_time_s"], float) and 0 < md["export_wall_time_s"] < 600
+    assert md["traced_with"]["batch"] == 2
+    assert md["output_structure"] == "tensor" and md["export_notes"] == []
 
 
 def test_metadata_io_description(cnn_export: Exported, lm_export: Exported) -> None:
@@ -102,14 +119,14 @@ def test_samples_layout_batch_sizes_and_seeds(any_export: Exported) -> None:
     md = any_export.metadata
     spec = get_builtin(any_export.name)[1]
     assert [s["id"] for s in md["samples"]] == [f"sample_{i:03d}" for i in range(10)]
-    assert [s["batch_size"] for s in md["samples"]] == [1, 4] * 5
+    assert [s["batch_size"] for s in md["samples"]] == [1, 4, 3] * 3 + [1]
     assert [s["seed"] for s in md["samples"]] == list(range(10))
     for record in md["samples"]:
         assert record["inputs"] == {spec.input_names[0]: f"samples/{record['id']}/{spec.input_names[0]}.npy"}
         assert record["outputs"] == {"logits": f"samples/{record['id']}/logits.npy"}
         loaded = _load_sample(any_export, record)
         x = loaded["inputs"][spec.input_names[0]]
-        expected = generate_dummy_input(spec, record["batch_size"], seed=record["seed"])
+        expected = generate_dummy_input(spec, record["batch_size"], seed=record["seed"], seq_len=record.get("seq_len"))
         np.testing.assert_array_equal(x, expected[spec.input_names[0]].numpy())
         assert x.dtype == np.dtype(spec.input_dtype())
         assert loaded["outputs"]["logits"].dtype == np.float32

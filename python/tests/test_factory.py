@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import textwrap
 from pathlib import Path
 
 import pytest
 import torch
+from torch import nn
 
 from tier4_export import FactoryError, TaskSpec, export_model, load_factory, load_model_source, parse_factory_ref
 from tier4_export.factory import file_source, is_factory_ref
@@ -74,7 +76,8 @@ def test_user_model_exports_with_its_source(model_file: Path, tmp_path: Path) ->
     paths = export_model(model, spec, tmp_path / "out", formats=["onnx", "torchscript", "pytorch"],
                          num_samples=2, model_source=file_source(ref))
     md = json.loads(paths["metadata"].read_text())
-    assert md["model_source"] == {"kind": "file", "file": str(model_file.resolve()), "factory": "make_model"}
+    assert md["model_source"] == {"kind": "file", "file": str(model_file.resolve()), "factory": "make_model",
+                                  "cwd": os.getcwd()}
     assert md["formats_failed"] == {} and md["outputs"][0]["shape"] == ["batch", 3]
     rebuilt, rebuilt_spec = load_model_source(md["model_source"])
     assert rebuilt_spec == spec and not rebuilt.training
@@ -132,3 +135,45 @@ def test_factory_may_import_siblings_when_called_and_sys_path_is_restored(model_
     weights = dict(model.named_parameters())["out.weight"]
     assert torch.equal(weights, dict(reference.named_parameters())["out.weight"] * 2.0)
     assert sys.path == before
+
+
+WEIGHTS_FACTORY = """
+import torch
+from torch import nn
+from torch import nn
+from tier4_export import TaskSpec
+
+def make_model():
+    model = nn.Linear(4, 2)
+    model.load_state_dict(torch.load("weights.pt", weights_only=True))
+    return model, TaskSpec("w", "vision", "regression", {"image_size": [4]})
+"""
+
+
+def test_factory_loading_weights_by_relative_path_is_rebuilt_from_any_cwd(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = tmp_path / "project"
+    project.mkdir()
+    torch.manual_seed(3)
+    torch.save(nn.Linear(4, 2).state_dict(), project / "weights.pt")
+    (project / "model.py").write_text(WEIGHTS_FACTORY)
+    monkeypatch.chdir(project)  # the export runs in the project, like the README's command
+    ref = "model.py:make_model"
+    model, spec = load_factory(ref)
+    source = file_source(ref)
+    assert source["cwd"] == str(project)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)  # validation runs from another directory
+    rebuilt, _ = load_model_source(source)
+    assert os.getcwd() == str(elsewhere)  # the factory's working directory was restored
+    assert isinstance(rebuilt, nn.Linear) and isinstance(model, nn.Linear)
+    assert torch.equal(rebuilt.weight, model.weight)
+    with pytest.raises(FactoryError) as info:
+        load_factory(f"{project / 'model.py'}:make_model")  # no recorded cwd: the relative path fails
+    assert (
+        f"FileNotFoundError: [Errno 2] No such file or directory: 'weights.pt' (the relative path "
+        f"'weights.pt' was resolved against the working directory {elsewhere}; resolve it against the "
+        "factory file instead: Path(__file__).parent / 'weights.pt')"
+    ) in str(info.value)

@@ -18,11 +18,19 @@ from typing import Any, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 import torch
 from torch import nn
 
+from .attention import use_composite_attention
 from .dummy_input import generate_dummy_input
 from .formats import FILENAMES, check_onnx, trace_torchscript, write_onnx, write_pytorch, write_torchscript
 from .hashing import artifact_record
-from .metadata import METADATA_FILENAME, SCHEMA_VERSION, environment_versions, utc_now_iso, write_json_atomic
-from .model_io import describe_inputs, describe_outputs, example_args
+from .metadata import (
+    METADATA_FILENAME,
+    SCHEMA_VERSION,
+    contract_fields,
+    environment_versions,
+    utc_now_iso,
+    write_json_atomic,
+)
+from .model_io import describe_inputs, describe_outputs, example_args, forward_output_kind, traceable
 from .quantize import check_quantization, quantization_info, quantize_dynamic_copy, quantize_static_copy
 from .quantized_formats import FP32_DIRNAME, write_quantized_onnx, write_quantized_torchscript
 from .layers.store import LAYERS_DIRNAME
@@ -35,7 +43,16 @@ SUPPORTED_FORMATS: Tuple[str, ...] = ("onnx", "torchscript", "pytorch")
 """Formats export_model can write."""
 
 EXAMPLE_BATCH_SIZE = 2
-"""Batch size of the example input used for tracing (not 1, so nothing specialises on a unit batch)."""
+"""Batch size of the example input used for tracing (not 1, so nothing specialises on a unit batch;
+the reference samples use 1, 4 and 3, never 2, so a graph specialised to it cannot pass)."""
+
+
+def traced_dims(spec: TaskSpec) -> Dict[str, int]:
+    """The dynamic dimension sizes of the example input the artifacts were traced with."""
+    dims = {"batch": EXAMPLE_BATCH_SIZE}
+    if spec.modality == "text":
+        dims["sequence"] = int(spec.input_schema["max_seq_len"])
+    return dims
 
 
 def _normalise_formats(formats: Union[str, Iterable[str]]) -> List[str]:
@@ -93,7 +110,7 @@ def _clear_previous_export(export_dir: Path) -> None:
             shutil.rmtree(export_dir / dirname)
 
 
-def _torchscript_size(model: nn.Module, args: Tuple[torch.Tensor, ...]) -> int:
+def _torchscript_size(model: nn.Module, args: Tuple[torch.Tensor, ...], strict: bool = True) -> int:
     """Size in bytes of ``model``'s TorchScript file, traced into a temporary directory.
 
     The file is named like the real artifact because TorchScript archives embed
@@ -101,7 +118,7 @@ def _torchscript_size(model: nn.Module, args: Tuple[torch.Tensor, ...]) -> int:
     """
     with tempfile.TemporaryDirectory(prefix="tier4-size-") as tmp:
         path = Path(tmp) / FILENAMES["torchscript"]
-        torch.jit.save(trace_torchscript(model, args), str(path))
+        torch.jit.save(trace_torchscript(model, args, strict=strict), str(path))
         return path.stat().st_size
 
 
@@ -113,16 +130,17 @@ def _measured_quantization_info(
     args: Tuple[torch.Tensor, ...],
     written: Optional[Path],
     fp32_written: Optional[Path] = None,
+    strict: bool = True,
 ) -> Dict[str, Any]:
     """Measure fp32 and quantized TorchScript sizes for ``quantization_info``."""
     fp32_size: Optional[int] = None
     q_size: Optional[int] = None
     try:
-        fp32_size = fp32_written.stat().st_size if fp32_written is not None else _torchscript_size(eager, args)
+        fp32_size = fp32_written.stat().st_size if fp32_written is not None else _torchscript_size(eager, args, strict)
     except Exception as exc:  # noqa: BLE001 - sizes are informative, never fatal
         logger.warning("could not measure the fp32 TorchScript size: %s: %s", type(exc).__name__, exc)
     try:
-        q_size = written.stat().st_size if written is not None else _torchscript_size(quantized, args)
+        q_size = written.stat().st_size if written is not None else _torchscript_size(quantized, args, strict)
     except Exception as exc:  # noqa: BLE001
         logger.warning("could not measure the quantized TorchScript size: %s: %s", type(exc).__name__, exc)
     return quantization_info(fp32_size, q_size, method, details)
@@ -179,7 +197,8 @@ def export_model(
             calibrated on generated inputs; a model torch.fx cannot trace is refused with a
             ValueError that gives the tracer's reason, before anything is written).
         opset: ONNX opset version.
-        num_samples: number of reference samples (batch sizes 1, 4, 1, 4, ...).
+        num_samples: number of reference samples (batch sizes 1, 4, 3, 1, 4, 3, ...; text
+            samples alternate between ``max_seq_len`` and a shorter length).
         seed: base seed of the sample inputs (sample ``i`` uses ``seed + i``).
         model_source: how to rebuild the eager model later
             (``{"kind": "builtin", ...}`` or ``{"kind": "file", ...}``); recorded as null when omitted.
@@ -190,7 +209,8 @@ def export_model(
             the first N samples (``docs/layers.md``); listed under ``"layers"`` in metadata.json.
 
     Returns:
-        ``{format: absolute path}`` for every format written, plus ``"metadata"``.
+        ``{"onnx": Path, "torchscript": Path, "pytorch": Path, "metadata": Path}`` for the
+        formats written (absolute paths; a format not written has no key), plus ``"metadata"``.
 
     Raises:
         TypeError / ValueError: invalid arguments, or static quantization of a model torch.fx
@@ -222,8 +242,14 @@ def export_model(
     # Everything that can refuse the export (a model failing on its inputs, a model static
     # quantization cannot trace) runs before the export directory is touched.
     eager = copy.deepcopy(model).eval()
+    # the exporter's copy computes attention without torch's fused fast path (see attention.py):
+    # the same math in eval mode, and the only one torch 1.13 can trace and export to ONNX
+    notes = use_composite_attention(eager)
+    for note in notes:
+        logger.info("attention fast path skipped: %s", note)
     inputs_desc = describe_inputs(task_spec)
     outputs_desc = describe_outputs(eager, task_spec)
+    output_kind = forward_output_kind(eager, task_spec)
     q_details: Optional[Dict[str, Any]] = None
     if quantization == "dynamic":
         artifact_model = quantize_dynamic_copy(eager)
@@ -232,6 +258,10 @@ def export_model(
     else:
         artifact_model = eager
     args = example_args(generate_dummy_input(task_spec, EXAMPLE_BATCH_SIZE, seed), task_spec)
+    # traced and exported: positional inputs named after the TaskSpec (a KeywordAdapter when
+    # forward takes them by keyword out of its positional order)
+    traced_model = traceable(artifact_model, task_spec)
+    traced_eager = traceable(eager, task_spec)
 
     out_dir = Path(export_dir).expanduser().resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -245,15 +275,15 @@ def export_model(
         path = out_dir / FILENAMES[fmt]
         try:
             if quantization is not None and fmt == "torchscript":
-                q_formats[fmt] = write_quantized_torchscript(quantization, eager, artifact_model, args, out_dir)
+                q_formats[fmt] = write_quantized_torchscript(quantization, traced_eager, traced_model, args, out_dir)
             elif quantization is not None and fmt == "onnx":
                 q_formats[fmt] = write_quantized_onnx(
-                    quantization, eager, artifact_model, args, out_dir, inputs_desc, outputs_desc, opset
+                    quantization, traced_eager, traced_model, args, out_dir, inputs_desc, outputs_desc, opset
                 )
             elif fmt == "torchscript":
-                write_torchscript(artifact_model, args, path)
+                write_torchscript(traced_model, args, path, strict=output_kind != "dict")
             elif fmt == "onnx":
-                write_onnx(artifact_model, args, path, inputs_desc, outputs_desc, opset)
+                write_onnx(traced_model, args, path, inputs_desc, outputs_desc, opset)
             else:
                 # Always the eager fp32 weights: the eager baseline (model_source + model.pth)
                 # must load them into the model the user wrote, also for a quantized export.
@@ -277,8 +307,9 @@ def export_model(
     q_info: Optional[Dict[str, Any]] = None
     if quantization is not None:
         q_info = _measured_quantization_info(
-            quantization, q_details, eager, artifact_model, args, written.get("torchscript"),
+            quantization, q_details, traced_eager, traced_model, args, written.get("torchscript"),
             out_dir / FP32_DIRNAME / FILENAMES["torchscript"] if "torchscript" in q_formats else None,
+            strict=output_kind != "dict",
         )
         q_info["formats"] = q_formats
         q_info["warnings"] = [*q_info.get("warnings", []), *[w for r in q_formats.values() for w in r["warnings"]]]
@@ -288,6 +319,7 @@ def export_model(
     samples = write_samples(eager, task_spec, out_dir, num_samples, seed)
     layer_records = _write_layers(eager, task_spec, out_dir, samples[:layer_samples], seed)
 
+    formats_written = [f for f in requested if f in written]
     metadata: Dict[str, Any] = {
         "schema_version": SCHEMA_VERSION,
         "task_name": task_spec.task_name,
@@ -299,18 +331,24 @@ def export_model(
         "input_schema": dict(task_spec.input_schema),
         "output_schema": dict(task_spec.output_schema),
         "formats_requested": requested,
-        "formats_written": [f for f in requested if f in written],
+        "formats_written": formats_written,
         "formats_failed": failed,
         "artifacts": artifacts,
         "quantization": quantization,
         "quantization_info": q_info,
         "opset": opset,
         "seed": seed,
+        "output_structure": output_kind,
+        "traced_with": traced_dims(task_spec),
+        "export_notes": notes,
         "exported_at": utc_now_iso(),
         **environment_versions(),
         "samples": samples,
         "layers": {"samples": layer_records} if layer_records else None,
     }
+    # the original contract's keys (docs/export-format.md, "The original contract")
+    metadata.update(contract_fields(inputs_desc, outputs_desc, formats_written))
+    metadata["export_wall_time_s"] = round(time.perf_counter() - started, 3)
     metadata_path = out_dir / METADATA_FILENAME
     write_json_atomic(metadata_path, metadata)
     logger.info(
@@ -318,7 +356,7 @@ def export_model(
         task_spec.task_name,
         out_dir,
         time.perf_counter() - started,
-        ", ".join(metadata["formats_written"]) or "none",
+        ", ".join(formats_written) or "none",
         ", ".join(failed) or "none",
     )
     return {**written, "metadata": metadata_path}

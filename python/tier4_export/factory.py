@@ -3,6 +3,15 @@
 The file's directory is first on ``sys.path`` while the file is imported and
 while its factory runs, so sibling modules can be imported at either time.
 
+Relative paths inside a factory (``torch.load("weights.pt")``) resolve against the working
+directory, which is not the same when the export is built and when the eager baseline is
+rebuilt during validation (a Vitest project's root, the CLI's cwd). Two things keep them
+working: :func:`file_source` records the export's working directory (``model_source.cwd``)
+and :func:`load_factory` given ``cwd`` runs the import and the factory there, so the
+baseline sees what the export saw; and a factory that fails with a FileNotFoundError on a
+relative path says which directory it was resolved against and how to resolve it against
+the factory file instead (``Path(__file__).parent / "weights.pt"``, the recommended pattern).
+
 The factory is a zero-argument callable returning ``(model, task_spec)`` where
 ``model`` is a ``torch.nn.Module`` and ``task_spec`` a :class:`TaskSpec` (or a
 dict accepted by :meth:`TaskSpec.from_dict`). Any exception raised while
@@ -15,10 +24,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import importlib.util
+import os
 import sys
 import traceback
 from pathlib import Path
-from typing import Any, Dict, Iterator, Mapping, Tuple
+from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from torch import nn
 
@@ -80,6 +90,31 @@ def _first_on_sys_path(folder: Path) -> Iterator[None]:
             pass
 
 
+@contextlib.contextmanager
+def _working_directory(folder: Optional[str]) -> Iterator[None]:
+    """Run meanwhile in ``folder`` (nothing changes for None or a directory that no longer exists)."""
+    if folder is None or not os.path.isdir(folder):
+        yield
+        return
+    previous = os.getcwd()
+    os.chdir(folder)
+    try:
+        yield
+    finally:
+        os.chdir(previous)
+
+
+def _relative_path_hint(exc: BaseException) -> str:
+    """For a FileNotFoundError on a relative path: where it was looked for and what to do instead."""
+    filename = getattr(exc, "filename", None)
+    if not isinstance(exc, FileNotFoundError) or not isinstance(filename, str) or os.path.isabs(filename):
+        return ""
+    return (
+        f" (the relative path {filename!r} was resolved against the working directory {os.getcwd()}; "
+        f"resolve it against the factory file instead: Path(__file__).parent / {filename!r})"
+    )
+
+
 def _import_file(path: Path) -> Any:
     """Import ``path`` as a fresh module (the caller puts its directory on sys.path)."""
     digest = hashlib.sha256(str(path).encode()).hexdigest()[:12]
@@ -94,17 +129,19 @@ def _import_file(path: Path) -> Any:
     except BaseException as exc:  # noqa: BLE001 - user code may raise anything, even SystemExit
         sys.modules.pop(module_name, None)
         raise FactoryError(
-            f"model file {path} raised {type(exc).__name__} while being imported: {exc}",
+            f"model file {path} raised {type(exc).__name__} while being imported: {exc}{_relative_path_hint(exc)}",
             details=_user_traceback(exc),
         ) from exc
     return module
 
 
-def load_factory(ref: str) -> Tuple[nn.Module, TaskSpec]:
+def load_factory(ref: str, cwd: Optional[str] = None) -> Tuple[nn.Module, TaskSpec]:
     """Import ``file.py``, call ``factory()`` and check what it returns.
 
     Args:
         ref: ``"path/to/file.py:factory"``.
+        cwd: run the import and the factory in this working directory (``model_source.cwd``,
+            the export's); ignored when None or missing.
 
     Returns:
         ``(model, task_spec)``.
@@ -118,7 +155,7 @@ def load_factory(ref: str) -> Tuple[nn.Module, TaskSpec]:
         raise FactoryError(f"model file: expected an existing .py file, received {str(path)!r} (not found)")
     # The file's directory stays importable while the module loads AND while the factory runs,
     # so a factory may import sibling modules lazily.
-    with _first_on_sys_path(path.parent):
+    with _first_on_sys_path(path.parent), _working_directory(cwd):
         return _load_and_call(path, name)
 
 
@@ -140,7 +177,7 @@ def _load_and_call(path: Path, name: str) -> Tuple[nn.Module, TaskSpec]:
         result = factory()
     except BaseException as exc:  # noqa: BLE001 - report any user failure with its traceback
         raise FactoryError(
-            f"factory {name!r} in {path} raised {type(exc).__name__}: {exc}",
+            f"factory {name!r} in {path} raised {type(exc).__name__}: {exc}{_relative_path_hint(exc)}",
             details=_user_traceback(exc),
         ) from exc
     return _check_result(result, f"factory {name!r} in {path}")
@@ -171,6 +208,7 @@ def _check_result(result: Any, where: str) -> Tuple[nn.Module, TaskSpec]:
 
 
 def file_source(ref: str) -> Dict[str, Any]:
-    """``model_source`` record for a user factory (absolute file path)."""
+    """``model_source`` record for a user factory: absolute file path, factory name, and the
+    working directory of the export (where the factory's relative paths resolved)."""
     path, name = parse_factory_ref(ref)
-    return {"kind": "file", "file": str(path), "factory": name}
+    return {"kind": "file", "file": str(path), "factory": name, "cwd": os.getcwd()}

@@ -37,17 +37,24 @@ def _remove_quietly(path: Path) -> None:
         pass
 
 
-def trace_torchscript(model: nn.Module, args: Tuple[torch.Tensor, ...]) -> torch.jit.ScriptModule:
-    """Trace ``model`` (already in eval mode) on ``args`` without gradients."""
+def trace_torchscript(
+    model: nn.Module, args: Tuple[torch.Tensor, ...], strict: bool = True
+) -> torch.jit.ScriptModule:
+    """Trace ``model`` (already in eval mode) on ``args`` without gradients.
+
+    ``strict=False`` lets a model return a dict (its keys name the TorchScript outputs).
+    """
     with torch.no_grad():
-        traced: torch.jit.ScriptModule = torch.jit.trace(model, args)
+        traced: torch.jit.ScriptModule = torch.jit.trace(model, args, strict=strict)
     return traced
 
 
-def write_torchscript(model: nn.Module, args: Tuple[torch.Tensor, ...], path: Path) -> None:
+def write_torchscript(
+    model: nn.Module, args: Tuple[torch.Tensor, ...], path: Path, strict: bool = True
+) -> None:
     """Trace and save ``model`` to ``path``; a partial file is removed on failure."""
     try:
-        traced = trace_torchscript(model, args)
+        traced = trace_torchscript(model, args, strict)
         torch.jit.save(traced, str(path))
     except BaseException:
         _remove_quietly(path)

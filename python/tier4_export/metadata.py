@@ -1,6 +1,6 @@
 """metadata.json: building the record and writing it atomically.
 
-The layout is defined in ``docs/export-format.md`` (schema_version 1). The file
+The layout is defined in ``docs/export-format.md`` (schema_version 2). The file
 is written last, through a temporary file in the same directory followed by
 ``os.replace``, so a directory with ``metadata.json`` is always a finished export.
 """
@@ -13,12 +13,36 @@ import platform
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 import torch
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+"""Version of the metadata.json layout written. 2 added the original contract's keys
+(``formats``, ``input_shape``, ``output_shape``), ``export_wall_time_s``, ``traced_with``,
+``output_structure``, ``export_notes`` and ``seq_len`` on text samples. Readers accept 1 and 2."""
+
+READABLE_SCHEMA_VERSIONS = (1, 2)
+"""schema_version values the readers (``read_metadata``, the TypeScript openExportDir) accept."""
+
 METADATA_FILENAME = "metadata.json"
+
+
+def contract_fields(
+    inputs: List[Dict[str, Any]], outputs: List[Dict[str, Any]], formats_written: List[str]
+) -> Dict[str, Any]:
+    """The original contract's keys that have no richer equivalent under the same name.
+
+    ``input_shape`` / ``output_shape`` are the shapes of the first input and the first output
+    (dynamic axes as names; every input and output is in ``inputs`` / ``outputs``), ``formats``
+    the formats written. ``task_type``, ``modality``, ``exported_at``, ``torch_version``,
+    ``quantization`` and ``schema_version`` are written under their own names already.
+    """
+    return {
+        "formats": list(formats_written),
+        "input_shape": list(inputs[0]["shape"]),
+        "output_shape": list(outputs[0]["shape"]),
+    }
 
 
 def onnx_version() -> Optional[str]:
@@ -67,7 +91,30 @@ def write_json_atomic(path: Path, data: Any) -> None:
 
 
 def read_metadata(export_dir: Path) -> Dict[str, Any]:
-    """Read ``<export_dir>/metadata.json``."""
-    with open(Path(export_dir) / METADATA_FILENAME, encoding="utf-8") as handle:
+    """Read ``<export_dir>/metadata.json`` of schema_version 1 or 2.
+
+    A schema_version 1 file gains the keys version 2 added, derived from what it holds
+    (``formats`` from ``formats_written``, the shapes from ``inputs`` / ``outputs``;
+    ``export_wall_time_s`` and ``traced_with`` None, ``output_structure`` None, ``export_notes``
+    empty), so callers read one layout.
+
+    Raises:
+        ValueError: naming the file when its schema_version is not one of READABLE_SCHEMA_VERSIONS.
+    """
+    path = Path(export_dir) / METADATA_FILENAME
+    with open(path, encoding="utf-8") as handle:
         data: Dict[str, Any] = json.load(handle)
+    version = data.get("schema_version") if isinstance(data, dict) else None
+    if version not in READABLE_SCHEMA_VERSIONS:
+        raise ValueError(
+            f"{path}: schema_version expected one of {list(READABLE_SCHEMA_VERSIONS)}, received {version!r}"
+        )
+    if version == 1:
+        upgraded = dict(data)
+        for key, value in contract_fields(data["inputs"], data["outputs"], data["formats_written"]).items():
+            upgraded.setdefault(key, value)
+        for key, default in (("export_wall_time_s", None), ("traced_with", None), ("output_structure", None)):
+            upgraded.setdefault(key, default)
+        upgraded.setdefault("export_notes", [])
+        return upgraded
     return data

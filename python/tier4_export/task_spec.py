@@ -4,13 +4,21 @@ A :class:`TaskSpec` tells the exporter how to build inputs for a model
 (``generate_dummy_input``), which names to give inputs and outputs in the
 exported graph, and which axes are dynamic.
 
-Input names are fixed by modality:
+Inputs by modality:
 
-* ``"text"``: one input ``input_ids`` (int64 ``[batch, sequence]``);
-  ``input_schema`` must hold ``vocab_size`` and ``max_seq_len`` (positive ints).
+* ``"text"``: ``input_ids`` (int64 ``[batch, sequence]``), optionally followed by
+  ``attention_mask`` and/or ``token_type_ids`` (int64 ``[batch, sequence]``), declared
+  with ``input_schema["input_names"]`` (default ``["input_ids"]``; ``input_ids`` first).
+  ``input_schema`` must hold ``vocab_size`` and ``max_seq_len`` (positive ints); it may
+  hold ``pad_token_id`` (int in ``[0, vocab_size)``, default 0), ``type_vocab_size``
+  (int >= 2, default 2) and ``min_seq_len`` (the shorter sequence length of the reference
+  samples, ``1 <= min_seq_len <= max_seq_len``, default ``max(1, max_seq_len // 2)``).
 * ``"vision"``: one input ``pixel_values`` (float32 ``[batch, *image_size]``);
   ``input_schema`` must hold ``image_size`` (a non-empty list of positive ints,
-  e.g. ``[3, 32, 32]``).
+  e.g. ``[3, 32, 32]`` or a spectrogram's ``[3, 128, 32]``).
+
+A model receives its inputs by keyword when every input name is a parameter of its
+``forward`` (``forward(input_ids, attention_mask=None)``), positionally otherwise.
 
 ``output_schema`` is free-form and recorded as given; the optional key
 ``output_names`` (list of str) names the model's outputs in order (default
@@ -32,7 +40,10 @@ MODALITIES: Tuple[str, ...] = ("text", "vision")
 """Modalities a TaskSpec may declare."""
 
 INPUT_NAMES: Dict[str, str] = {"text": "input_ids", "vision": "pixel_values"}
-"""The single model input name for each modality."""
+"""The first (for vision: only) model input name of each modality."""
+
+TEXT_EXTRA_INPUTS: Tuple[str, ...] = ("attention_mask", "token_type_ids")
+"""Inputs a text TaskSpec may declare after ``input_ids`` in ``input_schema['input_names']``."""
 
 DEFAULT_OUTPUT_NAMES: Tuple[str, ...] = ("logits",)
 """Output names used when ``output_schema`` has no ``output_names``."""
@@ -96,12 +107,40 @@ class TaskSpec:
         self._validate_output_names()
 
     def _validate_text(self) -> None:
-        """Check ``vocab_size`` and ``max_seq_len`` for a text task."""
+        """Check ``vocab_size``, ``max_seq_len``, ``input_names`` and the optional ints of a text task."""
+        schema = self.input_schema
         for key in ("vocab_size", "max_seq_len"):
-            value = self.input_schema.get(key)
-            if not (isinstance(value, int) and not isinstance(value, bool) and value >= 1):
+            value: Any = schema.get(key)
+            if not (_is_int(value) and value >= 1):
                 raise TaskSpecError(
                     f"TaskSpec.input_schema[{key!r}] (text modality): expected a positive int, "
+                    f"received {value!r}"
+                )
+        names = schema.get("input_names")
+        if names is not None and (
+            not isinstance(names, list)
+            or not names
+            or names[0] != "input_ids"
+            or len(set(names)) != len(names)
+            or any(n not in TEXT_EXTRA_INPUTS for n in names[1:])
+        ):
+            raise TaskSpecError(
+                "TaskSpec.input_schema['input_names'] (text modality): expected 'input_ids' "
+                f"followed by any of {list(TEXT_EXTRA_INPUTS)} (each once), received {names!r}"
+            )
+        vocab, max_len = int(schema["vocab_size"]), int(schema["max_seq_len"])
+        optional = {
+            "pad_token_id": (0, vocab - 1, f"an int in [0, {vocab - 1}] (below vocab_size)"),
+            "type_vocab_size": (2, None, "an int >= 2"),
+            "min_seq_len": (1, max_len, f"an int in [1, {max_len}] (at most max_seq_len)"),
+        }
+        for key, (low, high, expected) in optional.items():
+            if key not in schema:
+                continue
+            value = schema[key]
+            if not _is_int(value) or int(value) < low or (high is not None and int(value) > high):
+                raise TaskSpecError(
+                    f"TaskSpec.input_schema[{key!r}] (text modality): expected {expected}, "
                     f"received {value!r}"
                 )
 
@@ -143,7 +182,20 @@ class TaskSpec:
     @property
     def input_names(self) -> List[str]:
         """Names of the model inputs, in call order."""
-        return [INPUT_NAMES[self.modality]]
+        names = self.input_schema.get("input_names") if self.modality == "text" else None
+        return list(names) if names is not None else [INPUT_NAMES[self.modality]]
+
+    @property
+    def sequence_lengths(self) -> List[int]:
+        """Sequence lengths of a text task's reference samples: ``max_seq_len`` then the shorter one.
+
+        One length when they coincide (``max_seq_len`` 1); empty for vision.
+        """
+        if self.modality != "text":
+            return []
+        full = int(self.input_schema["max_seq_len"])
+        short = int(self.input_schema.get("min_seq_len", max(1, full // 2)))
+        return [full] if short == full else [full, short]
 
     @property
     def output_names(self) -> List[str]:
@@ -162,7 +214,7 @@ class TaskSpec:
         return [batch, *self.input_schema["image_size"]]
 
     def input_dtype(self) -> str:
-        """Numpy dtype name of the (single) model input."""
+        """Numpy dtype name of the model inputs (all text inputs are int64, the vision input float32)."""
         return "int64" if self.modality == "text" else "float32"
 
     def dynamic_input_axes(self) -> Dict[int, str]:

@@ -36,7 +36,7 @@ import threading
 import time
 import traceback
 from pathlib import Path
-from typing import IO, Any, Dict, List, Optional, Tuple
+from typing import IO, Any, Callable, Dict, List, Optional, Tuple
 
 Header = Dict[str, Any]
 NamedTensors = List[Tuple[Optional[str], Any]]
@@ -228,28 +228,46 @@ class Worker:
         elif kind == "eager":
             model, source = _load_eager(req)
             arg_names = _eager_arg_names(model)
+            keywords = _eager_keyword_names(model)
         else:
             raise WorkerError(f"load: unknown kind {kind!r}; expected 'torchscript' or 'eager'")
         handle = f"m{self.next_model}"
         self.next_model += 1
-        self.models[handle] = {"model": model, "kind": kind, "source": source}
+        self.models[handle] = {
+            "model": model,
+            "kind": kind,
+            "source": source,
+            "keywords": keywords if kind == "eager" else [],
+        }
         return {"model": handle, "kind": kind, "arg_names": arg_names}, []
 
-    def _model(self, req: Header) -> Any:
+    def _entry(self, req: Header) -> Dict[str, Any]:
         handle = str(req.get("model"))
         entry = self.models.get(handle)
         if entry is None:
             raise WorkerError(f"no loaded model {handle!r} (loaded: {sorted(self.models)})")
-        return entry["model"]
+        return entry
+
+    def _caller(self, req: Header, tensors: NamedTensors) -> Callable[[], Any]:
+        """A zero-argument call of the model on ``tensors``: by keyword for an eager model whose
+        forward takes every input name as a keyword (``forward(input_ids, attention_mask=None)``),
+        as the exporter calls it (tier4_export.model_io.call_model); positionally otherwise."""
+        entry = self._entry(req)
+        model = entry["model"]
+        keywords: List[str] = entry["keywords"]
+        if keywords and all(name is not None and name in keywords for name, _ in tensors):
+            named = {str(name): t for name, t in tensors}
+            return lambda: model(**named)
+        args = [t for _, t in tensors]
+        return lambda: model(*args)
 
     def cmd_run(self, req: Header, tensors: NamedTensors) -> Reply:
         import torch
 
-        model = self._model(req)
-        args = [t for _, t in tensors]
+        call = self._caller(req, tensors)
         with torch.inference_mode():
             t0 = time.perf_counter_ns()
-            result = model(*args)
+            result = call()
             t1 = time.perf_counter_ns()
         outputs = flatten_outputs(result)
         specs, buffers, offset = [], [], 0
@@ -264,8 +282,7 @@ class Worker:
     def cmd_time(self, req: Header, tensors: NamedTensors) -> Reply:
         import torch
 
-        model = self._model(req)
-        args = [t for _, t in tensors]
+        call = self._caller(req, tensors)
         warmup = int(req.get("warmup", 10))
         iterations = int(req.get("iterations", 100))
         if iterations < 1:
@@ -273,10 +290,10 @@ class Worker:
         samples = []
         with torch.inference_mode():
             for _ in range(max(0, warmup)):
-                model(*args)
+                call()
             for _ in range(iterations):
                 t0 = time.perf_counter_ns()
-                model(*args)
+                call()
                 t1 = time.perf_counter_ns()
                 samples.append((t1 - t0) / 1e6)
         return {"samples_ms": samples, "warmup": warmup, "iterations": iterations, "clock": CLOCK}, []
@@ -401,6 +418,16 @@ def _eager_arg_names(model: Any) -> List[str]:
         return []
 
 
+def _eager_keyword_names(model: Any) -> List[str]:
+    import inspect
+
+    try:
+        params = inspect.signature(model.forward).parameters
+        return [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    except (TypeError, ValueError):
+        return []
+
+
 def _load_eager(req: Header) -> Tuple[Any, str]:
     """Rebuild the eager fp32 model of an export dir from its model_source.
 
@@ -444,8 +471,14 @@ def _load_eager(req: Header) -> Tuple[Any, str]:
         from tier4_export import load_model_source
     except ImportError as exc:
         raise WorkerError(f"eager model: cannot import tier4_export.load_model_source ({exc})") from exc
+    from tier4_export.attention import use_composite_attention
+
     loaded = load_model_source(source)
     model = loaded[0] if isinstance(loaded, tuple) else loaded
+    model.eval()
+    # the computation the reference samples were made with (the exporter's copy skips torch's
+    # fused attention fast path the same way; see attention.py)
+    use_composite_attention(model)
     if state_path is None:
         model.eval()
         return model, f"{source} (factory weights: the export has no model.pth)"

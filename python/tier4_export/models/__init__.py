@@ -56,7 +56,8 @@ def load_model_source(source: Mapping[str, Any]) -> Tuple[nn.Module, TaskSpec]:
 
     Args:
         source: ``{"kind": "builtin", "name": ..., "seed": ...}`` or
-            ``{"kind": "file", "file": "/abs/model.py", "factory": "make_model"}``.
+            ``{"kind": "file", "file": "/abs/model.py", "factory": "make_model", "cwd": "/abs"}``
+            (``cwd``, optional: the export's working directory, where the factory runs).
 
     Returns:
         The eager model (eval mode) and its TaskSpec.
@@ -83,7 +84,8 @@ def load_model_source(source: Mapping[str, Any]) -> Tuple[nn.Module, TaskSpec]:
                 "model_source (kind 'file'): expected string keys 'file' and 'factory', "
                 f"received {dict(source)!r}"
             )
-        model, spec = load_factory(f"{file}:{factory}")
+        cwd = source.get("cwd")
+        model, spec = load_factory(f"{file}:{factory}", cwd=cwd if isinstance(cwd, str) else None)
         model.eval()
         return model, spec
     raise ValueError(f"model_source.kind: expected 'builtin' or 'file', received {kind!r}")
