@@ -25,6 +25,8 @@ export const DEBIAN_PACKAGES = [
   { name: 'python3-numpy', module: 'numpy' },
   { name: 'python3-pytest', module: 'pytest', tasks: ['test'] },
   { name: 'python3-mypy', module: 'mypy', tasks: ['test'] },
+  // headless browser of the HTML report's browser tests (driven by playwright-core; no browser download)
+  { name: 'chromium', command: 'chromium', tasks: ['test'] },
 ];
 
 /** The interpreter apt-get installs Debian's python3-* packages for. */
