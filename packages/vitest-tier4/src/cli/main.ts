@@ -9,6 +9,8 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
+import type { Tier4QuantizationOptions } from '../quantization/step.js';
+import { isQuantizationMetric, parseQuantizationThresholds, QUANTIZATION_METRICS } from '../quantization/thresholds.js';
 import { ExportDirReadError, runTier4, type RunTier4Options } from '../tier4/run.js';
 import type { Tier4Report } from '../tier4/types.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -74,7 +76,11 @@ Options:
   --json <file>              write the Tier 4 dict to <file> (atomically)
   --html <file>              write the self-contained HTML report (charts) to <file>
   --samples <n>              reference samples to check (default 10)
-  --threshold <spec>         thresholds, e.g. fp32=1e-4,quantized=1e-2 (defaults shown)
+  --threshold <spec>         thresholds, e.g. fp32=1e-4,quantized=1e-2 (defaults shown); quantized
+                             exports also take sqnr_db>=20 (default), cosine>=, top1_agreement>=,
+                             relative_error<=, kl_divergence<= (see docs/tolerances.md)
+  --no-memory                do not measure the resident memory of quantized artifacts
+  --no-per-layer             do not compare int8 ONNX layer by layer with its fp32 baseline
   --formats <list>           formats to validate, e.g. onnx,torchscript (default: all exported)
   --iterations <n>           measured latency iterations (default 100)
   --warmup <n>               warm-up iterations before measuring (default 10)
@@ -87,7 +93,8 @@ Options:
   --trust-model-source       import and run the Python model source named by the export dir's
                              metadata.json to measure the eager PyTorch baseline (off by default:
                              an export dir is data; see docs/trust-model.md)
-  -v, --verbose              progress on stderr, stack traces on errors
+  -v, --verbose              progress on stderr, stack traces on errors; layer names and the
+                             per-layer SQNR list in the quantization section
   -h, --help                 show this help
   --version                  show the version
 
@@ -119,18 +126,27 @@ function positiveNumber(flag: string, value: string | undefined): number | undef
 }
 
 /**
- * Parses `--threshold fp32=1e-4,quantized=1e-2` (either key may be left out).
+ * Parses `--threshold fp32=1e-4,quantized=1e-2,sqnr_db>=20` (any key may be left out).
  *
  * @throws UsageError naming the bad part.
  */
-export function parseThresholds(spec: string): Partial<Record<'fp32' | 'quantized', number>> {
-  const out: Partial<Record<'fp32' | 'quantized', number>> = {};
+export function parseThresholds(spec: string): NonNullable<RunTier4Options['thresholds']> {
+  const out: NonNullable<RunTier4Options['thresholds']> = {};
   for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+    const metric = /^([a-z0-9_]+)\s*(>=|<=|=)/i.exec(part)?.[1];
+    if (metric !== undefined && isQuantizationMetric(metric)) {
+      try {
+        Object.assign(out, parseQuantizationThresholds(part, '--threshold'));
+      } catch (err) {
+        throw new UsageError((err as Error).message);
+      }
+      continue;
+    }
     const m = /^([a-z0-9_]+)\s*=\s*(.+)$/i.exec(part);
     if (!m) throw new UsageError(`--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received '${part}'`);
     const key = m[1]!.toLowerCase();
     if (key !== 'fp32' && key !== 'quantized') {
-      throw new UsageError(`--threshold: unknown preset '${m[1]}'; expected fp32 or quantized`);
+      throw new UsageError(`--threshold: unknown threshold '${m[1]}'; expected fp32, quantized or a quantization metric (${QUANTIZATION_METRICS.join(', ')})`);
     }
     const n = Number(m[2]);
     if (!Number.isFinite(n) || n < 0) throw new UsageError(`--threshold ${key} expects a number >= 0, received '${m[2]}'`);
@@ -168,6 +184,8 @@ export function parseCli(argv: readonly string[]): Parsed {
         html: { type: 'string' },
         samples: { type: 'string' },
         threshold: { type: 'string' },
+        'no-memory': { type: 'boolean' },
+        'no-per-layer': { type: 'boolean' },
         formats: { type: 'string' },
         iterations: { type: 'string' },
         warmup: { type: 'string' },
@@ -226,6 +244,11 @@ export function parseCli(argv: readonly string[]): Parsed {
   const timeoutMs = positiveInt('--timeout-ms', values['timeout-ms']);
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
   if (values['trust-model-source']) options.trustModelSource = true;
+  const quantization: Tier4QuantizationOptions = {};
+  if (values['no-memory']) quantization.memory = false;
+  if (values['no-per-layer']) quantization.perLayer = false;
+  if (values.verbose) quantization.verbose = true;
+  if (Object.keys(quantization).length > 0) options.quantization = quantization;
   return {
     kind: 'validate',
     args: {

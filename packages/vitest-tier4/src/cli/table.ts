@@ -1,6 +1,7 @@
 /** The CLI's summary table and verdict line (markdown-table, shared with the reporter's style). */
 import { markdownTable } from 'markdown-table';
 import { formatValue } from '../parity/format.js';
+import { renderQuantizationTable } from '../quantization/render.js';
 import type { Tier4FormatReport, Tier4Report } from '../tier4/types.js';
 
 const num = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : formatValue(x));
@@ -57,6 +58,8 @@ export function renderSummaryTable(report: Tier4Report): string {
         : `Parity vs the eager PyTorch outputs on ${checked} sample(s); fp32 export: the threshold bounds every element's |actual - reference|.`,
     );
   }
+  const quantization = renderQuantizationTable(report);
+  if (quantization) lines.push('', quantization);
   const timed = entries.filter(([, f]) => f.latency);
   if (timed.length > 0) {
     const l0 = timed[0]![1].latency!;

@@ -47,3 +47,5 @@ export { countNonFinite } from './finite.js';
 export type { FiniteCensus } from './finite.js';
 export { checkShapePattern, matchShape } from './shape.js';
 export type { ShapeMatch, ShapePatternDim } from './shape.js';
+export { addLogitsSums, compareLogits, emptyLogitsSums, logitsAgreement } from './logits.js';
+export type { LogitsAgreement, LogitsSums } from './logits.js';

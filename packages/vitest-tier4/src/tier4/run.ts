@@ -15,6 +15,8 @@ import { hasRunner, openRunner, registeredFormats, runnerArtifact } from '../run
 import { summarizeErrorText } from '../runtimes/target.js';
 import type { ModelRunner, OpenRunnerOptions } from '../runtimes/types.js';
 import '../runtimes/index.js';
+import { checkQuantizationOptions, quantizationCollector, quantizationSection, type Tier4QuantizationOptions } from '../quantization/step.js';
+import { checkQuantizationThresholds, QUANTIZATION_METRICS, splitThresholds, type QuantizationThresholds } from '../quantization/thresholds.js';
 import { bindInputDims, checkOutputShape } from './shape.js';
 import type {
   Tier4FormatReport,
@@ -56,8 +58,12 @@ export interface RunTier4Options {
   formats?: string[];
   /** Samples to check (the first N of the export; default 10). */
   numSamples?: number;
-  /** Thresholds per preset (default `{ fp32: 1e-4, quantized: 1e-2 }`). */
-  thresholds?: Partial<Record<Tier4ThresholdPreset, number>>;
+  /**
+   * Thresholds per preset (default `{ fp32: 1e-4, quantized: 1e-2 }`) and, for quantized exports, on the
+   * quantization metrics (default `{ sqnr_db: 20 }`): `sqnr_db`, `cosine`, `top1_agreement` (minimums),
+   * `relative_error`, `kl_divergence` (maximums). See docs/tolerances.md.
+   */
+  thresholds?: Partial<Record<Tier4ThresholdPreset, number>> & QuantizationThresholds;
   /** Latency measurement: `false` to skip, or options (default: 100 iterations after 10 warm-up). */
   latency?: false | Tier4LatencyOptions;
   /** Python interpreter for the TorchScript worker and the eager baseline. */
@@ -77,6 +83,12 @@ export interface RunTier4Options {
   json?: string;
   /** Aborts the run (kills the Python worker). */
   signal?: AbortSignal;
+  /**
+   * Quantized exports: thresholds on the quantization metrics (default `{ sqnr_db: 20 }`), memory
+   * measurement, per-layer SQNR and the verbose form of `formats.<format>.quantization`
+   * (docs/tier4-report.md#the-quantization-section).
+   */
+  quantization?: Tier4QuantizationOptions;
   /** Called with progress lines (e.g. the CLI's --verbose). */
   log?: (line: string) => void;
 }
@@ -136,15 +148,18 @@ function checkOptions(options: RunTier4Options): void {
     if (typeof thresholds !== 'object' || thresholds === null) {
       throw new TypeError(`runTier4: thresholds must be an object like { fp32: 1e-4, quantized: 1e-2 }, received ${JSON.stringify(thresholds)}`);
     }
-    for (const [k, v] of Object.entries(thresholds)) {
+    const split = splitThresholds(thresholds as Record<string, number>);
+    checkQuantizationThresholds(split.quantization, 'runTier4');
+    for (const [k, v] of Object.entries(split.presets)) {
       if (k !== 'fp32' && k !== 'quantized') {
-        throw new TypeError(`runTier4: unknown threshold '${k}'; expected 'fp32' or 'quantized'`);
+        throw new TypeError(`runTier4: unknown threshold '${k}'; expected 'fp32', 'quantized' or a quantization metric (${QUANTIZATION_METRICS.join(', ')})`);
       }
       if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
         throw new TypeError(`runTier4: threshold ${k} must be a finite number >= 0, received ${JSON.stringify(v)}`);
       }
     }
   }
+  if (options.quantization !== undefined) checkQuantizationOptions(options.quantization, 'runTier4');
   if (formats !== undefined) {
     if (!Array.isArray(formats) || formats.some((f) => typeof f !== 'string')) {
       throw new TypeError(`runTier4: formats must be an array of format names, received ${JSON.stringify(formats)}`);
@@ -304,7 +319,8 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
     throw new ExportDirReadError(String(options.exportDir), err);
   }
   const md = ed.metadata;
-  const thresholds = { ...DEFAULT_TIER4_THRESHOLDS, ...(options.thresholds ?? {}) };
+  const split = splitThresholds((options.thresholds ?? {}) as Record<string, number>);
+  const thresholds = { ...DEFAULT_TIER4_THRESHOLDS, ...split.presets } as Record<Tier4ThresholdPreset, number>;
   const preset: Tier4ThresholdPreset = md.quantization ? 'quantized' : 'fp32';
   const threshold = thresholds[preset];
   // The threshold bounds the preset's statistic absolutely (rtol 0): the dict's max_abs_diff
@@ -424,6 +440,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         let firstFail: string | null = null;
         // parity: the reason names the WORST failing (sample, output), not the first one
         let worstFail: { rank: number; text: string } | null = null;
+        const collector = quantizationCollector(ed, format);
         const failedSamples = new Set<string>();
         // torch.onnx.export drops inputs the graph does not use: such a sample input is not fed,
         // and the warning tells the deployment engineer the artifact's signature differs
@@ -479,6 +496,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
               firstFail ??= `${sample.id}: ${sc.reason}`;
             }
             const p = checkParity(act, ref, tolerance, { histogram: true });
+            collector?.add(name, act, ref, p);
             sr.outputs[name] = { parity: p, shape: sc };
             parity = worseStatus(parity, p.status);
             if (p.status === 'fail') {
@@ -517,6 +535,24 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         }
         entry.reason = firstFail;
         if (parity === 'warn' && !firstFail) entry.reason = 'parity within the allowed mismatch fraction (warn)';
+        if (collector && entry.samples_checked > 0) {
+          const q = await quantizationSection({
+            ed,
+            format,
+            collector,
+            options: options.quantization ?? {},
+            thresholds: split.quantization,
+            log,
+            ...(options.python ? { python: options.python } : {}),
+            ...(options.signal ? { signal: options.signal } : {}),
+          });
+          entry.quantization = q;
+          warnings.push(...q.warnings.map((w) => `${format}: quantization: ${w}`));
+          if (q.status === 'fail') {
+            entry.status = 'fail';
+            entry.reason = entry.reason ? `${entry.reason}; quantization: ${q.reason}` : `quantization: ${q.reason}`;
+          }
+        }
         log(`${format}: parity ${parity}, shape ${shape}, max abs diff ${formatValue(entry.max_abs_diff)}`);
 
         // latency

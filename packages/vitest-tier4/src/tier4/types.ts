@@ -6,6 +6,7 @@
  */
 import type { LatencyStats } from '../latency/stats.js';
 import type { ParityResult } from '../parity/types.js';
+import type { Tier4QuantizationSection } from '../quantization/types.js';
 
 /** Verdict of a Tier 4 run, of one format, or of one check. */
 export type Tier4Status = 'ok' | 'warn' | 'fail';
@@ -104,6 +105,11 @@ export interface Tier4FormatReport {
   skipped: boolean;
   /** One line saying why the status is not `ok`, or null. */
   reason: string | null;
+  /**
+   * Quantized exports only (ONNX and TorchScript): what was quantized, sizes, memory, scale-free and
+   * logits metrics against the fp32 reference, the worst layer and the thresholds' verdict.
+   */
+  quantization?: Tier4QuantizationSection;
 }
 
 /** Result of the shape check of one output of one sample. */

@@ -63,14 +63,29 @@ describe('tier4 validate', () => {
     expect(Math.max(...lines(r.stdout).filter((l) => l.startsWith('|')).map((l) => l.length))).toBeLessThanOrEqual(150);
   });
 
-  test('warn (ONNX failed to export): exit 0 with the warning as the reason', async () => {
-    const fx = await fixture('lm_stub_quantized');
-    const r = await cli(['validate', fx.dir, '--samples', '2', '--no-latency']);
+  test('warn (ONNX missing on disk): exit 0 with the warning as the reason', async () => {
+    const dir = await copyExport((await fixture('lm_stub')).dir);
+    await rm(join(dir, 'model.onnx'));
+    const r = await cli(['validate', dir, '--samples', '2', '--no-latency']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/\| onnx +\| WARN \(skipped\) \|/);
-    expect(r.stdout).toMatch(/\| 0\.01 \(mean\) +\|/);
-    expect(r.stdout).toContain('Parity vs the eager PyTorch fp32 outputs on 2 sample(s); quantized export: the threshold bounds the mean |actual - reference| of each output');
-    expect(lines(r.stdout).at(-1)).toMatch(/^tier4: WARN lm_stub: torchscript validated; onnx: skipped, export failed: UnsupportedOperatorError: /);
+    expect(lines(r.stdout).at(-1)).toBe('tier4: WARN lm_stub: torchscript validated; onnx: skipped, listed in metadata.json but model.onnx is missing on disk');
+  });
+
+  test('quantized export: the quantization table; --threshold sqnr_db>=60 fails naming the metric and the rule', async () => {
+    const fx = await fixture('lm_stub_quantized');
+    const ok = await cli(['validate', fx.dir, '--samples', '2', '--no-latency', '--no-memory', '--no-per-layer']);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/\| 0\.01 \(mean\) +\|/);
+    expect(ok.stdout).toContain('Parity vs the eager PyTorch fp32 outputs on 2 sample(s); quantized export: the threshold bounds the mean |actual - reference| of each output');
+    expect(ok.stdout).toContain('Quantization (ratios quantized / fp32 baseline: file size, quantized weights, resident memory;');
+    expect(ok.stdout).toMatch(/\| onnx +\| +7\/7 \| +0\.55\d \| +0\.26\d \| +- \|/);
+    expect(ok.stdout).toMatch(/\| torchscript +\| +7\/5 \| +0\.57\d \| +0\.250 \| +- \|/);
+    const strict = await cli(['validate', fx.dir, '--samples', '2', '--no-latency', '--no-memory', '--no-per-layer', '--threshold', 'quantized=1e-2,sqnr_db>=60']);
+    expect(strict.code).toBe(1);
+    expect(lines(strict.stderr)).toHaveLength(1);
+    expect(strict.stderr).toMatch(/^tier4: FAIL lm_stub: onnx: quantization: sqnr_db \d+\.\d+ dB, below the threshold sqnr_db >= 60 dB\n$/);
+    expect(strict.stdout).toMatch(/Failures:\n {2}onnx: quantization: sqnr_db .* dB, below the threshold sqnr_db >= 60 dB\n {2}torchscript: quantization: sqnr_db .* dB, below the threshold sqnr_db >= 60 dB\n/);
   });
 
   test('fail (perturbed ONNX): exit 1, the reason on one stderr line, no stack trace', async () => {
@@ -123,7 +138,7 @@ describe('tier4 validate', () => {
     [['validate', 'a', 'b'], 'validate takes one <export-dir>, received 2: a b'],
     [['validate', 'x', '--samples', 'ten'], "--samples expects an integer >= 1, received 'ten'"],
     [['validate', 'x', '--iterations', '0'], "--iterations expects an integer >= 1, received '0'"],
-    [['validate', 'x', '--threshold', 'fp64=1'], "--threshold: unknown preset 'fp64'; expected fp32 or quantized"],
+    [['validate', 'x', '--threshold', 'fp64=1'], "--threshold: unknown threshold 'fp64'; expected fp32, quantized or a quantization metric (sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)"],
     [['validate', 'x', '--threshold', 'fp32'], "--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received 'fp32'"],
     [['validate', 'x', '--budget-level', 'error'], "--budget-level expects 'warn' or 'fail', received 'error'"],
     [['validate', 'x', '--no-latency', '--iterations', '5'], '--iterations cannot be combined with --no-latency'],
@@ -183,6 +198,8 @@ describe('tier4 validate', () => {
 
   test('parseCli and parseThresholds build the runTier4 options', () => {
     expect(parseThresholds('fp32=1e-5, quantized = 0.02')).toEqual({ fp32: 1e-5, quantized: 0.02 });
+    expect(parseThresholds('quantized=0.02,sqnr_db>=30,top1_agreement=0.99,relative_error<=0.01')).toEqual({ quantized: 0.02, sqnr_db: 30, top1_agreement: 0.99, relative_error: 0.01 });
+    expect(() => parseThresholds('sqnr_db<=30')).toThrow("--threshold: sqnr_db is bounded from below (>=), received 'sqnr_db<=30'");
     expect(parseCli(['validate', 'dir', '--samples', '3', '--iterations', '7', '--budget-ms', '2.5', '--budget-level', 'fail'])).toEqual({
       kind: 'validate',
       args: { exportDir: 'dir', verbose: false, options: { numSamples: 3, latency: { iterations: 7, budgetMs: 2.5, budgetLevel: 'fail' } } },

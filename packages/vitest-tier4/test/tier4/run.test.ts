@@ -284,10 +284,17 @@ describe('runTier4 on the built-in fixtures', () => {
     expect(report.status).toBe('ok');
     expect(report.formats['onnx-unoptimized']).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', artifact: 'model.onnx', samples_checked: 2 });
     // the artifact's export failed: the runner is skipped with the artifact's reason
-    const q = await fixture('lm_stub_quantized');
+    const q = await copyExport((await fixture('lm_stub')).dir);
+    const md = JSON.parse(await readFile(join(q, 'metadata.json'), 'utf8')) as Record<string, unknown> & { artifacts: Record<string, unknown> };
+    delete md.artifacts.onnx;
+    await rm(join(q, 'model.onnx'));
+    await writeFile(
+      join(q, 'metadata.json'),
+      JSON.stringify({ ...md, formats_written: ['torchscript', 'pytorch'], formats_failed: { onnx: 'UnsupportedOperatorError: Exporting the operator quantized::linear_dynamic is not supported.' } }),
+    );
     const skipped = await runTier4({ exportDir: q, formats: ['onnx-unoptimized', 'torchscript'], numSamples: 1, latency: false });
     expect(skipped.status).toBe('warn');
-    expect(skipped.formats['onnx-unoptimized']!.reason).toMatch(/^onnx export failed: UnsupportedOperatorError: /);
+    expect(skipped.formats['onnx-unoptimized']!.reason).toBe('onnx export failed: UnsupportedOperatorError: Exporting the operator quantized::linear_dynamic is not supported.');
     expect(() => registerRunner('x', () => Promise.reject(new Error('x')), { artifact: '' })).toThrow(
       "registerRunner('x'): artifact must be a non-empty format name such as 'onnx', received \"\"",
     );
@@ -308,7 +315,7 @@ describe('runTier4 on the built-in fixtures', () => {
     await expect(runTier4({} as never)).rejects.toThrow('runTier4: exportDir must be the path of an export directory or an ExportDir from openExportDir(), received undefined');
     await expect(runTier4({ exportDir: '' })).rejects.toThrow('runTier4: exportDir must be the path of an export directory or an ExportDir from openExportDir(), received ""');
     await expect(runTier4({ exportDir: fx, numSamples: 0 })).rejects.toThrow('runTier4: numSamples must be an integer >= 1, received 0');
-    await expect(runTier4({ exportDir: fx, thresholds: { fp16: 1 } as never })).rejects.toThrow("runTier4: unknown threshold 'fp16'; expected 'fp32' or 'quantized'");
+    await expect(runTier4({ exportDir: fx, thresholds: { fp16: 1 } as never })).rejects.toThrow("runTier4: unknown threshold 'fp16'; expected 'fp32', 'quantized' or a quantization metric (sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)");
     await expect(runTier4({ exportDir: fx, formats: [] })).rejects.toThrow('runTier4: formats must name at least one format');
     await expect(runTier4({ exportDir: fx, formats: ['tflite'] })).rejects.toThrow("runTier4: no runner for format(s) 'tflite'; available: onnx, torchscript, pytorch");
     await expect(runTier4({ exportDir: fx, latency: { iterations: 0 } })).rejects.toThrow('runTier4: latency.iterations must be an integer >= 1, received 0');

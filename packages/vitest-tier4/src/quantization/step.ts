@@ -1,0 +1,139 @@
+/**
+ * The quantization step of runTier4: for a format of a quantized export, once its samples were checked,
+ * measure memory (both probes), compare per layer when the format allows it, and build the section.
+ *
+ * @packageDocumentation
+ */
+import { join } from 'node:path';
+import type { ExportDir } from 'vitest-tier4-fixtures';
+import { measureResidentMemory, type MemoryMeasurement } from './memory.js';
+import { buildQuantizationSection, exporterRecord, type LayerSqnrResult, type MemoryResult, QuantizationMetricsCollector, isLogitsTask } from './section.js';
+import { DEFAULT_QUANTIZATION_THRESHOLDS, type QuantizationThresholds } from './thresholds.js';
+import type { Tier4QuantizationSection } from './types.js';
+
+/** Formats that get a quantization section. */
+export const QUANTIZED_FORMATS: readonly string[] = ['onnx', 'torchscript'];
+
+/**
+ * Quantization options of runTier4 (`quantization`) and the CLI. The thresholds on the quantization metrics
+ * are not here: they are keys of the one `thresholds` object (`{ quantized: 1e-2, sqnr_db: 20 }`).
+ */
+export interface Tier4QuantizationOptions {
+  /** Measure resident memory of the quantized artifact and its fp32 baseline (default true). */
+  memory?: boolean;
+  /** Per-layer SQNR of int8 ONNX against its fp32 baseline (default true). */
+  perLayer?: boolean;
+  /** Include the layer names and the per-layer SQNR list (default false). */
+  verbose?: boolean;
+  /** Timeout of each memory probe / per-layer run in ms. */
+  timeoutMs?: number;
+}
+
+/** Checks the option object (TypeError naming the key). */
+export function checkQuantizationOptions(value: unknown, where: string): Tier4QuantizationOptions {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${where}: quantization must be an object such as { thresholds: { sqnr_db: 20 } }, received ${value === null ? 'null' : typeof value}`);
+  }
+  const o = value as Record<string, unknown>;
+  for (const key of Object.keys(o)) {
+    if (key === 'thresholds') {
+      throw new TypeError(`${where}: quantization thresholds are keys of the thresholds option, e.g. thresholds: { quantized: 1e-2, sqnr_db: 20 }`);
+    }
+    if (!['memory', 'perLayer', 'verbose', 'timeoutMs'].includes(key)) {
+      throw new TypeError(`${where}: unknown quantization option '${key}' (expected memory, perLayer, verbose, timeoutMs)`);
+    }
+  }
+  for (const key of ['memory', 'perLayer', 'verbose'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`${where}: quantization.${key} must be a boolean, received ${JSON.stringify(o[key])}`);
+  }
+  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !(o.timeoutMs > 0))) {
+    throw new TypeError(`${where}: quantization.timeoutMs must be a number > 0, received ${JSON.stringify(o.timeoutMs)}`);
+  }
+  return { ...(o as Tier4QuantizationOptions) };
+}
+
+/** The collector for a format of this export, or null when the export is not quantized or the format gets no section. */
+export function quantizationCollector(ed: ExportDir, format: string): QuantizationMetricsCollector | null {
+  if (!ed.metadata.quantization || !QUANTIZED_FORMATS.includes(format)) return null;
+  return new QuantizationMetricsCollector(isLogitsTask(ed.metadata.task_type));
+}
+
+/** Everything {@link quantizationSection} needs. */
+export interface QuantizationStepInput {
+  ed: ExportDir;
+  format: string;
+  collector: QuantizationMetricsCollector;
+  options: Tier4QuantizationOptions;
+  /** The quantization metric thresholds from runTier4's `thresholds` (merged over the defaults here). */
+  thresholds: QuantizationThresholds;
+  python?: string;
+  signal?: AbortSignal;
+  log: (line: string) => void;
+  /** Per-layer comparison, when the format allows it (int8 ONNX); null otherwise. */
+  perLayer?: () => Promise<LayerSqnrResult | null>;
+}
+
+async function probe(format: string, path: string, input: QuantizationStepInput): Promise<MemoryMeasurement> {
+  return measureResidentMemory(format, path, {
+    ...(input.python ? { python: input.python } : {}),
+    ...(input.options.timeoutMs ? { timeoutMs: input.options.timeoutMs } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
+}
+
+/** Measures memory, compares layers and builds the section of one format. */
+export async function quantizationSection(input: QuantizationStepInput): Promise<Tier4QuantizationSection> {
+  const { ed, format, options } = input;
+  const record = exporterRecord(ed.metadata.quantization_info as Record<string, unknown> | null, format);
+  const thresholds = { ...DEFAULT_QUANTIZATION_THRESHOLDS, ...input.thresholds };
+  const memory: MemoryResult = { quantized: null, fp32: null, note: null };
+  const warnings: string[] = [];
+  const artifact = ed.paths[format as keyof ExportDir['paths']];
+  if (options.memory === false) {
+    memory.note = 'not measured (quantization.memory: false)';
+  } else if (!artifact) {
+    memory.note = 'not measured: the artifact is missing';
+  } else if (!record?.fp32_artifact?.path) {
+    memory.note = 'not measured: metadata.json names no fp32 baseline for this format';
+  } else {
+    try {
+      input.log(`${format}: measuring resident memory of ${artifact} and its fp32 baseline`);
+      memory.quantized = await probe(format, artifact, input);
+      memory.fp32 = await probe(format, join(ed.dir, record.fp32_artifact.path), input);
+    } catch (err) {
+      input.signal?.throwIfAborted();
+      memory.note = `not measured: ${err instanceof Error ? err.message : String(err)}`;
+      warnings.push(`${format}: resident memory ${memory.note}`);
+    }
+  }
+  let layers: LayerSqnrResult | null = null;
+  if (options.perLayer === false) layers = { layers: [], note: 'not compared (quantization.perLayer: false)' };
+  else if (input.perLayer) {
+    try {
+      layers = await input.perLayer();
+    } catch (err) {
+      input.signal?.throwIfAborted();
+      layers = { layers: [], note: `per-layer comparison failed: ${err instanceof Error ? err.message : String(err)}` };
+      warnings.push(`${format}: ${layers.note}`);
+    }
+  } else {
+    layers = {
+      layers: [],
+      note:
+        format === 'torchscript'
+          ? 'per-layer SQNR is compared for int8 ONNX only (a TorchScript graph has no named intermediate tensors to mark as outputs)'
+          : 'per-layer SQNR not available for this export',
+    };
+  }
+  const section = buildQuantizationSection({
+    method: String(ed.metadata.quantization),
+    record,
+    metrics: input.collector.metrics(),
+    memory,
+    layers,
+    thresholds,
+    verbose: options.verbose === true,
+  });
+  section.warnings.push(...warnings);
+  return section;
+}

@@ -1,0 +1,179 @@
+/**
+ * Thresholds on the quantization metrics: one set of rules, used by runTier4, the plugin and the CLI.
+ *
+ * | key | rule | unit |
+ * |---|---|---|
+ * | `sqnr_db` | SQNR >= value | dB |
+ * | `cosine` | cosine similarity >= value | |
+ * | `top1_agreement` | top-1 agreement >= value (classification / LM logits only) | fraction |
+ * | `relative_error` | relative error <= value | fraction |
+ * | `kl_divergence` | KL(softmax(ref) ‖ softmax(actual)) <= value (logits only) | nats |
+ *
+ * A metric that was not measured (top-1 on a regression output) is not judged by its threshold; the
+ * section says so. The defaults ({@link DEFAULT_QUANTIZATION_THRESHOLDS}) are in docs/tolerances.md with
+ * their reason.
+ *
+ * @packageDocumentation
+ */
+
+/** Thresholds on the quantization metrics (any subset). */
+export interface QuantizationThresholds {
+  /** Lowest acceptable SQNR in dB (torchao: >= 40 int8 dynamic single layers, >= 20 SmoothQuant DistilBERT). */
+  sqnr_db?: number;
+  /** Lowest acceptable cosine similarity. */
+  cosine?: number;
+  /** Lowest acceptable top-1 agreement (fraction of rows whose argmax agrees). */
+  top1_agreement?: number;
+  /** Highest acceptable relative error ||a - r|| / ||r||. */
+  relative_error?: number;
+  /** Highest acceptable mean KL divergence of the softmax distributions, in nats. */
+  kl_divergence?: number;
+}
+
+/** Name of one quantization threshold. */
+export type QuantizationMetric = keyof QuantizationThresholds;
+
+interface Rule {
+  /** `min`: the metric must be >= the threshold; `max`: <=. */
+  bound: 'min' | 'max';
+  /** Allowed range of the threshold itself. */
+  range: [number, number];
+  unit: string;
+}
+
+/** The rules, one per metric. */
+export const QUANTIZATION_RULES: Readonly<Record<QuantizationMetric, Rule>> = {
+  sqnr_db: { bound: 'min', range: [-Infinity, Infinity], unit: ' dB' },
+  cosine: { bound: 'min', range: [-1, 1], unit: '' },
+  top1_agreement: { bound: 'min', range: [0, 1], unit: '' },
+  relative_error: { bound: 'max', range: [0, Infinity], unit: '' },
+  kl_divergence: { bound: 'max', range: [0, Infinity], unit: ' nats' },
+};
+
+/** Metric names in the order they are judged and printed. */
+export const QUANTIZATION_METRICS = Object.keys(QUANTIZATION_RULES) as QuantizationMetric[];
+
+/**
+ * Default thresholds: SQNR >= 20 dB only. 20 dB (relative error 10%) is the lowest bar published for a whole
+ * quantized model (torchao's SmoothQuant test on DistilBERT); the built-in lm_stub passes it with a wide
+ * margin (about 36 dB TorchScript, 41 dB int8 ONNX), so the default keeps its honest `ok`, while an export
+ * whose quantization went wrong (a saturating kernel gave 17 dB) fails. Hailo flags layers under 10 dB as
+ * sensitive.
+ */
+export const DEFAULT_QUANTIZATION_THRESHOLDS: Readonly<QuantizationThresholds> = { sqnr_db: 20 };
+
+/**
+ * Checks a thresholds object: known keys, finite numbers within each rule's range.
+ *
+ * @param where - the caller, for the message (`runTier4`, `tier4()`, `--quantized-threshold`).
+ * @throws TypeError naming the key, the expected and the received.
+ */
+export function checkQuantizationThresholds(value: unknown, where: string): QuantizationThresholds {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${where}: quantization thresholds must be an object such as { sqnr_db: 20 }, received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
+  }
+  const out: QuantizationThresholds = {};
+  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
+    if (v === undefined) continue;
+    const rule = QUANTIZATION_RULES[key as QuantizationMetric];
+    if (!rule) throw new TypeError(`${where}: unknown quantization threshold '${key}' (expected one of ${QUANTIZATION_METRICS.join(', ')})`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < rule.range[0] || v > rule.range[1]) {
+      const range = rule.range[0] === -Infinity ? 'a finite number' : rule.range[1] === Infinity ? `a number >= ${rule.range[0]}` : `a number from ${rule.range[0]} to ${rule.range[1]}`;
+      throw new TypeError(`${where}: quantization threshold ${key} must be ${range}, received ${JSON.stringify(v)}`);
+    }
+    out[key as QuantizationMetric] = v;
+  }
+  return out;
+}
+
+/**
+ * Parses the CLI form `sqnr_db=20,top1_agreement=0.99` (also `sqnr_db>=20`, `relative_error<=0.01`).
+ *
+ * @throws TypeError for a malformed item, an unknown key, a bound written the wrong way round or a bad number.
+ */
+export function parseQuantizationThresholds(text: string, where = '--quantized-threshold'): QuantizationThresholds {
+  const out: Record<string, number> = {};
+  for (const item of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
+    const m = /^([a-z0-9_]+)\s*(>=|<=|=)\s*(.+)$/.exec(item);
+    if (!m) throw new TypeError(`${where}: expected key=value items such as sqnr_db=20,top1_agreement=0.99, received '${item}'`);
+    const [, key, op, raw] = m as unknown as [string, string, string, string];
+    const rule = QUANTIZATION_RULES[key as QuantizationMetric];
+    if (rule && op !== '=' && (op === '>=') !== (rule.bound === 'min')) {
+      throw new TypeError(`${where}: ${key} is bounded ${rule.bound === 'min' ? 'from below (>=)' : 'from above (<=)'}, received '${item}'`);
+    }
+    const n = Number(raw);
+    out[key] = raw.trim() === '' ? NaN : n;
+  }
+  return checkQuantizationThresholds(out, where);
+}
+
+/** True when `key` names a quantization metric threshold (as opposed to a preset like `fp32`). */
+export function isQuantizationMetric(key: string): key is QuantizationMetric {
+  return Object.prototype.hasOwnProperty.call(QUANTIZATION_RULES, key);
+}
+
+/**
+ * Splits one flat thresholds object (`{ quantized: 1e-2, sqnr_db: 20 }`, the form runTier4, the plugin and
+ * `tier4 validate --threshold` take) into the preset thresholds and the quantization metric thresholds.
+ */
+export function splitThresholds<T extends Record<string, number | undefined>>(all: T): { presets: Record<string, number>; quantization: QuantizationThresholds } {
+  const presets: Record<string, number> = {};
+  const quantization: QuantizationThresholds = {};
+  for (const [k, v] of Object.entries(all)) {
+    if (v === undefined) continue;
+    if (isQuantizationMetric(k)) quantization[k] = v;
+    else presets[k] = v;
+  }
+  return { presets, quantization };
+}
+
+/** One judged metric. */
+export interface QuantizationCheck {
+  metric: QuantizationMetric;
+  /** The rule, e.g. `sqnr_db >= 20 dB`. */
+  rule: string;
+  /** The measured value, or null when not measured. */
+  value: number | null;
+  /** `ok`, `fail`, or `not_measured` (the threshold does not apply to this output). */
+  status: 'ok' | 'fail' | 'not_measured';
+}
+
+function formatNumber(v: number): string {
+  if (v === Infinity) return '+Infinity';
+  if (v === -Infinity) return '-Infinity';
+  return Number(v.toPrecision(4)).toString();
+}
+
+/**
+ * Judges measured metrics against thresholds.
+ *
+ * A NaN value fails (it is never "within" a bound); +Infinity SQNR (identical outputs) passes any minimum.
+ */
+export function judgeQuantization(metrics: Partial<Record<QuantizationMetric, number | null>>, thresholds: QuantizationThresholds): QuantizationCheck[] {
+  const checks: QuantizationCheck[] = [];
+  for (const metric of QUANTIZATION_METRICS) {
+    const limit = thresholds[metric];
+    if (limit === undefined) continue;
+    const rule = QUANTIZATION_RULES[metric];
+    const text = `${metric} ${rule.bound === 'min' ? '>=' : '<='} ${formatNumber(limit)}${rule.unit}`;
+    const value = metrics[metric] ?? null;
+    if (value === null) {
+      checks.push({ metric, rule: text, value: null, status: 'not_measured' });
+      continue;
+    }
+    const within = rule.bound === 'min' ? value >= limit : value <= limit;
+    checks.push({ metric, rule: text, value, status: within ? 'ok' : 'fail' });
+  }
+  return checks;
+}
+
+/** One line per failed check, e.g. `sqnr_db 17.41 dB, below the threshold sqnr_db >= 20 dB`. */
+export function describeFailures(checks: readonly QuantizationCheck[]): string[] {
+  return checks
+    .filter((c) => c.status === 'fail')
+    .map((c) => {
+      const rule = QUANTIZATION_RULES[c.metric];
+      const value = c.value === null ? 'not measured' : `${formatNumber(c.value)}${rule.unit}`;
+      return `${c.metric} ${value}, ${rule.bound === 'min' ? 'below' : 'above'} the threshold ${c.rule}`;
+    });
+}
