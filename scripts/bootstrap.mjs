@@ -20,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { profileMark } from './profile.mjs';
 import { DEBIAN_PYTHON, aptCommand, findPython, modulesFor, packagesFor, probeModules, whichSync } from './python.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -299,6 +300,7 @@ const script = tasks[task];
 if (!script) {
   fail(`unknown task ${JSON.stringify(task)}: expected one of ${Object.keys(tasks).join(', ')}.`);
 }
+profileMark('bootstrap:start', { node_start_ms: performance.now() });
 checkNode();
 const state = readState();
 const before = JSON.stringify(state);
@@ -306,6 +308,7 @@ ensurePnpm(state);
 // the Debian packages and the workspace packages install at the same time
 const [python] = await Promise.all([ensureSystem(state, modulesFor(task)), installPackages(state)]);
 if (JSON.stringify(state) !== before) writeState(state);
+profileMark('bootstrap:checked');
 const env = { ...process.env, TIER4_PYTHON: python };
 if (task === 'demo') {
   // in this process: no pnpm and no other Node start before Vitest (scripts/demo.mjs is `demo:run`)

@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildIfNeeded } from './build.mjs';
+import { profileMark } from './profile.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const examples = join(root, 'examples');
@@ -24,6 +25,7 @@ const DEMO_TIMEOUT_MS = 15 * 60_000;
  */
 export function runDemo(args = [], env = process.env) {
   const built = buildIfNeeded();
+  profileMark('build:checked');
   if (built !== 0) return built;
   let vitest;
   try {
@@ -32,7 +34,9 @@ export function runDemo(args = [], env = process.env) {
     process.stderr.write(`demo: cannot find Vitest for examples/ (${error.message}); run \`pnpm install\` first.\n`);
     return 1;
   }
+  profileMark('vitest:spawn');
   const result = spawnSync(process.execPath, [vitest, 'run', ...args], { cwd: examples, stdio: 'inherit', env, timeout: DEMO_TIMEOUT_MS });
+  profileMark('vitest:exit');
   if (result.error) process.stderr.write(`demo: vitest run failed: ${result.error.message}\n`);
   return result.status ?? 1;
 }

@@ -1,5 +1,7 @@
 // Tier 4 export tests: every exported format of both models against eager PyTorch, over the
 // 10 reference samples, with latency and a budget. Each dict goes to the Tier 4 reporter.
+// The three validations run concurrently: the tier4() plugin's worker pool gives each a warm
+// Python worker, and its timing gate keeps their latency measurements from overlapping.
 import { describe, expect } from 'vitest';
 import { recordTier4Report, runTier4, type Tier4Report } from 'vitest-tier4';
 import { tier4Test as test } from 'vitest-tier4/test';
@@ -15,38 +17,40 @@ function expectEveryShapeOk(report: Tier4Report, format: string): number[] {
   return [...new Set(samples.map((s) => s.batch_size))].sort();
 }
 
-describe('ONNX and TorchScript match PyTorch over 10 samples', () => {
-  test.for([
-    ['cnn', 'simple_cnn'],
-    ['lm', 'lm_stub'],
-  ] as const)('%s (%s)', async ([name, model], { task, tier4 }) => {
-    const report = await runTier4({ exportDir: tier4.info(name).dir, numSamples: 10, thresholds: tier4.thresholds ?? {}, latency });
-    await recordTier4Report(report, task);
-    expect(report.model.name).toBe(model);
-    expect(report.warnings).toEqual([]);
-    expect(report.status).toBe('ok');
-    for (const format of ['onnx', 'torchscript']) {
-      const entry = report.formats[format]!;
-      expect(entry).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', samples_checked: 10, threshold: 1e-4 });
-      expect(entry.max_abs_diff).toBeLessThan(1e-4);
-      expect(entry.latency?.iterations).toBe(100);
-      expect(entry.latency?.budget_status).toBe('ok');
-      // the shape check ran on every sample: batch sizes 1, 3 and 4 all covered
-      expect(expectEveryShapeOk(report, format)).toEqual([1, 3, 4]);
-    }
+describe.concurrent('Tier 4 validations', () => {
+  describe('ONNX and TorchScript match PyTorch over 10 samples', () => {
+    test.for([
+      ['cnn', 'simple_cnn'],
+      ['lm', 'lm_stub'],
+    ] as const)('%s (%s)', async ([name, model], { task, tier4 }) => {
+      const report = await runTier4({ exportDir: tier4.info(name).dir, numSamples: 10, thresholds: tier4.thresholds ?? {}, latency });
+      await recordTier4Report(report, task);
+      expect(report.model.name).toBe(model);
+      expect(report.warnings).toEqual([]);
+      expect(report.status).toBe('ok');
+      for (const format of ['onnx', 'torchscript']) {
+        const entry = report.formats[format]!;
+        expect(entry).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', samples_checked: 10, threshold: 1e-4 });
+        expect(entry.max_abs_diff).toBeLessThan(1e-4);
+        expect(entry.latency?.iterations).toBe(100);
+        expect(entry.latency?.budget_status).toBe('ok');
+        // the shape check ran on every sample: batch sizes 1, 3 and 4 all covered
+        expect(expectEveryShapeOk(report, format)).toEqual([1, 3, 4]);
+      }
+    });
   });
-});
 
-describe('quantized export', () => {
-  // `validate` is the short form of the two lines above: runTier4 on a plugin fixture with the
-  // plugin's thresholds, recorded for the reporter.
-  test('the dynamically quantized LM stub stays under the quantized threshold', async ({ validate }) => {
-    const report = await validate('lmQuantized', { latency });
-    expect(report.model.quantization).toBe('dynamic');
-    expect(report.status).toBe('ok');
-    const ts = report.formats['torchscript']!;
-    expect(ts).toMatchObject({ status: 'ok', threshold_preset: 'quantized', threshold_statistic: 'mean', threshold: 1e-2 });
-    expect(ts.mean_abs_diff).toBeLessThan(1e-2);
-    expect(Object.keys(report.formats)).toEqual(['torchscript']);
+  describe('quantized export', () => {
+    // `validate` is the short form of the two lines above: runTier4 on a plugin fixture with the
+    // plugin's thresholds, recorded for the reporter.
+    test('the dynamically quantized LM stub stays under the quantized threshold', async ({ validate }) => {
+      const report = await validate('lmQuantized', { latency });
+      expect(report.model.quantization).toBe('dynamic');
+      expect(report.status).toBe('ok');
+      const ts = report.formats['torchscript']!;
+      expect(ts).toMatchObject({ status: 'ok', threshold_preset: 'quantized', threshold_statistic: 'mean', threshold: 1e-2 });
+      expect(ts.mean_abs_diff).toBeLessThan(1e-2);
+      expect(Object.keys(report.formats)).toEqual(['torchscript']);
+    });
   });
 });

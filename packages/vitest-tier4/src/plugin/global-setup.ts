@@ -5,6 +5,7 @@
  */
 import type { TestProject } from 'vitest/node';
 import { buildFixture, type BuildFixtureOptions, type Fixture } from 'vitest-tier4-fixtures';
+import { profileMark } from '../profile/marks.js';
 import type { Tier4FixtureRequest, Tier4ProvidedFixture } from './provided.js';
 
 /** Converts a built fixture to the plain record tests receive. */
@@ -41,6 +42,7 @@ export function describeBuild(name: string, fixture: Fixture, elapsedMs: number)
  */
 export default async function setup(project: TestProject): Promise<void> {
   const requests = (project.getProvidedContext().tier4FixtureRequests ?? {}) as Record<string, Tier4FixtureRequest>;
+  profileMark('fixtures:start');
   const entries = await Promise.all(
     Object.entries(requests).map(async ([name, request]) => {
       try {
@@ -54,5 +56,6 @@ export default async function setup(project: TestProject): Promise<void> {
       }
     }),
   );
+  profileMark('fixtures:done', { fixtures: entries.length, cached: entries.filter(([, f]) => f.cached).length });
   project.provide('tier4Fixtures', Object.fromEntries(entries));
 }

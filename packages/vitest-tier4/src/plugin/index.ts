@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vitest/config';
 import type { Vitest } from 'vitest/node';
 import type { Tier4ReporterOptions } from '../reporter/index.js';
+import { defaultPoolSize } from '../runtimes/pool/size.js';
 import type { Tier4FixtureRequest } from './provided.js';
 
 export type { Tier4FixtureRequest, Tier4ProvidedFixture } from './provided.js';
@@ -49,6 +50,15 @@ export interface Tier4PluginOptions {
    * line always wins. @default 60_000
    */
   testTimeout?: number | false;
+  /**
+   * The run's Python worker pool (docs/runtimes.md, "The worker pool"): every validation of the run
+   * (the TorchScript runner and eager baseline of each `runTier4` / `validate`) leases one of at most
+   * `size` warm Python processes, shared across test files and models and closed at the end, and
+   * latency measurements of concurrent validations never overlap. `warm` starts the first worker
+   * with the run (default: when fixtures are requested). `false`: every validation starts its own
+   * Python worker. @default { size: min(4, CPU count) }
+   */
+  workerPool?: false | { size?: number; warm?: boolean };
 }
 
 /** The test timeout the plugin sets when the config has none. */
@@ -71,6 +81,8 @@ export const setupFilePath = (): string => sibling('../setup.js');
 export const reporterPath = (): string => sibling('../reporter/index.js');
 /** Absolute path of the globalSetup module that builds the requested fixtures. */
 export const globalSetupPath = (): string => sibling('./global-setup.js');
+/** Absolute path of the globalSetup module that runs the Python worker pool. */
+export const poolSetupPath = (): string => sibling('./pool-setup.js');
 
 function isTier4Reporter(entry: unknown): boolean {
   const name = Array.isArray(entry) ? entry[0] : entry;
@@ -101,6 +113,18 @@ function validate(options: Tier4PluginOptions): void {
     (typeof options.testTimeout !== 'number' || !Number.isFinite(options.testTimeout) || options.testTimeout <= 0)
   ) {
     throw new TypeError(`tier4(): testTimeout must be a number of ms > 0 or false, received ${JSON.stringify(options.testTimeout)}`);
+  }
+  const wp = options.workerPool;
+  if (wp !== undefined && wp !== false) {
+    if (typeof wp !== 'object' || wp === null || Array.isArray(wp)) {
+      throw new TypeError(`tier4(): workerPool must be false or { size, warm }, received ${JSON.stringify(wp)}`);
+    }
+    if (wp.size !== undefined && (!Number.isInteger(wp.size) || wp.size < 1)) {
+      throw new TypeError(`tier4(): workerPool.size must be an integer >= 1, received ${JSON.stringify(wp.size)}`);
+    }
+    if (wp.warm !== undefined && typeof wp.warm !== 'boolean') {
+      throw new TypeError(`tier4(): workerPool.warm must be a boolean, received ${JSON.stringify(wp.warm)}`);
+    }
   }
   if (options.reportPath !== undefined && (typeof options.reportPath !== 'string' || options.reportPath === '')) {
     throw new TypeError(`tier4(): reportPath must be a non-empty string, received ${JSON.stringify(options.reportPath)}`);
@@ -182,12 +206,22 @@ export function tier4(options: Tier4PluginOptions = {}): Plugin {
         if (!config.setupFiles.includes(setup)) config.setupFiles.push(setup);
       }
       project.provide('tier4Thresholds', options.thresholds ? { ...options.thresholds } : null);
-      if (Object.keys(fixtures).length > 0) {
+      const hasFixtures = Object.keys(fixtures).length > 0;
+      const list = (Array.isArray(config.globalSetup) ? config.globalSetup : [config.globalSetup].filter(Boolean)) as string[];
+      if (options.workerPool !== false) {
+        const wp = options.workerPool ?? {};
+        project.provide('tier4WorkerPool', { size: wp.size ?? defaultPoolSize(), warm: wp.warm ?? hasFixtures });
+        // first: the first worker starts while the fixtures are checked and the test files load
+        const poolSetup = poolSetupPath();
+        if (!list.includes(poolSetup)) list.unshift(poolSetup);
+      } else {
+        project.provide('tier4WorkerPool', null);
+      }
+      config.globalSetup = list;
+      if (hasFixtures) {
         project.provide('tier4FixtureRequests', resolveModelFiles(fixtures, config.root));
         const globalSetup = globalSetupPath();
-        const list = Array.isArray(config.globalSetup) ? config.globalSetup : [config.globalSetup].filter(Boolean);
         if (!list.includes(globalSetup)) list.push(globalSetup);
-        config.globalSetup = list;
       } else {
         project.provide('tier4Fixtures', {});
       }

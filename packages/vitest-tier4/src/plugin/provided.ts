@@ -54,6 +54,8 @@ declare module 'vitest' {
     tier4FixtureRequests: Record<string, Tier4FixtureRequest>;
     /** Default thresholds given to the plugin (`null` when none). */
     tier4Thresholds: Record<string, number> | null;
+    /** The worker pool settings, read by the plugin's pool globalSetup (`null`: no pool). */
+    tier4WorkerPool: { size: number; warm: boolean } | null;
   }
 }
 

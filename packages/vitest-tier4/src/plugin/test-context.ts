@@ -24,6 +24,7 @@ import type { InferenceSession } from 'onnxruntime-node';
 import { inject, test } from 'vitest';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import { openOnnxRunner } from '../runtimes/onnx.js';
+import { validationWorkers } from '../runtimes/pool/validation-workers.js';
 import type { ModelRunner } from '../runtimes/types.js';
 import { recordTier4Report, runTier4, type RunTier4Options, type Tier4Latency, type Tier4Report } from '../tier4/index.js';
 import { measureLatency, type MeasureLatencyOptions } from '../latency/index.js';
@@ -228,7 +229,10 @@ export const tier4Test = test
       }
       const sample = await dir.loadSample(sampleIndex);
       const runner = await tier4.onnx(name);
-      const { samples_ms: _samples, ...result } = await measureLatency(runner, sample.inputs, { signal, ...measure });
+      // a timed phase: exclusive on the run's timing gate, like runTier4's (no other validation runs a model meanwhile)
+      const { samples_ms: _samples, ...result } = await validationWorkers({ signal }).gated('exclusive', () =>
+        measureLatency(runner, sample.inputs, { signal, ...measure }),
+      );
       const summary: Tier4LatencyRecordSummary = {
         ...result,
         sample: sample.id,

@@ -13,6 +13,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
 import { collectEnvironment } from '../report/environment.js';
 import { htmlPathFor, writeTier4Html } from '../report/write.js';
+import { profileMark } from '../profile/marks.js';
 import { assertWritableFile, writeTier4Report } from '../tier4/index.js';
 import { buildRunReport, type CollectedTest } from './aggregate.js';
 import { renderMarkdownSummary, renderTerminalSummary } from './table.js';
@@ -189,6 +190,7 @@ export default class Tier4Reporter implements Reporter {
       }
     }
 
+    profileMark('report:start');
     const tests: CollectedTest[] = [];
     const failedModules: string[] = [];
     // In watch mode a rerun hands over only the rerun modules; the verdict covers every known one.
@@ -236,6 +238,7 @@ export default class Tier4Reporter implements Reporter {
         writeError = new Error(`vitest-tier4: could not write the HTML report to ${htmlPath} (option htmlFile): ${message}`, { cause: error });
       }
     }
+    profileMark('report:written');
     // The table is printed even when a file could not be written; the error follows it.
     log(renderTerminalSummary(report, jsonWritten, htmlWritten));
 

@@ -66,6 +66,11 @@ export interface PythonWorkerOptions {
   env?: Record<string, string>;
   /** `torch.set_num_threads` in the worker (default: torch's default). */
   numThreads?: number;
+  /**
+   * Remember the interpreter probe in this directory (see `findPython`'s `cacheDir`), so that a
+   * start skips the probe's own `import torch` while the interpreter is unchanged.
+   */
+  cacheDir?: string;
 }
 
 /** A decoded response. */
@@ -204,7 +209,7 @@ export class PythonWorker {
    */
   static async start(options: PythonWorkerOptions = {}): Promise<PythonWorker> {
     options.signal?.throwIfAborted();
-    const info = await findPython(options.python ? { python: options.python } : {});
+    const info = await findPython({ ...(options.python ? { python: options.python } : {}), ...(options.cacheDir ? { cacheDir: options.cacheDir } : {}) });
     const pkgDir = pythonPackageDir();
     const env: NodeJS.ProcessEnv = {
       ...process.env,

@@ -2,19 +2,37 @@
  * A {@link ModelRunner} over a model loaded in a {@link PythonWorker} (shared by the TorchScript
  * and the eager PyTorch runtimes).
  */
-import { PythonWorker, PythonWorkerError, sharedPythonWorker, type PythonWorkerOptions } from './python-worker.js';
+import type { TensorData } from 'vitest-tier4-fixtures';
+import { PythonWorker, PythonWorkerError, sharedPythonWorker, type PythonWorkerOptions, type RequestOptions, type WorkerHello, type WorkerResponse } from './python-worker.js';
 import type { ModelRunner, RunResult, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
 
 /** Least timeout of loading a model in the worker (see {@link WorkerRunnerOptions.loadTimeoutMs}). */
 export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
 
+/**
+ * What a worker-backed runner talks to: a private {@link PythonWorker} or a lease of the run's
+ * worker pool (`PooledWorker`); both speak the worker protocol.
+ */
+export interface WorkerChannel {
+  readonly hello: WorkerHello;
+  readonly requestTimeoutMs: number;
+  readonly alive: boolean;
+  readonly pid: number | undefined;
+  request(
+    header: Record<string, unknown> & { cmd: string },
+    tensors?: Array<{ name: string; tensor: TensorData }>,
+    options?: RequestOptions,
+  ): Promise<WorkerResponse>;
+  close(): Promise<void>;
+}
+
 /** Options of the worker-backed runners. */
 export interface WorkerRunnerOptions extends PythonWorkerOptions {
   /**
-   * Run in this already started worker (not closed by the runner) instead of starting one.
-   * Lets the TorchScript model and the eager baseline share one Python process.
+   * Run in this already started worker or pool lease (not closed by the runner) instead of
+   * starting one. Lets the TorchScript model and the eager baseline share one Python process.
    */
-  worker?: PythonWorker;
+  worker?: WorkerChannel;
   /**
    * Run in the process-wide shared worker ({@link sharedPythonWorker}) instead of starting one:
    * opening a runner then costs a model load, not a Python start-up. Ignored when `worker` is
@@ -42,7 +60,7 @@ export class WorkerModelRunner implements ModelRunner {
   constructor(
     readonly format: string,
     readonly source: string,
-    private readonly worker: PythonWorker,
+    private readonly worker: WorkerChannel,
     private readonly handle: string,
     private readonly ownsWorker: boolean,
     readonly inputNames: readonly string[],
@@ -150,7 +168,7 @@ export async function loadInWorker(
   names: { inputNames?: readonly string[]; outputNames?: readonly string[] },
 ): Promise<WorkerModelRunner> {
   const owns = !options.worker && !options.shared;
-  let worker: PythonWorker;
+  let worker: WorkerChannel;
   if (options.worker) worker = options.worker;
   else if (options.shared) {
     const { signal: _signal, ...rest } = options;

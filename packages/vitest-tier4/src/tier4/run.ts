@@ -9,8 +9,10 @@ import { pickLatencyStats } from '../latency/stats.js';
 import { checkParity } from '../parity/index.js';
 import { formatIndex, formatValue } from '../parity/format.js';
 import type { ParityResult, ToleranceSpec } from '../parity/types.js';
-import { PythonWorker } from '../runtimes/python-worker.js';
 import { UntrustedModelSourceError, untrustedModelSourceCode } from '../runtimes/model-source.js';
+import { validationWorkers, type ValidationPool } from '../runtimes/pool/validation-workers.js';
+import type { WorkerChannel } from '../runtimes/worker-runner.js';
+import { profileMark } from '../profile/marks.js';
 import { hasRunner, openRunner, registeredFormats, runnerArtifact } from '../runtimes/registry.js';
 import { summarizeErrorText } from '../runtimes/target.js';
 import type { ModelRunner, OpenRunnerOptions } from '../runtimes/types.js';
@@ -66,8 +68,14 @@ export interface RunTier4Options {
   thresholds?: Partial<Record<Tier4ThresholdPreset, number>> & QuantizationThresholds;
   /** Latency measurement: `false` to skip, or options (default: 100 iterations after 10 warm-up). */
   latency?: false | Tier4LatencyOptions;
-  /** Python interpreter for the TorchScript worker and the eager baseline. */
+  /** Python interpreter for the TorchScript worker and the eager baseline (a private worker: no pool). */
   python?: string;
+  /**
+   * The Python worker pool to lease the worker from, or `false` for a private worker. Default: the
+   * run's pool when the `tier4()` plugin started one (`TIER4_WORKER_POOL`) and no `python` is given.
+   * Either way latency is measured under the timing gate (docs/runtimes.md, "The worker pool").
+   */
+  pool?: ValidationPool | false;
   /** Timeout of one request to the Python worker, in ms. */
   timeoutMs?: number;
   /**
@@ -311,6 +319,7 @@ function parityReason(output: string, sample: string, p: ParityResult): string {
  */
 export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   checkOptions(options);
+  profileMark('validation:start', { export_dir: typeof options.exportDir === 'string' ? options.exportDir : options.exportDir.dir });
   const log = options.log ?? (() => undefined);
   let ed: ExportDir;
   try {
@@ -349,33 +358,21 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
     }
   }
 
-  let worker: PythonWorker | undefined;
-  let workerError: unknown;
-  const getWorker = async (): Promise<PythonWorker> => {
-    if (workerError) throw workerError;
-    if (!worker) {
-      try {
-        log('starting the Python worker');
-        worker = await PythonWorker.start({
-          ...(options.python ? { python: options.python } : {}),
-          ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
-      } catch (err) {
-        workerError = err;
-        throw err;
-      }
-    }
-    return worker;
-  };
+  const workers = validationWorkers({
+    ...(options.pool !== undefined ? { pool: options.pool } : {}),
+    ...(options.python ? { python: options.python } : {}),
+    ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    log,
+  });
   const needsWorker = (format: string): boolean => format === 'torchscript' || format === 'pytorch';
 
-  const runnerOptions = async (format: string): Promise<OpenRunnerOptions & { worker?: PythonWorker }> => ({
+  const runnerOptions = async (format: string): Promise<OpenRunnerOptions & { worker?: WorkerChannel }> => ({
     ...(options.python ? { python: options.python } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.trustModelSource === true ? { trustModelSource: true } : {}),
-    ...(needsWorker(format) ? { worker: await getWorker() } : {}),
+    ...(needsWorker(format) ? { worker: await workers.worker() } : {}),
   });
 
   const latencySample = samples[0];
@@ -414,15 +411,23 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         continue;
       }
 
-      // run
+      // run: opening and parity hold the timing gate shared, latency exclusive
       let runner: ModelRunner | undefined;
       const report: Record<string, Tier4SampleReport> = {};
       parityReport[format] = report;
+      // lease (or start) the worker before taking the gate: waiting for a Python start must not hold up others' timings
+      if (needsWorker(format)) await workers.worker().catch(() => undefined);
+      let ungate: (() => void) | undefined = await workers.gate('shared');
+      const openUngated = (): void => {
+        ungate?.();
+        ungate = undefined;
+      };
       try {
         log(`${format}: opening ${path}`);
         runner = await openRunner(format, ed, await runnerOptions(format));
         entry.runtime = runner.runtime;
       } catch (err) {
+        openUngated();
         if (options.signal?.aborted) throw err;
         entry.status = 'fail';
         entry.reason = `cannot open: ${errorLine(err)}`;
@@ -555,11 +560,16 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         }
         log(`${format}: parity ${parity}, shape ${shape}, max abs diff ${formatValue(entry.max_abs_diff)}`);
 
+        openUngated();
+
         // latency
         if (latencyOpts && latencySample && entry.samples_checked > 0) {
           try {
             log(`${format}: measuring latency (${latencyOpts.iterations} iterations after ${latencyOpts.warmup} warm-up)`);
-            const l = await measureLatency(runner, feeds(latencySample.inputs), { ...latencyOpts, ...(options.signal ? { signal: options.signal } : {}) });
+            const timedRunner = runner;
+            const l = await workers.gated('exclusive', () =>
+              measureLatency(timedRunner, feeds(latencySample.inputs), { ...latencyOpts, ...(options.signal ? { signal: options.signal } : {}) }),
+            );
             entry.latency = toTier4Latency(l, latencySample);
             entry.latency_ms = l.mean_ms;
             entry.latency_std_ms = l.std_ms;
@@ -577,6 +587,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
           }
         }
       } finally {
+        openUngated();
         await runner.close().catch(() => undefined);
       }
     }
@@ -590,12 +601,16 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
       let eager: ModelRunner | undefined;
       try {
         log('pytorch: measuring the eager baseline');
-        eager = await openRunner('pytorch', ed, await runnerOptions('pytorch'));
-        const l = await measureLatency(eager, latencySample.inputs, {
-          iterations: latencyOpts.iterations,
-          warmup: latencyOpts.warmup,
-          ...(options.signal ? { signal: options.signal } : {}),
-        });
+        await workers.worker().catch(() => undefined);
+        const opened = await workers.gated('shared', async () => openRunner('pytorch', ed, await runnerOptions('pytorch')));
+        eager = opened;
+        const l = await workers.gated('exclusive', () =>
+          measureLatency(opened, latencySample.inputs, {
+            iterations: latencyOpts.iterations,
+            warmup: latencyOpts.warmup,
+            ...(options.signal ? { signal: options.signal } : {}),
+          }),
+        );
         const base = toTier4Latency(l, latencySample);
         base.budget_ms = null;
         base.budget_status = null;
@@ -617,7 +632,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
       }
     }
   } finally {
-    await (worker as PythonWorker | undefined)?.close().catch(() => undefined);
+    await workers.close();
   }
 
   // verdict
@@ -635,6 +650,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   if (status === 'ok' && warnings.length > 0) status = 'warn';
 
   const result: Tier4Report = { status, formats, parity_report: parityReport, warnings, model: modelInfo(ed) };
+  profileMark('validation:end', { export_dir: ed.dir, model: md.task_name });
   if (options.json) await writeTier4Report(options.json, result);
   return result;
 }

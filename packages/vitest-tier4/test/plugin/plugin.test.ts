@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { stripVTControlCharacters } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
-import { globalSetupPath, reporterPath, resolveModelFiles, setupFilePath, tier4 } from '../../src/plugin/index.js';
+import { globalSetupPath, poolSetupPath, reporterPath, resolveModelFiles, setupFilePath, tier4 } from '../../src/plugin/index.js';
 import type { Tier4RunReport } from '../../src/reporter/index.js';
 import { fixtureRoot, readJson, runProject, tempDir } from '../reporter/helpers.js';
 
@@ -19,6 +19,9 @@ describe('tier4() options', () => {
     [{ reportPath: '' }, 'tier4(): reportPath must be a non-empty string, received ""'],
     [{ testTimeout: 0 }, 'tier4(): testTimeout must be a number of ms > 0 or false, received 0'],
     [{ fixtures: { cnn: { model: 42 } } }, "tier4(): fixtures.cnn.model must be 'simple_cnn', 'lm_stub' or { file, factory }, received 42"],
+    [{ workerPool: { size: 0 } }, 'tier4(): workerPool.size must be an integer >= 1, received 0'],
+    [{ workerPool: { warm: 'yes' } }, 'tier4(): workerPool.warm must be a boolean, received "yes"'],
+    [{ workerPool: 2 }, 'tier4(): workerPool must be false or { size, warm }, received 2'],
   ])('rejects %j with a TypeError naming the option', (options, message) => {
     expect(() => tier4(options as never)).toThrow(new TypeError(message));
   });
@@ -26,6 +29,7 @@ describe('tier4() options', () => {
   test('points at files that exist', () => {
     expect(existsSync(reporterPath())).toBe(true);
     expect(existsSync(globalSetupPath())).toBe(true);
+    expect(existsSync(poolSetupPath())).toBe(true);
     expect(existsSync(setupFilePath())).toBe(true);
   });
 });
@@ -52,7 +56,11 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
     expect(entries).toHaveLength(1);
     expect((entries[0] as [string, unknown])[1]).toEqual({ outputFile: reportPath, thresholds: { fp32: 1e-3 } });
     expect(vitest.config.globalSetup).toContain(globalSetupPath());
+    // the worker pool's globalSetup comes first (its first worker starts while fixtures are checked)
+    expect(vitest.config.globalSetup[0]).toBe(poolSetupPath());
     expect(vitest.config.setupFiles).toContain(setupFilePath());
+    // the run's pool is closed and its address withdrawn when the run ends
+    expect(process.env.TIER4_WORKER_POOL).toBeUndefined();
 
     const modules = vitest.state.getTestModules();
     expect(modules.map((m) => m.errors().map((e) => e.message)), stderr).toEqual([[]]);

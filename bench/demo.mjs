@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// Benchmark: the warm `npm run demo` (everything installed, built and cached), with the breakdown
+// of where its wall time goes. Usage, at the repository root after one `npm run demo`:
+//
+//   node bench/demo.mjs [runs=5]
+//
+// Each run spawns `npm run demo` exactly as a user types it, with TIER4_PROFILE pointing at a fresh
+// file: the bootstrap, the build check, the plugin's globalSetups, runTier4 and the reporter append
+// timing marks to it (packages/vitest-tier4/src/profile/marks.ts, scripts/profile.mjs), and this
+// script turns them into phases. It prints every run, then the median of each phase, with the
+// machine's load average (/proc/loadavg) before each run: the figures are only meaningful on an
+// otherwise idle machine.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = dirname(dirname(fileURLToPath(import.meta.url)));
+const runs = Math.max(1, Number(process.argv[2] ?? 5));
+const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
+const RUN_TIMEOUT_MS = 10 * 60_000;
+
+function loadavg() {
+  try {
+    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+  } catch {
+    return 'n/a';
+  }
+}
+
+function median(xs) {
+  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
+  if (s.length === 0) return NaN;
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** One `npm run demo`; resolves to its wall time, exit status, output tail and marks. */
+function runDemo(profile) {
+  return new Promise((resolve) => {
+    const started = performance.timeOrigin + performance.now();
+    const child = spawn(npm, ['run', 'demo'], { cwd: root, env: { ...process.env, TIER4_PROFILE: profile }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    const keep = (chunk) => {
+      output = (output + chunk.toString('utf8')).slice(-8000);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    const timer = setTimeout(() => child.kill('SIGTERM'), RUN_TIMEOUT_MS);
+    child.on('close', (status) => {
+      clearTimeout(timer);
+      const ended = performance.timeOrigin + performance.now();
+      let marks = [];
+      try {
+        marks = readFileSync(profile, 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      } catch {
+        // no marks: reported below
+      }
+      resolve({ started, ended, status, output, marks });
+    });
+  });
+}
+
+/** The phases of one run, in ms. */
+function phases({ started, ended, marks }) {
+  const first = (name) => marks.find((m) => m.mark === name)?.t ?? NaN;
+  const all = (name) => marks.filter((m) => m.mark === name);
+  const validationStarts = all('validation:start').map((m) => m.t);
+  const validationEnds = all('validation:end').map((m) => m.t);
+  const workers = all('pool:worker-ready');
+  const fixtures = marks.find((m) => m.mark === 'fixtures:done');
+  return {
+    wall: ended - started,
+    'npm + node start': first('bootstrap:start') - started,
+    'bootstrap checks': first('bootstrap:checked') - first('bootstrap:start'),
+    'build check': first('build:checked') - first('bootstrap:checked'),
+    'Vitest start (to globalSetup)': first('pool:setup') - first('vitest:spawn'),
+    'fixture cache hits': first('fixtures:done') - first('fixtures:start'),
+    'worker start (import torch; overlaps)': workers[0]?.start_ms ?? NaN,
+    'test files load (to 1st validation)': Math.min(...validationStarts) - first('fixtures:done'),
+    validations: Math.max(...validationEnds) - Math.min(...validationStarts),
+    'rest of the tests (to report)': first('report:start') - Math.max(...validationEnds),
+    report: first('report:written') - first('report:start'),
+    'Vitest exit': first('vitest:exit') - first('report:written'),
+    'npm exit': ended - first('vitest:exit'),
+    _validations: validationStarts.length,
+    _workers: workers.length,
+    _cached: fixtures ? `${fixtures.cached}/${fixtures.fixtures}` : 'n/a',
+  };
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'vitest-tier4-bench-demo-'));
+const results = [];
+try {
+  console.log(`warm npm run demo, ${runs} run(s) (node ${process.version})`);
+  for (let i = 0; i < runs; i++) {
+    const load = loadavg();
+    const run = await runDemo(join(dir, `run-${i}.jsonl`));
+    if (run.status !== 0) {
+      console.error(`run ${i + 1}: npm run demo exited with ${run.status}:\n${run.output}`);
+      process.exit(1);
+    }
+    const p = phases(run);
+    results.push({ load, p });
+    console.log(
+      `  run ${i + 1}: ${(p.wall / 1000).toFixed(2)} s wall, validations ${(p.validations / 1000).toFixed(2)} s ` +
+        `(${p._validations} validations, ${p._workers} Python worker(s) started, fixtures cached ${p._cached}); loadavg ${load}`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+const names = Object.keys(results[0].p).filter((k) => !k.startsWith('_'));
+console.log(`\nmedian of ${runs} (ms; loadavg before the runs: ${results.map((r) => r.load.split(' ')[0]).join(', ')})`);
+for (const name of names) {
+  const m = median(results.map((r) => r.p[name]));
+  console.log(`  ${name.padEnd(40)} ${Number.isFinite(m) ? m.toFixed(0).padStart(7) : '    n/a'}`);
+}
