@@ -11,50 +11,9 @@
  * - a directory, a device (`/dev/full`, `/dev/null`), a FIFO or a socket: refused, untouched.
  */
 import { randomBytes } from 'node:crypto';
-import { lstat, mkdir, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { lstat, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-
-/** What a non-regular file is, in words. */
-function kindOf(st: Stats): string {
-  if (st.isDirectory()) return 'a directory';
-  if (st.isCharacterDevice()) return 'a character device';
-  if (st.isBlockDevice()) return 'a block device';
-  if (st.isFIFO()) return 'a FIFO (named pipe)';
-  if (st.isSocket()) return 'a socket';
-  return 'not a regular file';
-}
-
-/**
- * Creates `dir` and its missing parents, one level at a time. Not `mkdir({ recursive: true })`:
- * on pseudo file systems such as /proc, where mkdir answers ENOENT below an existing directory,
- * Node's recursive mkdir never returns.
- */
-export async function makeDirs(dir: string): Promise<void> {
-  const missing: string[] = [];
-  for (let cur = dir; ; ) {
-    let st;
-    try {
-      st = await stat(cur);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-      missing.push(cur);
-      const parent = dirname(cur);
-      if (parent === cur) break;
-      cur = parent;
-      continue;
-    }
-    if (!st.isDirectory()) throw new Error(`${cur} is not a directory`);
-    break;
-  }
-  for (const d of missing.reverse()) {
-    try {
-      await mkdir(d);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-  }
-}
+import { fileKind, makeDirs } from 'vitest-tier4-fixtures';
 
 /**
  * Where writing to `abs` will actually put the file, by the rule above.
@@ -82,10 +41,10 @@ async function writeTarget(abs: string, example: string): Promise<string> {
     }
     const st = await stat(target);
     if (st.isFile()) return target;
-    throw new Error(`it is a symlink to ${target}, which is ${kindOf(st)}; only regular files are written`);
+    throw new Error(`it is a symlink to ${target}, which is ${fileKind(st)}; only regular files are written`);
   }
   if (link.isDirectory()) throw new Error(`it is a directory; give a file path such as ${join(abs, example)}`);
-  throw new Error(`it is ${kindOf(link)}, not a regular file; only regular files are written`);
+  throw new Error(`it is ${fileKind(link)}, not a regular file; only regular files are written`);
 }
 
 /**
