@@ -1,5 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { buildFixture } from 'vitest-tier4-fixtures';
 import { afterAll, describe, expect, test } from 'vitest';
 import { checkParity } from '../../src/parity/index.js';
 import {
@@ -106,8 +107,9 @@ describe('ONNX runner', () => {
   });
 
   test('a missing artifact or path is an error naming it', async () => {
-    const q = await fixture('lm_stub_quantized');
-    await expect(openRunner('onnx', q)).rejects.toThrow(/has no 'onnx' artifact: export failed \(.*quantized::linear_dynamic/);
+    // An export that did not write ONNX (the quantized LM stub writes an int8 model.onnx now).
+    const tsOnly = await buildFixture({ model: 'simple_cnn', formats: ['torchscript'], samples: 1 });
+    await expect(openRunner('onnx', tsOnly)).rejects.toThrow(/has no 'onnx' artifact \(formats written: torchscript\)/);
     await expect(openRunner('onnx', '/nonexistent/model.onnx')).rejects.toThrow('Cannot open onnx model: /nonexistent/model.onnx does not exist');
   });
 
