@@ -9,7 +9,8 @@ import { aptCommand, findPython, modulesFor, packagesFor } from './python.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const tools = {
-  pytest: ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', join(root, 'python', 'tests')],
+  // the JUnit XML holds each test's duration for `pnpm run test:slowest`
+  pytest: ['-m', 'pytest', '-q', '-p', 'no:cacheprovider', `--junitxml=${join(root, 'node_modules', '.cache', 'vitest-tier4', 'test-times', 'pytest.xml')}`, join(root, 'python', 'tests')],
   mypy: ['-m', 'mypy', '--cache-dir', join(root, 'node_modules', '.cache', 'mypy')],
 };
 const [tool, ...rest] = process.argv.slice(2);

@@ -252,7 +252,8 @@ describe('Python worker lifecycle', () => {
     const worker = await PythonWorker.start({ env: DEBUG_ENV, signal: controller.signal });
     const pid = worker.pid;
     const pending = worker.request({ cmd: 'debug_sleep', seconds: 30 }).catch((e: unknown) => e);
-    setTimeout(() => controller.abort(new Error('user pressed stop')), 100);
+    // the request is written to the worker synchronously: it is pending now
+    controller.abort(new Error('user pressed stop'));
     const err = await pending;
     expect((err as PythonWorkerError).code).toBe('aborted');
     expect((err as Error).message).toContain('user pressed stop');

@@ -3,7 +3,7 @@
  * built-in fixtures (built once, cached by vitest-tier4-fixtures), throw-away copies that tests
  * may break, ONNX files made with the onnx Python package, and the JSON Schema validator.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -139,14 +139,29 @@ export function processAlive(pid: number | undefined): boolean {
   }
 }
 
-/** Waits until `pid` is gone (or `timeoutMs` passes); returns whether it is gone. */
+/** Python that waits for a pid to exit on a Linux pidfd (an event, not polling); exit 0 gone, 1 timed out. */
+const PIDFD_WAIT = [
+  'import os, select, sys',
+  'try:',
+  '    fd = os.pidfd_open(int(sys.argv[1]))',
+  'except ProcessLookupError:',
+  '    sys.exit(0)',
+  'ready, _, _ = select.select([fd], [], [], float(sys.argv[2]))',
+  'sys.exit(0 if ready else 1)',
+].join('\n');
+
+/**
+ * Waits until `pid` is gone (or `timeoutMs` passes); returns whether it is gone. No polling: the
+ * kernel signals the exit on a pidfd (watched by a small /usr/bin/python3; a zombie counts as gone).
+ */
 export async function waitForExit(pid: number | undefined, timeoutMs = 5000): Promise<boolean> {
-  const end = Date.now() + timeoutMs;
-  while (Date.now() < end) {
-    if (!processAlive(pid)) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return !processAlive(pid);
+  if (pid === undefined) return true;
+  const code = await new Promise<number | null>((resolve, reject) => {
+    const child = spawn('/usr/bin/python3', ['-c', PIDFD_WAIT, String(pid), String(timeoutMs / 1000)], { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', (c) => resolve(c));
+  });
+  return code === 0;
 }
 
 /** Pids of the direct children of `pid` (read from /proc). */
