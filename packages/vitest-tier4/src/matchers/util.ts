@@ -1,5 +1,7 @@
 import type { MatcherState } from 'vitest';
+import { annotateTask, type TaskWithContext } from '../meta/annotate.js';
 import { recordTier4 } from '../meta/record.js';
+import { checkAnnotation, TIER4_ANNOTATION_TYPE } from '../report/annotation.js';
 import type { Tier4Labels, Tier4Record } from '../meta/types.js';
 import { toTensorView } from '../parity/view.js';
 import type { TensorView } from '../parity/view.js';
@@ -12,9 +14,14 @@ export interface MatcherResult {
   expected?: unknown;
 }
 
-/** Records a matcher result in the running test's meta (no-op outside a test). */
-export function record(state: MatcherState, rec: Tier4Record): void {
+/**
+ * Records a matcher result in the running test's meta (no-op outside a test). When the assertion fails
+ * (the check's `pass` equals `negated`), its key numbers are also attached to the test as a Vitest
+ * annotation of type `tier4`, so they reach Vitest's UI, HTML and JUnit reporters and GitHub Actions.
+ */
+export function record(state: MatcherState, rec: Tier4Record & { pass: boolean; negated: boolean }): void {
   recordTier4(state.task, rec);
+  if (rec.pass === rec.negated) annotateTask(state.task as TaskWithContext | undefined, checkAnnotation(rec), TIER4_ANNOTATION_TYPE);
 }
 
 /** Rethrows a TypeError from the parity core prefixed with the matcher name. */

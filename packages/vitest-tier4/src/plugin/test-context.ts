@@ -28,7 +28,9 @@ import { validationWorkers } from '../runtimes/pool/validation-workers.js';
 import type { ModelRunner } from '../runtimes/types.js';
 import { recordTier4Report, runTier4, type RunTier4Options, type Tier4Latency, type Tier4Report } from '../tier4/index.js';
 import { measureLatency, type MeasureLatencyOptions } from '../latency/index.js';
+import { annotateTask, type TaskWithContext } from '../meta/annotate.js';
 import { recordTier4 } from '../meta/index.js';
+import { checkAnnotation, reportAnnotations, TIER4_ANNOTATION_TYPE } from '../report/annotation.js';
 import type { Tier4Record } from '../meta/index.js';
 import type { Tier4ProvidedFixture } from './provided.js';
 
@@ -210,6 +212,8 @@ export const tier4Test = test
       // trustModelSource: the plugin's fixtures are the user's own vitest.config (docs/trust-model.md)
       const report = await runTier4({ signal, trustModelSource: true, ...options, exportDir: fixture.dir, thresholds });
       await recordTier4Report(report, task);
+      // a verdict that is not ok: its key numbers on the test, for Vitest's UI, JUnit and GitHub Actions
+      for (const a of reportAnnotations(report, modelLabel(fixture))) await annotateTask(task as TaskWithContext, a.message, a.type);
       return report;
     };
   })
@@ -251,6 +255,7 @@ export const tier4Test = test
       };
       // `latency` is not (yet) a member of the meta room's Tier4Record union; the reporter reads any kind.
       recordTier4(task, record as unknown as Tier4Record);
+      if (summary.status !== 'ok') await annotateTask(task as TaskWithContext, checkAnnotation(record), TIER4_ANNOTATION_TYPE);
       return summary;
     };
   });

@@ -73,6 +73,11 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
       ['validate runs runTier4 on the fixture with the plugin thresholds and records the report', 'passed', undefined],
       ['latency times the ONNX runner on a sample and records it for the reporter', 'passed', undefined],
     ]);
+    // validate() of a verdict that is not ok (the deliberately tight threshold) annotates the test with its numbers
+    const validateTest = modules.flatMap((m) => [...m.children.allTests()]).find((t) => t.name.startsWith('validate runs runTier4'))!;
+    expect(validateTest.annotations().map((a) => [a.type, a.message])).toEqual([
+      ['tier4', expect.stringMatching(/^tier4 validate fail \(model simple_cnn, format onnx\): parity failed in 1\/1 sample\(s\).*; max \|a - r\| [\d.e-]+, mean [\d.e-]+ \(threshold 1\.00e-9, fp32, elementwise\); worst at \[\d, \d\] of logits in sample_000$/)],
+    ]);
     const report = await readJson<Tier4RunReport>(reportPath);
     expect(report.tests).toEqual({ total: 6, passed: 6, failed: 0, skipped: 0 });
     expect(report.thresholds).toEqual({ fp32: 1e-3 });
