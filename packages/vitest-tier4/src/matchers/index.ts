@@ -2,12 +2,15 @@ import './vitest-augment.js';
 import { toBeFinite } from './toBeFinite.js';
 import { toHaveDtype } from './toHaveDtype.js';
 import { toHaveShape } from './toHaveShape.js';
+import { toHaveCosineSimilarity } from './toHaveCosineSimilarity.js';
+import { toHaveSqnr } from './toHaveSqnr.js';
+import { toHaveTopKAgreement } from './toHaveTopKAgreement.js';
 import { toMatchParity } from './toMatchParity.js';
 
-export { toBeFinite, toHaveDtype, toHaveShape, toMatchParity };
-export type { DTypeName, Tier4Matchers, ToMatchParityOptions, ValueMetadataLike } from './vitest-augment.js';
+export { toBeFinite, toHaveCosineSimilarity, toHaveDtype, toHaveShape, toHaveSqnr, toHaveTopKAgreement, toMatchParity };
+export type { DTypeName, Tier4Matchers, ToHaveTopKAgreementOptions, ToMatchParityOptions, ValueMetadataLike } from './vitest-augment.js';
 
 /**
  * All vitest-tier4 matchers, for `expect.extend(tier4Matchers)` (what `vitest-tier4/setup` does).
  */
-export const tier4Matchers = { toMatchParity, toHaveShape, toHaveDtype, toBeFinite };
+export const tier4Matchers = { toMatchParity, toHaveShape, toHaveDtype, toBeFinite, toHaveSqnr, toHaveCosineSimilarity, toHaveTopKAgreement };

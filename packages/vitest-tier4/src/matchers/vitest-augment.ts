@@ -11,6 +11,14 @@ import type { ShapePatternDim } from '../parity/shape.js';
 /** Options of `toMatchParity`: checkParity options plus labels that are only recorded in `task.meta.tier4`. */
 export interface ToMatchParityOptions extends CheckParityOptions, Tier4Labels {}
 
+/** Options of `toHaveTopKAgreement`: k, the fraction of rows that must agree, and record labels. */
+export interface ToHaveTopKAgreementOptions extends Tier4Labels {
+  /** The reference's argmax must be among actual's k largest values (default 1: the same argmax). */
+  k?: number;
+  /** Fraction of rows that must agree, from 0 to 1 (default 1: every row). */
+  min?: number;
+}
+
 /** Element type names accepted by `toHaveDtype` (normalised names; numpy codes such as `'f4'` also work). */
 export type DTypeName = DType | 'f2' | 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
 
@@ -42,6 +50,18 @@ export interface Tier4Matchers<R = unknown> {
   toHaveDtype: (dtype: DTypeName) => R;
   /** Asserts that no element is NaN or ±Inf; the failure message counts them and gives the first index of each. */
   toBeFinite: () => R;
+  /**
+   * Asserts that the SQNR 20 log10(‖reference‖ / ‖actual − reference‖) is at least `minDb` (torchao uses 40 dB
+   * for int8 dynamic single layers, 20 dB for SmoothQuant DistilBERT). Fails when NaN/Inf differ.
+   */
+  toHaveSqnr: (reference: TensorLike, minDb: number, options?: Tier4Labels) => R;
+  /** Asserts that the cosine similarity of the flattened tensors is at least `min` (in [-1, 1]). */
+  toHaveCosineSimilarity: (reference: TensorLike, min: number, options?: Tier4Labels) => R;
+  /**
+   * Asserts that along the last axis the reference's argmax is among actual's `k` largest values in at least
+   * a fraction `min` of the rows (defaults k 1, min 1). The message names the first disagreeing row.
+   */
+  toHaveTopKAgreement: (reference: TensorLike, options?: ToHaveTopKAgreementOptions) => R;
 }
 
 declare module 'vitest' {

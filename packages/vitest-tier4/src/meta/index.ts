@@ -1,4 +1,6 @@
 export type {
+  Tier4CosineRecord,
+  Tier4CosineSummary,
   Tier4DtypeRecord,
   Tier4DtypeSummary,
   Tier4FiniteRecord,
@@ -10,7 +12,11 @@ export type {
   Tier4ReportRecord,
   Tier4ShapeRecord,
   Tier4ShapeSummary,
+  Tier4SqnrRecord,
+  Tier4SqnrSummary,
   Tier4TaskMeta,
+  Tier4TopKRecord,
+  Tier4TopKSummary,
 } from './types.js';
 export type { TaskWithMeta } from './record.js';
 export { readTier4Records, recordTier4 } from './record.js';

@@ -74,6 +74,55 @@ export interface Tier4FiniteRecord extends Tier4MatcherRecordBase {
   summary: Tier4FiniteSummary;
 }
 
+/** Summary of `toHaveSqnr`. */
+export interface Tier4SqnrSummary {
+  /** Measured SQNR in dB (+Infinity, `null` in JSON, for identical tensors). */
+  sqnr_db: number;
+  min_db: number;
+  relative_error: number;
+  cosine: number;
+  numel: number;
+}
+
+/** Record of `toHaveSqnr`. */
+export interface Tier4SqnrRecord extends Tier4MatcherRecordBase {
+  kind: 'sqnr';
+  summary: Tier4SqnrSummary;
+}
+
+/** Summary of `toHaveCosineSimilarity`. */
+export interface Tier4CosineSummary {
+  cosine: number;
+  min: number;
+  relative_error: number;
+  sqnr_db: number;
+  numel: number;
+}
+
+/** Record of `toHaveCosineSimilarity`. */
+export interface Tier4CosineRecord extends Tier4MatcherRecordBase {
+  kind: 'cosine';
+  summary: Tier4CosineSummary;
+}
+
+/** Summary of `toHaveTopKAgreement`. */
+export interface Tier4TopKSummary {
+  /** Fraction of rows that agree (rows with NaN/Inf count as disagreeing). */
+  agreement: number;
+  k: number;
+  min: number;
+  rows: number;
+  matches: number;
+  /** Mean KL(softmax(reference) || softmax(actual)) over the finite rows, nats (null without any). */
+  kl_divergence: number | null;
+}
+
+/** Record of `toHaveTopKAgreement`. */
+export interface Tier4TopKRecord extends Tier4MatcherRecordBase {
+  kind: 'topk';
+  summary: Tier4TopKSummary;
+}
+
 /**
  * Record pushed by runTier4's `recordTier4Report(report)`: the whole Tier 4 dict. `R` is the
  * `Tier4Report` type of src/tier4 (kept generic here so the meta types do not depend on that room).
@@ -89,6 +138,9 @@ export type Tier4Record =
   | Tier4ShapeRecord
   | Tier4DtypeRecord
   | Tier4FiniteRecord
+  | Tier4SqnrRecord
+  | Tier4CosineRecord
+  | Tier4TopKRecord
   | Tier4ReportRecord;
 
 /** Shape of `task.meta.tier4`. */
