@@ -27,6 +27,8 @@ export const DEBIAN_PACKAGES = [
   { name: 'python3-mypy', module: 'mypy', tasks: ['test'] },
   // headless browser of the HTML report's browser tests (driven by playwright-core; no browser download)
   { name: 'chromium', command: 'chromium', tasks: ['test'] },
+  // pytest validates every export against packages/fixtures/schema/metadata.schema.json
+  { name: 'python3-jsonschema', module: 'jsonschema', tasks: ['test'] },
 ];
 
 /** The interpreter apt-get installs Debian's python3-* packages for. */

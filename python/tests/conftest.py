@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterator, Tuple
 
+import jsonschema
 import pytest
 
 PYTHON_DIR = Path(__file__).resolve().parents[1]
@@ -18,6 +19,17 @@ from tier4_export import export_model, get_builtin  # noqa: E402
 from tier4_export.models import builtin_source  # noqa: E402
 
 ALL_FORMATS = ("onnx", "torchscript", "pytorch")
+
+METADATA_SCHEMA_PATH = PYTHON_DIR.parent / "packages" / "fixtures" / "schema" / "metadata.schema.json"
+"""The one definition of metadata.json: TypeScript's types and reader come from it, and every export
+these tests make is validated against it."""
+
+
+def validate_metadata(metadata: Dict[str, Any]) -> None:
+    """Raise ``jsonschema.ValidationError`` unless ``metadata`` follows metadata.schema.json."""
+    schema = json.loads(METADATA_SCHEMA_PATH.read_text(encoding="utf-8"))
+    jsonschema.Draft7Validator.check_schema(schema)
+    jsonschema.Draft7Validator(schema).validate(metadata)
 
 
 @dataclass
@@ -45,6 +57,7 @@ def _export(tmp_root: Path, name: str, quantization: Any = None, num_samples: in
         model_source=builtin_source(name, 0),
     )
     metadata = json.loads((out / "metadata.json").read_text())
+    validate_metadata(metadata)
     return Exported(name=name, dir=out, paths=paths, metadata=metadata)
 
 

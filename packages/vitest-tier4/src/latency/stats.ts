@@ -4,31 +4,16 @@
  * (n - 1), percentiles by linear interpolation between order statistics, a Student's t 95%
  * confidence interval of the mean.
  */
+import type { Tier4Latency } from '../schema/tier4-report.generated.js';
 
-/** Summary statistics of latency samples, in ms. */
-export interface LatencyStats {
-  /** Mean. */
-  mean_ms: number;
-  /** Sample standard deviation (n - 1; 0 for one sample). */
-  std_ms: number;
-  /** Minimum. */
-  min_ms: number;
-  /** Maximum. */
-  max_ms: number;
-  /** Median. */
-  p50_ms: number;
-  /** 90th percentile. */
-  p90_ms: number;
-  /** 99th percentile. */
-  p99_ms: number;
-  /**
-   * Two-sided 95% confidence interval of the mean (Student's t, df = n - 1); `[mean, mean]` for
-   * n = 1. The lower bound is clamped at 0 (heavy outliers can otherwise put it below zero).
-   */
-  ci95_ms: [number, number];
-  /** Number of samples. */
-  iterations: number;
-}
+/**
+ * Summary statistics of latency samples, in ms: the statistics part of the report's latency record
+ * (schema/tier4-report.schema.json, definitions.latency), so the two cannot drift.
+ */
+export type LatencyStats = Pick<
+  Tier4Latency,
+  'mean_ms' | 'std_ms' | 'min_ms' | 'max_ms' | 'p50_ms' | 'p90_ms' | 'p99_ms' | 'ci95_ms' | 'iterations'
+>;
 
 /** Only the {@link LatencyStats} fields of a larger record (a fresh copy, CI array included). */
 export function pickLatencyStats(s: LatencyStats): LatencyStats {

@@ -19,11 +19,19 @@ export function emptyNormSums(): NormSums {
   return { sum_sq_reference: 0, sum_sq_diff: 0, sum_ref_diff: 0, count: 0 };
 }
 
+/**
+ * A sum as a number: JSON writes a sum that overflowed to ±Infinity as `null` (a result read back from
+ * task.meta or a report), and `null + x` would silently be `x`.
+ */
+function sum(v: number | null, sign = 1): number {
+  return v ?? sign * Infinity;
+}
+
 /** Adds `b` into `a` (in place) and returns `a`: the sums of both element sets. */
 export function addNormSums(a: NormSums, b: Readonly<NormSums>): NormSums {
   a.sum_sq_reference += b.sum_sq_reference;
-  a.sum_sq_diff += b.sum_sq_diff;
-  a.sum_ref_diff += b.sum_ref_diff;
+  a.sum_sq_diff = sum(a.sum_sq_diff) + sum(b.sum_sq_diff);
+  a.sum_ref_diff = sum(a.sum_ref_diff) + sum(b.sum_ref_diff);
   a.count += b.count;
   return a;
 }
@@ -39,8 +47,8 @@ export function addNormSums(a: NormSums, b: Readonly<NormSums>): NormSums {
  */
 export function scaleFreeStats(sums: Readonly<NormSums>): ScaleFreeStats {
   const r2 = sums.sum_sq_reference;
-  const e2 = sums.sum_sq_diff;
-  const re = sums.sum_ref_diff;
+  const e2 = sum(sums.sum_sq_diff);
+  const re = sum(sums.sum_ref_diff);
   if (e2 === 0) return { relative_error: 0, sqnr_db: Infinity, cosine: 1 };
   const nr = Math.sqrt(r2);
   const ne = Math.sqrt(e2);

@@ -115,7 +115,7 @@ export interface LayerSqnrResult {
 
 /** Inputs of {@link buildQuantizationSection}. */
 export interface QuantizationSectionInput {
-  method: string;
+  method: Tier4QuantizationSection['method'];
   record: ExporterQuantizationRecord | null;
   metrics: Record<string, Tier4QuantizationMetrics>;
   memory: MemoryResult;

@@ -125,8 +125,10 @@ export async function quantizationSection(input: QuantizationStepInput): Promise
           : 'per-layer SQNR not available for this export',
     };
   }
+  const method = ed.metadata.quantization;
+  if (method === null) throw new TypeError(`quantization section: ${ed.dir} is not a quantized export (metadata.json quantization is null)`);
   const section = buildQuantizationSection({
-    method: String(ed.metadata.quantization),
+    method,
     record,
     metrics: input.collector.metrics(),
     memory,

@@ -16,19 +16,9 @@
  * @packageDocumentation
  */
 
-/** Thresholds on the quantization metrics (any subset). */
-export interface QuantizationThresholds {
-  /** Lowest acceptable SQNR in dB (torchao: >= 40 int8 dynamic single layers, >= 20 SmoothQuant DistilBERT). */
-  sqnr_db?: number;
-  /** Lowest acceptable cosine similarity. */
-  cosine?: number;
-  /** Lowest acceptable top-1 agreement (fraction of rows whose argmax agrees). */
-  top1_agreement?: number;
-  /** Highest acceptable relative error ||a - r|| / ||r||. */
-  relative_error?: number;
-  /** Highest acceptable mean KL divergence of the softmax distributions, in nats. */
-  kl_divergence?: number;
-}
+import type { QuantizationCheck, QuantizationThresholds } from '../schema/tier4-report.generated.js';
+
+export type { QuantizationCheck, QuantizationThresholds };
 
 /** Name of one quantization threshold. */
 export type QuantizationMetric = keyof QuantizationThresholds;
@@ -127,16 +117,6 @@ export function splitThresholds<T extends Record<string, number | undefined>>(al
   return { presets, quantization };
 }
 
-/** One judged metric. */
-export interface QuantizationCheck {
-  metric: QuantizationMetric;
-  /** The rule, e.g. `sqnr_db >= 20 dB`. */
-  rule: string;
-  /** The measured value, or null when not measured. */
-  value: number | null;
-  /** `ok`, `fail`, or `not_measured` (the threshold does not apply to this output). */
-  status: 'ok' | 'fail' | 'not_measured';
-}
 
 function formatNumber(v: number): string {
   if (v === Infinity) return '+Infinity';

@@ -70,9 +70,9 @@ describe('float32 fast path equals the general path', () => {
       expect(Math.abs(fastMean - slowMean)).toBeLessThanOrEqual(1e-12 * slowMean);
       expect(fastNorms.count).toBe(slowNorms.count);
       expect(Math.abs(fastNorms.sum_sq_reference - slowNorms.sum_sq_reference)).toBeLessThanOrEqual(1e-12 * slowNorms.sum_sq_reference);
-      expect(Math.abs(fastNorms.sum_sq_diff - slowNorms.sum_sq_diff)).toBeLessThanOrEqual(1e-12 * slowNorms.sum_sq_diff);
-      expect(Math.abs(fastRel - slowRel)).toBeLessThanOrEqual(1e-12 * slowRel);
-      if (fastSqnr !== slowSqnr) expect(Math.abs(fastSqnr - slowSqnr)).toBeLessThanOrEqual(1e-9);
+      expect(Math.abs(fastNorms.sum_sq_diff! - slowNorms.sum_sq_diff!)).toBeLessThanOrEqual(1e-12 * slowNorms.sum_sq_diff!);
+      expect(Math.abs(fastRel! - slowRel!)).toBeLessThanOrEqual(1e-12 * slowRel!);
+      if (fastSqnr !== slowSqnr) expect(Math.abs(fastSqnr! - slowSqnr!)).toBeLessThanOrEqual(1e-9);
       expect(Math.abs(fastCos - slowCos)).toBeLessThanOrEqual(1e-12);
       // min_passing_atol may be rounded up by at most 2^-20 * rtol * |r| on the fast path
       if (slowMin === null) expect(fastMin).toBeNull();

@@ -66,8 +66,8 @@ describe('scale-free statistics in checkParity', () => {
     // the absolute check passes only at the tiny scale: it cannot see this 50% error there
     expect(tiny.pass).toBe(true);
     expect(big.pass).toBe(false);
-    expect(tiny.sqnr_db).toBeCloseTo(big.sqnr_db, 6);
-    expect(tiny.relative_error).toBeCloseTo(big.relative_error, 9);
+    expect(tiny.sqnr_db).toBeCloseTo(big.sqnr_db!, 6);
+    expect(tiny.relative_error).toBeCloseTo(big.relative_error!, 9);
     expect(tiny.cosine).toBeCloseTo(big.cosine, 9);
     expect(tiny.sqnr_db).toBeLessThan(10);
   });
@@ -122,9 +122,16 @@ describe('NormSums merge across samples', () => {
     const merged = scaleFreeStats(sums);
     const whole = checkParity(f64([...a1, ...a2]), f64([...r1, ...r2]), 'fp32');
     expect(sums.count).toBe(800);
-    expect(merged.relative_error).toBeCloseTo(whole.relative_error, 12);
-    expect(merged.sqnr_db).toBeCloseTo(whole.sqnr_db, 9);
+    // finite here (the JSON type says null for an infinity)
+    expect(merged.relative_error).toBeCloseTo(whole.relative_error!, 12);
+    expect(merged.sqnr_db).toBeCloseTo(whole.sqnr_db!, 9);
     expect(merged.cosine).toBeCloseTo(whole.cosine, 12);
+  });
+
+  test('a sum JSON wrote as null (it overflowed) merges as Infinity, not as 0', () => {
+    const sums = addNormSums(emptyNormSums(), { sum_sq_reference: 4, sum_sq_diff: null, sum_ref_diff: 1, count: 2 });
+    expect(sums.sum_sq_diff).toBe(Infinity);
+    expect(scaleFreeStats(sums).sqnr_db).toBe(-Infinity);
   });
 
   test('empty sums are identical tensors', () => {

@@ -1,0 +1,559 @@
+// Generated from packages/vitest-tier4/schema/tier4-report.schema.json by
+// scripts/schema-types.mjs (json-schema-to-typescript). Do not edit: change the schema, then run
+// `pnpm run schema:types` (`pnpm run check` fails while this file is stale).
+import type { ParityResult, ParityStatus } from '../parity/result.generated.js';
+
+/**
+ * Tolerance preset that judged a format: `fp32` for float exports, `quantized` for quantized ones.
+ */
+export type Tier4ThresholdPreset = 'fp32' | 'quantized';
+
+/**
+ * The Tier 4 dict: exactly these five top-level keys. Produced by `runTier4`, written by `writeTier4Report`, printed by `tier4 validate --json` and (one per model) by the vitest-tier4 reporter. See docs/tier4-report.md. This schema is the one definition: the TypeScript types are generated from it (scripts/schema-types.mjs).
+ */
+export interface Tier4Report {
+  /**
+   * `fail` if any format failed or none ran; `warn` if a format was skipped or a budget warned; else `ok`.
+   */
+  status: ParityStatus;
+  formats: Tier4Formats;
+  parity_report: Tier4ParityReport;
+  /**
+   * Human-readable warnings (skipped formats, budgets, baseline unavailable, ...).
+   */
+  warnings: string[];
+  model: Tier4ModelInfo;
+}
+/**
+ * Format name -> verdict of that format.
+ */
+export interface Tier4Formats {
+  [k: string]: Tier4FormatReport;
+}
+/**
+ * The verdict of one export format (`formats.onnx`, `formats.torchscript`, ...).
+ */
+export interface Tier4FormatReport {
+  /**
+   * Worst of parity, shape, latency budget; `warn` when skipped; `fail` when the runner failed.
+   */
+  status: ParityStatus;
+  /**
+   * Worst parity status over all samples and outputs; null when the format was not run.
+   */
+  parity: ParityStatus | null;
+  /**
+   * Greatest absolute difference over all samples and outputs (null when not run).
+   */
+  max_abs_diff: number | null;
+  /**
+   * Mean absolute difference over all compared elements of all samples and outputs.
+   */
+  mean_abs_diff: number | null;
+  /**
+   * Greatest relative difference (|a - r| / max(|r|, floor)) over all samples and outputs.
+   */
+  max_rel_diff: number | null;
+  /**
+   * Threshold the format was judged by (the preset's atol).
+   */
+  threshold: number;
+  threshold_preset: Tier4ThresholdPreset;
+  /**
+   * What the threshold bounds: `elementwise` (every element) or `mean` (mean |a - r|, quantized).
+   */
+  threshold_statistic: string;
+  /**
+   * `ok` when every output of every sample has the expected shape; null when not run.
+   */
+  shape: 'ok' | 'fail' | null;
+  /**
+   * Mean latency in ms (null when latency was not measured).
+   */
+  latency_ms: number | null;
+  /**
+   * Standard deviation of the latency in ms.
+   */
+  latency_std_ms: number | null;
+  /**
+   * Median latency in ms.
+   */
+  latency_p50_ms: number | null;
+  /**
+   * 99th percentile latency in ms.
+   */
+  latency_p99_ms: number | null;
+  /**
+   * Eager PyTorch mean latency / this format's mean latency (> 1: faster than eager).
+   */
+  speedup_vs_pytorch: number | null;
+  /**
+   * The same ratio on medians (p50), robust to outliers on a busy machine. Always written by runTier4 (null without latency); optional so that dicts synthesised elsewhere stay valid.
+   */
+  speedup_vs_pytorch_p50?: number | null;
+  /**
+   * Full latency statistics of this format, or null.
+   */
+  latency: Tier4Latency | null;
+  /**
+   * Latency statistics of the eager PyTorch baseline the speed-up divides, or null.
+   */
+  pytorch_latency: Tier4Latency | null;
+  /**
+   * Which clocks the speed-up compares (they differ for in-process runners).
+   */
+  speedup_clock: string | null;
+  /**
+   * Number of samples checked.
+   */
+  samples_checked: number;
+  /**
+   * Where the greatest absolute difference is, or null.
+   */
+  worst: Tier4Worst | null;
+  /**
+   * Runtime that executed the format, e.g. `onnxruntime-node 1.30.0`.
+   */
+  runtime: string | null;
+  /**
+   * Artifact path relative to the export dir, or null when missing.
+   */
+  artifact: string | null;
+  /**
+   * True when the format was not run (missing on disk or failed to export).
+   */
+  skipped: boolean;
+  /**
+   * One line saying why the status is not `ok`, or null.
+   */
+  reason: string | null;
+  quantization?: Tier4QuantizationSection;
+}
+/**
+ * Latency statistics of one runner on one input batch (all times in ms): mean, sample std, min, max, p50/p90/p99 by linear interpolation, Student's t 95% CI of the mean, iteration count, plus how and on what they were measured.
+ */
+export interface Tier4Latency {
+  /**
+   * Mean.
+   */
+  mean_ms: number;
+  /**
+   * Sample standard deviation (n - 1; 0 for one sample).
+   */
+  std_ms: number;
+  /**
+   * Minimum.
+   */
+  min_ms: number;
+  /**
+   * Maximum.
+   */
+  max_ms: number;
+  /**
+   * Median.
+   */
+  p50_ms: number;
+  /**
+   * 90th percentile.
+   */
+  p90_ms: number;
+  /**
+   * 99th percentile.
+   */
+  p99_ms: number;
+  /**
+   * Two-sided 95% confidence interval of the mean (Student's t, df = n - 1); `[mean, mean]` for n = 1. The lower bound is clamped at 0 (heavy outliers can otherwise put it below zero).
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  ci95_ms: [number, number];
+  /**
+   * Number of samples.
+   */
+  iterations: number;
+  /**
+   * Warm-up iterations run before measuring (discarded).
+   */
+  warmup: number;
+  /**
+   * Which clock timed what, e.g. `node:tinybench performance.now around InferenceSession.run`.
+   */
+  clock: string;
+  /**
+   * Sample whose inputs were timed.
+   */
+  sample: string;
+  /**
+   * Batch size of that sample.
+   */
+  batch_size: number;
+  /**
+   * Latency budget on the mean, in ms, or null when none was given.
+   */
+  budget_ms: number | null;
+  /**
+   * What an overrun of the budget does: `warn` (default) or `fail`.
+   */
+  budget_level: 'warn' | 'fail';
+  /**
+   * `ok` when within budget, `warn`/`fail` on an overrun, null without a budget.
+   */
+  budget_status: ParityStatus | null;
+}
+/**
+ * Where the worst parity difference of a format was found.
+ */
+export interface Tier4Worst {
+  /**
+   * Sample id, e.g. `sample_001`.
+   */
+  sample: string;
+  /**
+   * Output name, e.g. `logits`.
+   */
+  output: string;
+  /**
+   * Multi-dimensional index of the greatest absolute difference.
+   */
+  index: number[] | null;
+  /**
+   * Value of the format at that index.
+   */
+  actual: number | null;
+  /**
+   * Value of the eager PyTorch reference at that index.
+   */
+  reference: number | null;
+  /**
+   * |actual - reference| at that index.
+   */
+  max_abs_diff: number;
+}
+/**
+ * `formats.<format>.quantization` of a quantized export (docs/tier4-report.md#the-quantization-section): what was quantized, how much smaller and lighter, how close, which layer. Infinite SQNR (identical outputs) is written as null.
+ */
+export interface Tier4QuantizationSection {
+  /**
+   * `dynamic` or `static`.
+   */
+  method: 'dynamic' | 'static';
+  /**
+   * How the artifact was quantized (ops, weight dtype, granularity), from metadata.json.
+   */
+  scheme: string | null;
+  /**
+   * Verdict of the thresholds (`ok`, or `fail` when a metric is outside its threshold).
+   */
+  status: 'ok' | 'fail';
+  /**
+   * One line per failed threshold joined by `; `, or null.
+   */
+  reason: string | null;
+  thresholds: QuantizationThresholds;
+  /**
+   * Each threshold with the value it judged.
+   */
+  checks: QuantizationCheck[];
+  /**
+   * Number of layers whose weights are quantized (null when metadata.json does not say).
+   */
+  layers_quantized: number | null;
+  /**
+   * Number of layers with weights that stayed fp32.
+   */
+  layers_kept_fp32: number | null;
+  layer_names?: Tier4QuantizationLayerNames;
+  /**
+   * Size of the quantized artifact file in bytes (measured by the exporter).
+   */
+  size_bytes: number | null;
+  /**
+   * Size of its fp32 baseline file (`fp32/...`).
+   */
+  fp32_size_bytes: number | null;
+  /**
+   * size_bytes / fp32_size_bytes.
+   */
+  size_ratio: number | null;
+  /**
+   * Bytes of the stored parameters by dtype (`uint8`/`int8`/`qint8` one byte an element).
+   */
+  parameter_bytes: {
+    [k: string]: number;
+  } | null;
+  /**
+   * The same for the fp32 baseline.
+   */
+  fp32_parameter_bytes: {
+    [k: string]: number;
+  } | null;
+  /**
+   * Bytes of the quantized layers' weights as stored (values, scales and zero points).
+   */
+  quantized_weight_bytes: number | null;
+  /**
+   * Bytes of the same weights in fp32.
+   */
+  fp32_quantized_weight_bytes: number | null;
+  /**
+   * quantized_weight_bytes / fp32_quantized_weight_bytes (about 0.25 for 8-bit).
+   */
+  weight_bytes_ratio: number | null;
+  /**
+   * Resident memory of the loaded quantized model in bytes (see memory_method), or null when not measured.
+   */
+  memory_bytes: number | null;
+  /**
+   * Resident memory of the loaded fp32 baseline.
+   */
+  fp32_memory_bytes: number | null;
+  /**
+   * memory_bytes / fp32_memory_bytes.
+   */
+  memory_ratio: number | null;
+  /**
+   * How memory was measured, or why it was not.
+   */
+  memory_method: string | null;
+  /**
+   * Worst output's metrics over all samples (the output with the lowest SQNR): relative error.
+   */
+  relative_error: number | null;
+  /**
+   * The worst output's SQNR in dB.
+   */
+  sqnr_db: number | null;
+  /**
+   * The worst output's cosine similarity.
+   */
+  cosine: number | null;
+  /**
+   * The worst output's top-1 agreement.
+   */
+  top1_agreement: number | null;
+  /**
+   * The worst output's KL divergence.
+   */
+  kl_divergence: number | null;
+  /**
+   * Output name -> its metrics.
+   */
+  outputs: {
+    [k: string]: Tier4QuantizationMetrics;
+  };
+  /**
+   * The layer with the lowest SQNR against the fp32 baseline, or null (see worst_layer_note).
+   */
+  worst_layer: null | Tier4QuantizationLayerSqnr;
+  /**
+   * Why worst_layer is null, or how it was found.
+   */
+  worst_layer_note: string | null;
+  /**
+   * Per-layer SQNR, in graph order: only in the verbose form.
+   */
+  layer_sqnr?: Tier4QuantizationLayerSqnr[];
+  /**
+   * Warnings of the exporter (constant weights, tied weights, CUDA) and of the measurement.
+   */
+  warnings: string[];
+}
+/**
+ * The thresholds applied.
+ */
+export interface QuantizationThresholds {
+  sqnr_db?: number;
+  cosine?: number;
+  top1_agreement?: number;
+  relative_error?: number;
+  kl_divergence?: number;
+}
+/**
+ * One threshold with the value it judged.
+ */
+export interface QuantizationCheck {
+  metric: 'sqnr_db' | 'cosine' | 'top1_agreement' | 'relative_error' | 'kl_divergence';
+  rule: string;
+  value: number | null;
+  status: 'ok' | 'fail' | 'not_measured';
+}
+/**
+ * Names of those layers: only in the verbose form (`verbose: true`, `tier4 validate --verbose`).
+ */
+export interface Tier4QuantizationLayerNames {
+  quantized: Tier4QuantizationLayerName[];
+  kept_fp32: Tier4QuantizationLayerName[];
+}
+/**
+ * A layer named in the verbose form.
+ */
+export interface Tier4QuantizationLayerName {
+  name: string;
+  /**
+   * Why it stayed fp32 (kept layers only).
+   */
+  reason?: string;
+}
+/**
+ * Scale-free and logits metrics of one output over all checked samples.
+ */
+export interface Tier4QuantizationMetrics {
+  /**
+   * ||a - r|| / ||r|| against the eager fp32 reference.
+   */
+  relative_error: number | null;
+  /**
+   * 20 log10(||r|| / ||a - r||) in dB.
+   */
+  sqnr_db: number | null;
+  /**
+   * Cosine similarity.
+   */
+  cosine: number | null;
+  /**
+   * Fraction of rows (last axis = classes / vocabulary) whose argmax agrees; null when not logits.
+   */
+  top1_agreement: number | null;
+  /**
+   * Mean KL(softmax(reference) ‖ softmax(actual)) per row in nats; null when not logits.
+   */
+  kl_divergence: number | null;
+  /**
+   * Rows compared for top-1 and KL (0 when not logits).
+   */
+  rows: number;
+}
+/**
+ * One layer of the per-layer comparison against the fp32 baseline.
+ */
+export interface Tier4QuantizationLayerSqnr {
+  /**
+   * Module-style layer name (e.g. `block.attn.q`).
+   */
+  name: string;
+  /**
+   * Tensor compared (the layer's output in both graphs).
+   */
+  tensor: string;
+  /**
+   * SQNR of the quantized graph's tensor against the fp32 graph's, over the checked samples, in dB.
+   */
+  sqnr_db: number | null;
+}
+/**
+ * Per format, per sample id, per output: the parity results and the shapes.
+ */
+export interface Tier4ParityReport {
+  [k: string]: {
+    [k: string]: Tier4SampleReport;
+  };
+}
+/**
+ * One sample of one format in `parity_report`.
+ */
+export interface Tier4SampleReport {
+  /**
+   * Batch size of the sample.
+   */
+  batch_size: number;
+  /**
+   * Output name -> parity and shape.
+   */
+  outputs: {
+    [k: string]: Tier4OutputReport;
+  };
+  /**
+   * Why the sample could not be run, or null.
+   */
+  error: string | null;
+}
+/**
+ * Parity and shape of one output of one sample.
+ */
+export interface Tier4OutputReport {
+  /**
+   * The parity result (null when the output is missing).
+   */
+  parity: ParityResult | null;
+  shape: Tier4ShapeCheck;
+}
+/**
+ * Result of the shape check of one output of one sample.
+ */
+export interface Tier4ShapeCheck {
+  /**
+   * `ok` or `fail`.
+   */
+  status: 'ok' | 'fail';
+  /**
+   * Shape the format returned.
+   */
+  actual: number[];
+  /**
+   * Shape declared in metadata.json (`"batch"`-style names for dynamic axes).
+   */
+  expected: (number | string)[];
+  /**
+   * Shape of the reference sample output.
+   */
+  reference: number[];
+  /**
+   * Sizes bound to the named dimensions in this sample (from the inputs and outputs).
+   */
+  bindings: {
+    [k: string]: number;
+  };
+  /**
+   * Why it failed, or null.
+   */
+  reason: string | null;
+}
+/**
+ * What metadata.json says about the model and the export.
+ */
+export interface Tier4ModelInfo {
+  /**
+   * `task_name` of the export (e.g. `simple_cnn`).
+   */
+  name: string;
+  task_type: string;
+  modality: string;
+  /**
+   * Absolute path of the export dir that was validated.
+   */
+  export_dir: string;
+  inputs: Tier4TensorSpec[];
+  outputs: Tier4TensorSpec[];
+  quantization: 'dynamic' | 'static' | null;
+  quantization_info: {
+    [k: string]: unknown;
+  } | null;
+  formats_requested: string[];
+  formats_written: string[];
+  /**
+   * Format -> one-line error (full text in metadata.json).
+   */
+  formats_failed: {
+    [k: string]: string;
+  };
+  opset: number | null;
+  torch_version: string | null;
+  onnx_version: string | null;
+  exported_at: string | null;
+  model_source: {
+    [k: string]: unknown;
+  } | null;
+  /**
+   * Number of reference samples in the export.
+   */
+  num_samples: number;
+}
+/**
+ * One input or output as metadata.json declares it.
+ */
+export interface Tier4TensorSpec {
+  name: string;
+  dtype: string;
+  shape: (number | string)[];
+}
