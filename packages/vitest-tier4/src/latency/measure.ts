@@ -2,7 +2,7 @@
  * measureLatency: warm-up, then N measured iterations of a runner on fixed inputs.
  *
  * In-process runners (ONNX) are timed by tinybench 6 in Node (`performance.now` around each
- * `run`). Runners that time themselves ({@link ModelRunner.time}, the Python worker) are timed
+ * call; with the runner's `prepare`, the call is the runtime's own on inputs converted once). Runners that time themselves ({@link ModelRunner.time}, the Python worker) are timed
  * inside their runtime so that the transport is not measured. Both give the same statistics
  * ({@link latencyStats}), and the result says which clock timed what.
  */
@@ -75,8 +75,17 @@ async function timeWithTinybench(
     throws: false,
     ...(signal ? { signal } : {}),
   });
+  // the runner's own call on inputs converted once, when it offers that (ONNX: session.run with ready feeds)
+  let once: () => Promise<unknown>;
+  try {
+    once = runner.prepare ? runner.prepare(inputs) : () => runner.run(inputs);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new Error(`measureLatency(${runner.format}): run failed: ${message}`, { cause: error });
+  }
+  // an async function: tinybench calls a plain one once more to find out whether it is async
   bench.add(`${runner.format}:run`, async () => {
-    await runner.run(inputs);
+    await once();
   });
   await bench.run();
   const task = bench.tasks[0]!;

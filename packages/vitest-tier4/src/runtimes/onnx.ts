@@ -136,7 +136,8 @@ class OnnxRunner implements ModelRunner {
     this.outputNames = [...session!.outputNames];
   }
 
-  async run(inputs: TensorMap): Promise<RunResult> {
+  /** The checked feeds of `inputs` (see {@link ModelRunner.run} for the errors). */
+  private feeds(inputs: TensorMap): Record<string, Tensor> {
     if (this.closed || !this.session) throw new Error(`ONNX runner for ${this.source} is closed`);
     this.signal?.throwIfAborted();
     if (typeof inputs !== 'object' || inputs === null) {
@@ -153,9 +154,23 @@ class OnnxRunner implements ModelRunner {
     }
     const feeds: Record<string, Tensor> = {};
     for (const name of this.inputNames) feeds[name] = toOrtTensor(this.ort, name, inputs[name]!);
+    return feeds;
+  }
+
+  prepare(inputs: TensorMap): () => Promise<unknown> {
+    const feeds = this.feeds(inputs);
+    const session = this.session!;
+    return () => {
+      if (this.closed) return Promise.reject(new Error(`ONNX runner for ${this.source} is closed`));
+      return session.run(feeds);
+    };
+  }
+
+  async run(inputs: TensorMap): Promise<RunResult> {
+    const feeds = this.feeds(inputs);
     let results: InferenceSession.OnnxValueMapType;
     try {
-      results = await this.session.run(feeds);
+      results = await this.session!.run(feeds);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       throw new Error(`ONNX Runtime failed to run ${this.source}: ${msg}`, { cause: err });

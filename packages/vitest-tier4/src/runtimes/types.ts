@@ -66,6 +66,14 @@ export interface ModelRunner {
    * ones), so that transport to an out-of-process runtime is not measured.
    */
   time?(inputs: TensorMap, options: RunnerTimeOptions): Promise<RunnerTimings>;
+  /**
+   * Optional, for runners timed in Node: checks and converts `inputs` once and returns a function
+   * that runs one batch on them (its result is not converted). {@link measureLatency} times that
+   * function, so a figure is the runtime's own call (e.g. `InferenceSession.run` with ready feeds),
+   * not vitest-tier4's input checks and tensor conversions.
+   * @throws as {@link ModelRunner.run} does for bad inputs.
+   */
+  prepare?(inputs: TensorMap): () => Promise<unknown>;
   /** Releases the model (and the process, for out-of-process runners). Idempotent. */
   close(): Promise<void>;
 }

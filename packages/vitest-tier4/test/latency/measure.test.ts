@@ -69,6 +69,43 @@ describe('measureLatency', () => {
     expect(calls).toHaveLength(110); // the defaults: 100 measured after 10 warm-up
   });
 
+  test("a runner's prepare(inputs) converts once and its call is what is timed, not run()", async () => {
+    let prepared = 0;
+    let calls = 0;
+    const fake: ModelRunner = {
+      format: 'fake',
+      runtime: 'test',
+      source: 'memory',
+      inputNames: [],
+      outputNames: [],
+      clock: 'node:tinybench performance.now around fake',
+      run: () => Promise.reject(new Error('run() must not be timed when prepare() exists')),
+      prepare: () => {
+        prepared++;
+        return () => {
+          calls++;
+          return Promise.resolve(null);
+        };
+      },
+      close: () => Promise.resolve(),
+    };
+    const l = await measureLatency(fake, {}, { iterations: 5, warmup: 2 });
+    expect(l.samples_ms).toHaveLength(5);
+    expect([prepared, calls]).toEqual([1, 7]);
+  });
+
+  test('the ONNX runner prepares feeds once: its prepared call returns what session.run returns for the inputs', async () => {
+    const fx = await fixture('simple_cnn');
+    const runner = await openOnnxRunner(fx);
+    const sample = await fx.loadSample(1);
+    const results = (await runner.prepare!(sample.inputs)()) as Record<string, { dims: readonly number[]; data: Float32Array }>;
+    const { outputs } = await runner.run(sample.inputs);
+    const name = runner.outputNames[0]!;
+    expect([...results[name]!.dims]).toEqual(outputs[name]!.shape);
+    expect(results[name]!.data).toEqual(outputs[name]!.data);
+    expect(() => runner.prepare!({})).toThrow(/model inputs are \[.*\], received \[\]; missing/);
+  });
+
   test('a runner that times itself gets iterations and warmup, and its clock is reported', async () => {
     const asked: RunnerTimeOptions[] = [];
     const timed: ModelRunner = {
