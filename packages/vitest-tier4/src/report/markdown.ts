@@ -5,6 +5,8 @@
 import { markdownTable } from 'markdown-table';
 import type { Tier4RunReport } from '../reporter/types.js';
 import { fmtIndex, fmtSci, fmtValue } from './format.js';
+import type { LayersReport } from '../layers/types.js';
+import type { Tier4FormatReport } from '../tier4/types.js';
 import { checksLine, summaryRows } from './summary.js';
 
 const ICON = { ok: '✅', warn: '⚠️', fail: '❌' } as const;
@@ -36,6 +38,31 @@ function findings(report: Tier4RunReport): string[] {
   return lines;
 }
 
+/** How many layers the summary lists per format. */
+const WORST_LAYERS = 3;
+
+/**
+ * Per format with a per-layer report: the drift origin with the explanation, and the layers with the
+ * greatest local error (accumulated when no local error was measured).
+ */
+function layerLines(report: Tier4RunReport): string[] {
+  const lines: string[] = [];
+  for (const [key, dict] of Object.entries(report.models)) {
+    for (const [name, f] of Object.entries(dict.formats ?? {})) {
+      const l = (f as Tier4FormatReport & { layers?: LayersReport | null }).layers;
+      if (!l || !Array.isArray(l.layers)) continue;
+      const ranked = l.layers
+        .filter((r) => r.local_max_abs_diff !== null || r.max_abs_diff !== null)
+        .sort((a, b) => (b.local_max_abs_diff ?? -1) - (a.local_max_abs_diff ?? -1) || (b.max_abs_diff ?? -1) - (a.max_abs_diff ?? -1))
+        .slice(0, WORST_LAYERS)
+        .map((r) => `\`${r.name}\` (local ${fmtSci(r.local_max_abs_diff)}, accumulated ${fmtSci(r.max_abs_diff)})`);
+      const origin = l.drift_origin ? `drift origin \`${l.drift_origin}\`` : `no drift origin (${l.diagnosis})`;
+      lines.push(`- **${oneLine(key)} / ${oneLine(name)}**: ${origin}: ${oneLine(l.explanation)}; worst layers: ${ranked.join(', ') || '-'}`);
+    }
+  }
+  return lines;
+}
+
 /**
  * The Markdown appended to GITHUB_STEP_SUMMARY.
  *
@@ -55,6 +82,8 @@ export function renderMarkdownSummary(report: Tier4RunReport, writtenTo: string 
   }
   const found = findings(report);
   if (found.length > 0) parts.push('#### Where the error is', '', ...found.slice(0, 20), '');
+  const layers = layerLines(report);
+  if (layers.length > 0) parts.push('#### Layers', '', ...layers.slice(0, 20), '');
   if (writtenTo) parts.push(`Report: \`${writtenTo}\``, '');
   if (htmlWrittenTo) parts.push(`HTML report (charts): \`${htmlWrittenTo}\``, '');
   return parts.join('\n') + '\n';

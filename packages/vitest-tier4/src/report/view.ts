@@ -2,7 +2,8 @@
  * The figures the reports show, derived from one Tier 4 dict: per format and output the summed
  * |a - r| distribution with its tolerance and worst elements, and the latency rows. Pure.
  */
-import type { AbsDiffHistogram, ParityResult } from '../parity/types.js';
+import { addNormSums, scaleFreeStats } from '../parity/scale-free.js';
+import type { AbsDiffHistogram, NormSums, ParityResult, ScaleFreeStats } from '../parity/types.js';
 import type { Tier4Latency, Tier4Report } from '../tier4/types.js';
 import { sumHistograms } from './charts/abs-diff.js';
 import type { LatencyRow } from './charts/latency.js';
@@ -45,6 +46,8 @@ export interface ParityGroup {
   samples: number;
   /** The worst element of each sample, worst first. */
   worst: WorstElement[];
+  /** Relative error, SQNR and cosine over every sample (from the summed norms), or null when not recorded. */
+  scale_free: ScaleFreeStats | null;
 }
 
 function statisticName(stat: ParityResult['tolerance']['statistic']): string {
@@ -69,6 +72,8 @@ export function parityGroups(report: Tier4Report): ParityGroup[] {
       const histograms = list.map((x) => x.p.abs_diff_histogram).filter((h): h is AbsDiffHistogram => h !== undefined);
       const numel = list.reduce((s, x) => s + x.p.numel, 0);
       const statistic = statisticName(first.tolerance.statistic);
+      const norms = list.map((x) => (x.p as Partial<ParityResult>).norms).filter((n): n is NormSums => typeof n === 'object' && n !== null);
+      const summed = norms.length === list.length ? norms.reduce((acc, n) => addNormSums(acc, n), { sum_sq_reference: 0, sum_sq_diff: 0, sum_ref_diff: 0, count: 0 }) : null;
       groups.push({
         format,
         output,
@@ -95,6 +100,7 @@ export function parityGroups(report: Tier4Report): ParityGroup[] {
             status: p.status,
           }))
           .sort((a, b) => b.abs_diff - a.abs_diff || a.sample.localeCompare(b.sample)),
+        scale_free: summed ? scaleFreeStats(summed) : null,
       });
     }
   }

@@ -19,7 +19,7 @@ let browser: Browser;
 let dir: string;
 
 const models = {
-  simple_cnn: sampleTier4Report({ failOnnx: true }),
+  simple_cnn: sampleTier4Report({ failOnnx: true, layers: true }),
   'lm_stub-dynamic': sampleTier4Report({ quantized: true, name: 'lm_stub' }),
 };
 
@@ -49,7 +49,7 @@ describe('the HTML report in headless Chromium', () => {
     await page.close();
   });
 
-  test('a page that makes a request, or whose chart is empty, is caught', async () => {
+  test('a page that makes a request, or whose chart is empty, incomplete or missing, is caught', async () => {
     const good = await readFile(await writeTier4Html(join(dir, 'good.html'), sampleRunReport(models)), 'utf8');
     // 1. a request: the CSP refuses it (console error), and without the CSP the request itself is seen
     const withImage = good.replace('<footer>', '<footer><img src="http://127.0.0.1:9/pixel.png" alt="">');
@@ -81,5 +81,14 @@ describe('the HTML report in headless Chromium', () => {
     const d = await openRecorded(browser, pathToFileURL(missing).href);
     expect(await inspectReport(d.page, d.activity, models)).toEqual(['no |a - r| chart for lm_stub-dynamic torchscript logits']);
     await d.page.close();
+    // 4. a layers chart that lost a point: counted against the layers in the JSON
+    const lost = join(dir, 'lost-point.html');
+    await writeFile(lost, good.replace(/<circle class="[^"]+"[^>]*data-series="local" data-layer="fc2"[^>]*>[\s\S]*?<\/circle>/, ''));
+    const e = await openRecorded(browser, pathToFileURL(lost).href);
+    expect(await inspectReport(e.page, e.activity, models)).toEqual([
+      'the layers chart of simple_cnn onnx has 11 accumulated and 10 local points, the JSON 11 and 11',
+      'the layers chart of simple_cnn onnx draws 21 of its 22 points',
+    ]);
+    await e.page.close();
   });
 });

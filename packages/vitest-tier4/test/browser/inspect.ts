@@ -7,13 +7,16 @@
  */
 import type { Page } from 'playwright-core';
 import { histogramTotal } from '../../src/parity/histogram.js';
-import type { Tier4Report } from '../../src/tier4/types.js';
+import type { LayersReport } from '../../src/layers/types.js';
+import type { Tier4FormatReport, Tier4Report } from '../../src/tier4/types.js';
 import type { PageActivity } from './chromium.js';
 
 /** What the page shows, read from the DOM (and its layout). */
 interface Drawn {
   absDiff: Array<{ model: string; format: string; output: string; total: number; counts: number; bars: number; visibleBars: number; width: number }>;
   latency: Array<{ model: string; rows: Array<{ label: string; p50: number; boxWidth: number }>; width: number }>;
+  layers: Array<{ model: string; format: string; layers: number; accumulated: number; local: number; visiblePoints: number; origin: string | null }>;
+  sqnr: Array<{ model: string; format: string; bars: number; visibleBars: number }>;
   sections: string[];
 }
 
@@ -42,8 +45,25 @@ async function readDrawn(page: Page): Promise<Drawn> {
       })),
       width: svg.getBoundingClientRect().width,
     }));
+    const visible = (e: Element): boolean => e.getBoundingClientRect().width > 0.5 && e.getBoundingClientRect().height > 0.5;
+    const layers = [...document.querySelectorAll('svg[data-chart="layers"]')].map((svg) => {
+      const points = [...svg.querySelectorAll('circle[data-series]')];
+      return {
+        model: svg.getAttribute('data-model') ?? '',
+        format: svg.getAttribute('data-format') ?? '',
+        layers: num(svg, 'data-layers'),
+        accumulated: points.filter((p) => p.getAttribute('data-series') === 'accumulated').length,
+        local: points.filter((p) => p.getAttribute('data-series') === 'local').length,
+        visiblePoints: points.filter(visible).length,
+        origin: svg.querySelector('[data-role="origin"]')?.getAttribute('data-layer') ?? null,
+      };
+    });
+    const sqnr = [...document.querySelectorAll('svg[data-chart="layer-sqnr"]')].map((svg) => {
+      const bars = [...svg.querySelectorAll('rect[data-sqnr]')];
+      return { model: svg.getAttribute('data-model') ?? '', format: svg.getAttribute('data-format') ?? '', bars: bars.length, visibleBars: bars.filter(visible).length };
+    });
     const sections = [...document.querySelectorAll('section.model')].map((s) => s.getAttribute('data-model') ?? '');
-    return { absDiff, latency, sections };
+    return { absDiff, latency, layers, sqnr, sections };
   });
 }
 
@@ -80,6 +100,31 @@ export async function inspectReport(page: Page, activity: PageActivity, models: 
         if (chart.visibleBars === 0) problems.push(`the |a - r| chart of ${what} is empty: no visible bar`);
         if (chart.visibleBars < chart.bars) problems.push(`the |a - r| chart of ${what} draws ${chart.visibleBars} of its ${chart.bars} non-empty bars`);
         if (chart.total !== total || chart.counts !== total) problems.push(`the |a - r| chart of ${what} holds ${chart.counts} elements (says ${chart.total}), the JSON ${total}`);
+      }
+    }
+    for (const [format, f] of Object.entries(dict.formats)) {
+      // layers: one point per layer with a number, on each line, drawn; the origin marked
+      const l = (f as Tier4FormatReport & { layers?: LayersReport | null }).layers;
+      if (l && Array.isArray(l.layers)) {
+        const chart = drawn.layers.find((c) => c.model === key && c.format === format);
+        const acc = l.layers.filter((r) => r.max_abs_diff !== null).length;
+        const loc = l.layers.filter((r) => r.local_max_abs_diff !== null).length;
+        if (!chart) problems.push(`no layers chart for ${key} ${format}`);
+        else {
+          if (chart.layers !== l.layers.length) problems.push(`the layers chart of ${key} ${format} says ${chart.layers} layers, the JSON has ${l.layers.length}`);
+          if (chart.accumulated !== acc || chart.local !== loc) problems.push(`the layers chart of ${key} ${format} has ${chart.accumulated} accumulated and ${chart.local} local points, the JSON ${acc} and ${loc}`);
+          if (chart.visiblePoints !== acc + loc) problems.push(`the layers chart of ${key} ${format} draws ${chart.visiblePoints} of its ${acc + loc} points`);
+          if (chart.origin !== l.drift_origin) problems.push(`the layers chart of ${key} ${format} marks origin ${chart.origin}, the JSON ${l.drift_origin}`);
+        }
+      }
+      // per-layer SQNR of a quantized format: one drawn bar per layer
+      const q = f.quantization;
+      if (q?.layer_sqnr && q.layer_sqnr.length > 0) {
+        const chart = drawn.sqnr.find((c) => c.model === key && c.format === format);
+        if (!chart) problems.push(`no per-layer SQNR chart for ${key} ${format}`);
+        else if (chart.bars !== q.layer_sqnr.length || chart.visibleBars !== chart.bars) {
+          problems.push(`the per-layer SQNR chart of ${key} ${format} draws ${chart.visibleBars} of ${chart.bars} bars, the JSON has ${q.layer_sqnr.length} layers`);
+        }
       }
     }
     // latency: one row per measured format and one eager baseline, each box drawn

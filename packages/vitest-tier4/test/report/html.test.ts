@@ -2,12 +2,14 @@ import { mkdtemp, readFile, readdir, rm, mkdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
+import type { LayersReport } from '../../src/layers/types.js';
 import { histogramTotal } from '../../src/parity/histogram.js';
 import { toReportDocument } from '../../src/report/document.js';
 import { collectEnvironment } from '../../src/report/environment.js';
 import { REPORT_CSP, renderTier4Html } from '../../src/report/html/page.js';
 import { renderMarkdownSummary } from '../../src/report/markdown.js';
 import { htmlPathFor, writeTier4Html } from '../../src/report/write.js';
+import type { Tier4FormatReport } from '../../src/tier4/types.js';
 import { sampleRunReport, sampleTier4Report } from './sample.js';
 
 const dirs: string[] = [];
@@ -22,7 +24,7 @@ function charts(html: string, name: string): string[] {
 const attr = (tag: string, name: string): string | undefined => new RegExp(`${name}="([^"]*)"`).exec(tag)?.[1];
 
 describe('renderTier4Html', () => {
-  const failing = sampleTier4Report({ failOnnx: true });
+  const failing = sampleTier4Report({ failOnnx: true, layers: true });
   const quantized = sampleTier4Report({ quantized: true, name: 'lm_stub' });
   const run = sampleRunReport({ simple_cnn: failing, 'lm_stub-dynamic': quantized });
   const html = renderTier4Html(toReportDocument(run, { environment: collectEnvironment('4.1.12') }));
@@ -70,8 +72,36 @@ describe('renderTier4Html', () => {
     expect(Number(attr(rows[0]!, 'data-speedup'))).toBeCloseTo(failing.formats['onnx']!.speedup_vs_pytorch!, 10);
   });
 
-  test('quantization figures and the environment are shown', () => {
-    expect(html).toMatch(/data-role="quantization"[\s\S]*?751\.8 kB[\s\S]*?425\.7 kB[\s\S]*?56\.6% of fp32/);
+  test('layers: accumulated and local error of every layer, the tolerance, the origin, the worst layers and the layout finding', () => {
+    const [svg, ...more] = charts(html, 'layers');
+    expect(more).toEqual([]);
+    const rows = (failing.formats['onnx'] as Tier4FormatReport & { layers: LayersReport }).layers.layers;
+    expect(attr(svg!, 'data-layers')).toBe(String(rows.length));
+    const points = (series: string) => [...svg!.matchAll(new RegExp(`data-series="${series}" data-layer="([^"]+)" data-value="([^"]+)"`, 'g'))].map((m) => [m[1], Number(m[2])]);
+    expect(points('accumulated')).toEqual(rows.filter((r) => r.max_abs_diff !== null).map((r) => [r.name, r.max_abs_diff]));
+    expect(points('local')).toEqual(rows.filter((r) => r.local_max_abs_diff !== null).map((r) => [r.name, r.local_max_abs_diff]));
+    expect(svg).toContain('data-role="origin" data-layer="layer2.conv"');
+    expect(svg).toContain('data-role="tolerance" data-value="0.0001"');
+    const figure = /<figure class="wide" data-role="layers" data-format="onnx">[\s\S]*?<\/figure>/.exec(html)![0];
+    expect(figure).toContain('divergence born at layer2.conv (local 2.90e-3)');
+    expect(/data-role="worst-layers"[\s\S]*?<tbody><tr><td class="mono">([^<]+)</.exec(figure)![1]).toBe('layer2.conv');
+    expect(figure).toContain('layout: layer2.conv matches after NCHW -&gt; NHWC (reference.permute(0, 2, 3, 1))');
+  });
+
+  test('quantization: size, memory, similarity, the thresholds and per-layer SQNR', () => {
+    const figure = /<figure class="wide" data-role="quantization" data-format="onnx">[\s\S]*?<\/figure>/.exec(html)![0];
+    expect(figure).toContain('425.7 kB vs 751.8 kB fp32 (56.6% of fp32)');
+    expect(figure).toContain('31.00 MB vs 33.50 MB fp32 (92.5% of fp32)');
+    expect(figure).toContain('SQNR 17.5 dB, relative error 0.134, cosine 0.991, top-1 agreement 94.00%');
+    expect(figure).toContain('block.mlp.fc2: SQNR 17.5 dB');
+    expect(figure).toMatch(/<td>sqnr_db &gt;= 20 dB<\/td><td class="num">17\.5<\/td><td><span class="st-fail">fail<\/span>/);
+    const [sqnr] = charts(figure, 'layer-sqnr');
+    const bars = [...sqnr!.matchAll(/<rect class="([^"]+)"[^>]*data-layer="([^"]+)" data-sqnr="([^"]+)"/g)].map((m) => [m[2], Number(m[3]), m[1]]);
+    expect(bars).toHaveLength(7);
+    expect(bars.find((b) => b[0] === 'block.mlp.fc2')).toEqual(['block.mlp.fc2', 17.5, 'bar over']);
+  });
+
+  test('the environment is shown', () => {
     const env = /<section class="card" id="environment"[\s\S]*?<\/section>/.exec(html)![0];
     for (const text of [process.version, 'onnxruntime-node', '1.30.0', 'torch (export)', '1.13.0', 'onnx (export)', '1.12.0', 'machine', '2026-12-01T20:00:00.000Z']) {
       expect(env).toContain(text);
@@ -121,6 +151,12 @@ describe('Markdown step summary', () => {
     expect(text).toContain(`- **simple_cnn / onnx** fail: parity failed in 1/3 sample(s); worst |a − r| ${w.max_abs_diff.toExponential(2).replace('e+', 'e')} at [${w.index!.join(', ')}] of \`logits\` in ${w.sample}`);
     expect(text).not.toContain('simple_cnn / torchscript');
     expect(text).toContain('HTML report (charts): `/x/tier4-report.html`');
+    expect(text).not.toContain('#### Layers');
+    const withLayers = renderMarkdownSummary(sampleRunReport({ simple_cnn: sampleTier4Report({ layers: true }) }), null);
+    expect(withLayers).toContain(
+      '#### Layers\n\n- **simple_cnn / onnx**: drift origin `layer2.conv`: divergence born at layer2.conv (local 2.90e-3); worst layers: ' +
+        '`layer2.conv` (local 2.90e-3, accumulated 4.50e-3), `fc2` (local 3.00e-7, accumulated 6.30e-3), `layer1.conv` (local 3.00e-7, accumulated 6.00e-7)\n',
+    );
   });
 });
 

@@ -6,6 +6,9 @@ import { latencyStats } from '../../src/latency/stats.js';
 import { checkParity } from '../../src/parity/check.js';
 import type { ParityResult } from '../../src/parity/types.js';
 import type { Tier4RunReport } from '../../src/reporter/types.js';
+import type { LayerRow, LayersReport } from '../../src/layers/types.js';
+import { resolveTolerance } from '../../src/parity/tolerance.js';
+import type { Tier4QuantizationSection } from '../../src/quantization/types.js';
 import type { Tier4FormatReport, Tier4Latency, Tier4Report } from '../../src/tier4/types.js';
 
 /** A deterministic pseudo-random generator in [0, 1). */
@@ -77,10 +80,101 @@ function format(name: string, results: ParityResult[], lat: Tier4Latency | null,
 }
 
 /**
+ * A per-layer report of 12 layers: the accumulated error grows, `layer2.conv` breaks the tolerance locally
+ * (the drift origin, with an NCHW -> NHWC layout finding), the first layer agrees exactly and one layer is
+ * skipped (no numbers).
+ */
+export function sampleLayers(): LayersReport {
+  const names = ['conv1', 'relu', 'layer1.conv', 'layer1.bn', 'layer1.relu', 'layer2.conv', 'layer2.relu', 'pool', 'flatten', 'fc1', 'relu_1', 'fc2'];
+  const layers: LayerRow[] = names.map((name, i) => {
+    const skipped = name === 'flatten';
+    const origin = name === 'layer2.conv';
+    const acc = skipped ? null : i === 0 ? 0 : i < 5 ? 2e-7 * (i + 1) : 3e-3 * (1 + i / 10);
+    const local = skipped ? null : i === 0 ? 0 : origin ? 2.9e-3 : 1e-7 * (1 + (i % 3));
+    return {
+      name,
+      modules: [name],
+      module_types: [name.includes('conv') ? 'Conv2d' : name.includes('fc') ? 'Linear' : 'ReLU'],
+      onnx_nodes: skipped ? [] : [`/${name}/Op`],
+      op_types: skipped ? [] : [name.includes('conv') ? 'Conv' : name.includes('fc') ? 'Gemm' : 'Relu'],
+      onnx_tensor: skipped ? null : `/${name}/Op_output_0`,
+      shape: [1, 8, 16, 16],
+      max_abs_diff: acc,
+      mean_abs_diff: acc === null ? null : acc / 3,
+      max_rel_diff: acc,
+      accumulated_status: acc === null ? null : acc > 1e-4 ? 'fail' : 'ok',
+      local_max_abs_diff: local,
+      local_mean_abs_diff: local === null ? null : local / 3,
+      local_status: local === null ? null : local > 1e-4 ? 'fail' : 'ok',
+      status: skipped ? 'skipped' : origin ? 'fail' : acc !== null && acc > 1e-4 ? 'inherited' : 'ok',
+      layout: origin ? { permutation: [0, 2, 3, 1], description: 'NCHW -> NHWC (reference.permute(0, 2, 3, 1))', max_abs_diff: 1e-7 } : null,
+      reason: skipped ? 'no ONNX node of its own (folded into the next Gemm)' : null,
+    };
+  });
+  return {
+    drift_origin: 'layer2.conv',
+    drift_origin_modules: ['layer2.conv'],
+    first_over_tolerance: 'layer2.conv',
+    diagnosis: 'layer',
+    explanation: 'divergence born at layer2.conv (local 2.90e-3)',
+    tolerance: resolveTolerance('fp32'),
+    layers,
+    onnx: 'model.onnx',
+    sample: { index: 0, id: 'sample_000' },
+    reference: 'eager',
+    capture: { leaves: 12, bytes: 98304 },
+    counts: { compared: 11, skipped: 1, over_tolerance_accumulated: 7, over_tolerance_local: 1 },
+    warnings: [],
+    timings: { capture_ms: 1, graph_ms: 1, prepare_ms: 2, onnx_ms: 3, local_ms: 4, compare_ms: 1, total_ms: 12 },
+  };
+}
+
+/** A quantization section with per-layer SQNR (the verbose form): fc2 is the worst layer. */
+export function sampleQuantization(): Tier4QuantizationSection {
+  const layer_sqnr = ['block.attn.q', 'block.attn.k', 'block.attn.v', 'block.attn.o', 'block.mlp.fc1', 'block.mlp.fc2', 'head'].map((name, i) => ({
+    name,
+    tensor: `/${name}/MatMul_output_0`,
+    sqnr_db: name === 'block.mlp.fc2' ? 17.5 : 30 + i * 2,
+  }));
+  return {
+    method: 'dynamic',
+    scheme: 'DynamicQuantizeLinear + MatMulInteger, weights uint8 per channel',
+    status: 'fail',
+    reason: 'sqnr_db 17.5 dB < 20 dB',
+    thresholds: { sqnr_db: 20 },
+    checks: [{ metric: 'sqnr_db', rule: 'sqnr_db >= 20 dB', value: 17.5, status: 'fail' }],
+    layers_quantized: 7,
+    layers_kept_fp32: 1,
+    size_bytes: 425746,
+    fp32_size_bytes: 751848,
+    size_ratio: 0.566,
+    parameter_bytes: { uint8: 180000, float32: 4000 },
+    fp32_parameter_bytes: { float32: 720000 },
+    quantized_weight_bytes: 182000,
+    fp32_quantized_weight_bytes: 720000,
+    weight_bytes_ratio: 0.2528,
+    memory_bytes: 31_000_000,
+    fp32_memory_bytes: 33_500_000,
+    memory_ratio: 0.925,
+    memory_method: 'median RSS growth of one more loaded copy',
+    relative_error: 0.134,
+    sqnr_db: 17.5,
+    cosine: 0.991,
+    top1_agreement: 0.94,
+    kl_divergence: 0.012,
+    outputs: { logits: { relative_error: 0.134, sqnr_db: 17.5, cosine: 0.991, top1_agreement: 0.94, kl_divergence: 0.012, rows: 64 } },
+    worst_layer: layer_sqnr[5]!,
+    worst_layer_note: null,
+    layer_sqnr,
+    warnings: [],
+  };
+}
+
+/**
  * A dict with an ONNX format whose parity fails in one sample (`failOnnx`) and a TorchScript format that
  * passes, three samples each, latency for both and an eager baseline.
  */
-export function sampleTier4Report(options: { failOnnx?: boolean; name?: string; quantized?: boolean } = {}): Tier4Report {
+export function sampleTier4Report(options: { failOnnx?: boolean; name?: string; quantized?: boolean; layers?: boolean } = {}): Tier4Report {
   const preset = options.quantized ? 'quantized' : 'fp32';
   const onnx = [0, 1, 2].map((i) => parity(2000, options.failOnnx && i === 1 ? 1 : 1e-5, 11 + i, preset));
   const ts = [0, 1, 2].map((i) => parity(2000, 1e-7, 21 + i, preset));
@@ -90,7 +184,12 @@ export function sampleTier4Report(options: { failOnnx?: boolean; name?: string; 
     outputs: { logits: { parity: p, shape: { status: 'ok' as const, actual: p.actual_shape, expected: ['batch', 10], reference: p.reference_shape, bindings: { batch: p.actual_shape[0] as number }, reason: null } } },
     error: null,
   });
-  const formats = { onnx: format('onnx', onnx, latency(0.2, 1), eager, preset), torchscript: format('torchscript', ts, latency(1.4, 2), eager, preset) };
+  const formats: Record<string, Tier4FormatReport> = {
+    onnx: format('onnx', onnx, latency(0.2, 1), eager, preset),
+    torchscript: format('torchscript', ts, latency(1.4, 2), eager, preset),
+  };
+  if (options.layers) (formats['onnx'] as Tier4FormatReport & { layers?: LayersReport }).layers = sampleLayers();
+  if (options.quantized) formats['onnx']!.quantization = sampleQuantization();
   return {
     status: options.failOnnx ? 'fail' : 'ok',
     formats,

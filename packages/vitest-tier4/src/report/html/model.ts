@@ -2,9 +2,13 @@
  * The HTML of one model: verdict table with reasons, the |a - r| distribution and worst elements of
  * each output of each format, latency, quantization and export facts. Pure.
  */
+import type { LayersReport } from '../../layers/types.js';
+import type { Tier4QuantizationSection } from '../../quantization/types.js';
 import type { Tier4FormatReport, Tier4Report } from '../../tier4/types.js';
 import { renderAbsDiffChart } from '../charts/abs-diff.js';
 import { renderLatencyChart } from '../charts/latency.js';
+import { renderLayersChart } from '../charts/layers.js';
+import { renderSqnrChart } from '../charts/sqnr.js';
 import { fmtBytes, fmtCount, fmtIndex, fmtMs, fmtPercent, fmtRatio, fmtSci, fmtValue } from '../format.js';
 import { el, esc } from '../markup.js';
 import { latencyRows, parityGroups, type ParityGroup } from '../view.js';
@@ -73,6 +77,9 @@ function parityFigure(key: string, g: ParityGroup): string {
     `mean <b>${esc(fmtSci(g.mean_abs_diff))}</b>`,
     `${g.statistic === 'elementwise' ? 'over tolerance' : 'above atol (the ' + esc(g.statistic) + ' is judged)'} <b>${fmtCount(g.mismatched)}</b> (${esc(fmtPercent(g.numel > 0 ? g.mismatched / g.numel : 0))})`,
     ...(zeroShare !== null ? [`exactly equal ${esc(fmtPercent(zeroShare))}`] : []),
+    ...(g.scale_free
+      ? [`SQNR <b>${esc(Number.isFinite(g.scale_free.sqnr_db) ? `${g.scale_free.sqnr_db.toFixed(1)} dB` : '+∞')}</b> · rel. error ${esc(fmtSci(g.scale_free.relative_error))} · cosine ${esc(String(Number(g.scale_free.cosine.toPrecision(6))))}`]
+      : []),
     ...(g.nan_mismatches + g.inf_mismatches > 0 ? [`NaN/Inf mismatches <b>${g.nan_mismatches + g.inf_mismatches}</b>`] : []),
   ].join(' · ');
   const chart = g.histogram
@@ -123,7 +130,43 @@ function latencySection(key: string, report: Tier4Report): string {
   );
 }
 
-function quantizationSection(report: Tier4Report): string {
+/** A format's per-layer report, when the dict carries one (`formats.<format>.layers`). */
+export function layersOf(f: Tier4FormatReport): LayersReport | null {
+  const layers = (f as Tier4FormatReport & { layers?: LayersReport | null }).layers;
+  return layers && Array.isArray(layers.layers) ? layers : null;
+}
+
+const fmtDb = (v: number | null | undefined): string => (typeof v === 'number' ? `${v.toFixed(1)} dB` : v === null ? '+∞ (identical)' : '-');
+const fmtNum = (v: number | null | undefined, digits = 4): string => (typeof v === 'number' ? String(Number(v.toPrecision(digits))) : '-');
+const fmtRatioPct = (v: number | null | undefined): string => (typeof v === 'number' ? `${(v * 100).toFixed(1)}% of fp32` : '-');
+
+function formatQuantization(key: string, name: string, q: Tier4QuantizationSection): string {
+  const kv: string[] = [];
+  const add = (k: string, v: string): void => void kv.push(el('div', {}, esc(k)), el('div', {}, esc(v)));
+  add('method', `${q.method}${q.scheme ? ` (${q.scheme})` : ''}`);
+  add('layers', `${q.layers_quantized ?? '-'} quantized, ${q.layers_kept_fp32 ?? '-'} kept fp32`);
+  add('file size', `${fmtBytes(q.size_bytes)} vs ${fmtBytes(q.fp32_size_bytes)} fp32 (${fmtRatioPct(q.size_ratio)})`);
+  if (q.quantized_weight_bytes !== null) add('quantized weights', `${fmtBytes(q.quantized_weight_bytes)} vs ${fmtBytes(q.fp32_quantized_weight_bytes)} fp32 (${fmtRatioPct(q.weight_bytes_ratio)})`);
+  add('memory', q.memory_bytes !== null ? `${fmtBytes(q.memory_bytes)} vs ${fmtBytes(q.fp32_memory_bytes)} fp32 (${fmtRatioPct(q.memory_ratio)})` : (q.memory_method ?? 'not measured'));
+  add('similarity', `SQNR ${fmtDb(q.sqnr_db)}, relative error ${fmtNum(q.relative_error)}, cosine ${fmtNum(q.cosine, 6)}${q.top1_agreement !== null ? `, top-1 agreement ${(q.top1_agreement * 100).toFixed(2)}%` : ''}${q.kl_divergence !== null ? `, KL ${fmtSci(q.kl_divergence)} nats` : ''}`);
+  add('worst layer', q.worst_layer ? `${q.worst_layer.name}: SQNR ${fmtDb(q.worst_layer.sqnr_db)}` : (q.worst_layer_note ?? '-'));
+  const checks = q.checks.map((c) => el('tr', {}, el('td', {}, esc(c.rule)), el('td', { class: 'num' }, esc(c.value === null ? '-' : fmtNum(c.value))), el('td', {}, statusCell(c.status === 'not_measured' ? null : c.status))));
+  const sqnr = q.layer_sqnr && q.layer_sqnr.length > 0 ? renderSqnrChart(q.layer_sqnr, q.thresholds.sqnr_db ?? null, q.worst_layer?.name ?? null, { model: key, format: name }) : '';
+  return el(
+    'figure',
+    { class: 'wide', 'data-role': 'quantization', 'data-format': name },
+    el('figcaption', {}, `${esc(name)} `, statusCell(q.status), q.reason ? el('span', { class: 'dim' }, ` ${esc(q.reason)}`) : ''),
+    el('div', { class: 'kv spaced' }, ...kv),
+    checks.length > 0 ? el('table', { class: 'worst' }, el('thead', {}, el('tr', {}, el('th', {}, 'threshold'), el('th', { class: 'num' }, 'value'), el('th', {}, 'status'))), el('tbody', {}, ...checks)) : '',
+    sqnr,
+    sqnr ? el('div', { class: 'legend' }, 'per-layer SQNR against the fp32 baseline; red: the worst layer, orange: under the threshold') : '',
+    ...q.warnings.map((w) => el('div', { class: 'legend' }, esc(w))),
+  );
+}
+
+function quantizationSection(key: string, report: Tier4Report): string {
+  const sections = Object.entries(report.formats).flatMap(([name, f]) => (f.quantization ? [formatQuantization(key, name, f.quantization)] : []));
+  if (sections.length > 0) return el('h3', {}, 'Quantization') + sections.join('');
   const q = report.model.quantization_info;
   if (!report.model.quantization && !q) return '';
   const info = (q ?? {}) as Record<string, unknown>;
@@ -136,6 +179,53 @@ function quantizationSection(report: Tier4Report): string {
   if (typeof info['quantized_size_bytes'] === 'number') add('quantized size', fmtBytes(info['quantized_size_bytes']));
   if (typeof info['size_ratio'] === 'number') add('size ratio', `${(info['size_ratio'] * 100).toFixed(1)}% of fp32`);
   return el('h3', {}, 'Quantization') + el('div', { class: 'kv', 'data-role': 'quantization' }, ...kv);
+}
+
+function layersSection(key: string, report: Tier4Report): string {
+  const parts: string[] = [];
+  for (const [name, f] of Object.entries(report.formats)) {
+    const l = layersOf(f);
+    if (!l) continue;
+    const worst = [...l.layers]
+      .filter((r) => r.local_max_abs_diff !== null || r.max_abs_diff !== null)
+      .sort((a, b) => (b.local_max_abs_diff ?? -1) - (a.local_max_abs_diff ?? -1) || (b.max_abs_diff ?? -1) - (a.max_abs_diff ?? -1))
+      .slice(0, 5);
+    const layouts = l.layers.filter((r) => r.layout !== null);
+    parts.push(
+      el(
+        'figure',
+        { class: 'wide', 'data-role': 'layers', 'data-format': name },
+        el('figcaption', {}, `${esc(name)} · ${esc(l.explanation)} `, el('span', { class: 'dim' }, esc(`sample ${l.sample.id}, ${l.counts.compared} of ${l.layers.length} layers compared, tolerance ${l.tolerance.description}`))),
+        renderLayersChart({ rows: l.layers, tolerance: l.tolerance.atol, origin: l.drift_origin, ids: { model: key, format: name } }),
+        el('div', { class: 'legend' }, el('i', { class: 'sw-bar' }), 'accumulated (whole graph)', el('i', { class: 'sw-edge' }), 'local (layer fed the eager inputs)', el('i', { class: 'sw-over' }), 'over atol'),
+        el(
+          'table',
+          { class: 'worst', 'data-role': 'worst-layers' },
+          el('thead', {}, el('tr', {}, ...['layer', 'ops', 'accumulated', 'local', 'status', 'layout'].map((h, i) => el('th', { class: i === 2 || i === 3 ? 'num' : undefined }, esc(h))))),
+          el(
+            'tbody',
+            {},
+            ...worst.map((r) =>
+              el(
+                'tr',
+                {},
+                el('td', { class: 'mono' }, esc(r.name)),
+                el('td', {}, esc(r.op_types.join(', '))),
+                el('td', { class: 'num' }, esc(fmtSci(r.max_abs_diff))),
+                el('td', { class: 'num' }, esc(fmtSci(r.local_max_abs_diff))),
+                el('td', {}, esc(r.status)),
+                el('td', {}, esc(r.layout?.description ?? '')),
+              ),
+            ),
+          ),
+        ),
+        el('div', { class: 'legend' }, esc(`layers with the greatest local error, ${worst.length} of ${l.layers.length}`)),
+        layouts.length > 0 ? el('div', { class: 'legend', 'data-role': 'layout' }, esc(`layout: ${layouts.map((r) => `${r.name} matches after ${r.layout!.description}`).join('; ')}`)) : '',
+        ...l.warnings.map((w) => el('div', { class: 'legend' }, esc(w))),
+      ),
+    );
+  }
+  return parts.length > 0 ? el('h3', {}, 'Layers: where the drift is born') + parts.join('') : '';
 }
 
 function exportSection(report: Tier4Report): string {
@@ -173,7 +263,8 @@ export function renderModelSection(key: string, report: Tier4Report): string {
     groups.length > 0 ? el('div', { class: 'grid' }, ...groups.map((g) => parityFigure(key, g))) : el('p', { class: 'empty' }, 'No format was compared.'),
     el('h3', {}, 'Latency'),
     latencySection(key, report),
-    quantizationSection(report),
+    layersSection(key, report),
+    quantizationSection(key, report),
     exportSection(report),
   );
 }

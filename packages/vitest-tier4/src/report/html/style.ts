@@ -55,6 +55,7 @@ table.verdict { font-size: 13px; } table.verdict th, table.verdict td { padding:
 table.worst { font-size: 12px; } table.worst th, table.worst td { padding: 3px 5px; }
 td.mono { white-space: nowrap; }
 figure.latency { max-width: 820px; }
+figure.wide { margin: 10px 0; }
 code, .mono { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12.5px; }
 .kv { display: grid; grid-template-columns: max-content 1fr; gap: 3px 16px; }
 .kv.spaced { margin-top: 10px; }
