@@ -77,9 +77,10 @@ export interface Tier4FiniteRecord extends Tier4MatcherRecordBase {
 /** Summary of `toHaveSqnr`. */
 export interface Tier4SqnrSummary {
   /** Measured SQNR in dB (+Infinity, `null` in JSON, for identical tensors). */
-  sqnr_db: number;
+  sqnr_db: number | null;
   min_db: number;
-  relative_error: number;
+  /** ||a - r|| / ||r|| (`null` in JSON when infinite). */
+  relative_error: number | null;
   cosine: number;
   numel: number;
 }
@@ -94,8 +95,10 @@ export interface Tier4SqnrRecord extends Tier4MatcherRecordBase {
 export interface Tier4CosineSummary {
   cosine: number;
   min: number;
-  relative_error: number;
-  sqnr_db: number;
+  /** ||a - r|| / ||r|| (`null` in JSON when infinite). */
+  relative_error: number | null;
+  /** SQNR in dB (`null` in JSON when infinite). */
+  sqnr_db: number | null;
   numel: number;
 }
 
