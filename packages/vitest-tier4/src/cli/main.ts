@@ -6,7 +6,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import type { Tier4QuantizationOptions } from '../quantization/step.js';
@@ -19,6 +19,8 @@ import { assertWritableFile } from '../tier4/atomic-file.js';
 import { writeTier4Report } from '../tier4/write.js';
 import { runLayersCommand } from './layers.js';
 import { renderSummaryTable, verdictLine } from './table.js';
+import { loadTiersConfig, TiersConfigError } from './tiers-config.js';
+import { renderTiersTable, runTiers, writeTiersReport } from './tiers.js';
 
 /** Where the CLI writes (injectable for tests). */
 export interface CliIO {
@@ -66,6 +68,7 @@ export class UsageError extends Error {
 
 /** The text of `tier4 --help`. */
 export const HELP = `Usage: tier4 validate <export-dir> [options]
+       tier4 validate --config <tiers.json> [options]   (several export dirs, one table)
        tier4 layers <export-dir> [options]   (per-layer drift origin: tier4 layers --help)
 
 Validate an export directory (written by tier4_export): run every exported format on the
@@ -76,16 +79,24 @@ Options:
   --json <file>              write the Tier 4 dict to <file> (atomically)
   --html <file>              write the self-contained HTML report (charts) to <file>
   --samples <n>              reference samples to check (default 10)
+  --config <file>            validate every export dir of a tiers config ({"exports": [{"dir": ...,
+                             "thresholds", "samples", "gates", ...}]}, dirs relative to the file);
+                             the options below apply to entries that do not set their own
   --threshold <spec>         thresholds, e.g. fp32=1e-4,quantized=1e-2 (defaults shown); quantized
                              exports also take sqnr_db>=20 (default), cosine>=, top1_agreement>=,
                              relative_error<=, kl_divergence<= (see docs/tolerances.md)
   --no-memory                do not measure the resident memory of quantized artifacts
   --no-per-layer             do not compare int8 ONNX layer by layer with its fp32 baseline
+  --output-threshold <spec>  thresholds of single outputs, e.g. uncertainties=1e-3 (same statistic)
   --formats <list>           formats to validate, e.g. onnx,torchscript (default: all exported)
   --iterations <n>           measured latency iterations (default 100)
   --warmup <n>               warm-up iterations before measuring (default 10)
   --budget-ms <ms>           latency budget on each format's mean (default: none)
   --budget-level <warn|fail> what a budget overrun does (default warn)
+  --min-speedup <x>          gate: each format at least <x> times faster than eager PyTorch (mean)
+  --min-speedup-level <warn|fail>  what a slower format does (default warn)
+  --max-artifact-mb <mb>     gate: each format's artifact file at most <mb> MB (10^6 bytes)
+  --max-artifact-level <warn|fail> what a larger artifact does (default warn)
   --no-latency               skip latency and speed-up
   --python <path>            Python interpreter with torch (default: TIER4_PYTHON, then candidates)
   --timeout-ms <ms>          timeout of each request to the Python worker (default 60000); its
@@ -156,8 +167,30 @@ export function parseThresholds(spec: string): NonNullable<RunTier4Options['thre
   return out;
 }
 
+/**
+ * Parses `--output-threshold uncertainties=1e-3,positions=1e-4`.
+ *
+ * @throws UsageError naming the bad part.
+ */
+export function parseOutputThresholds(spec: string): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
+    const m = /^([^=\s]+)\s*=\s*(.+)$/.exec(part);
+    const n = m ? Number(m[2]) : Number.NaN;
+    if (!m || !Number.isFinite(n) || n < 0) {
+      throw new UsageError(`--output-threshold expects output=value pairs with values >= 0 like uncertainties=1e-3, received '${part}'`);
+    }
+    out[m[1]!] = n;
+  }
+  if (Object.keys(out).length === 0) throw new UsageError(`--output-threshold expects output=value pairs like uncertainties=1e-3, received '${spec}'`);
+  return out;
+}
+
 interface ParsedValidate {
+  /** The export dir, or '' with `config`. */
   exportDir: string;
+  /** `--config <file>`. */
+  config?: string;
   options: Omit<RunTier4Options, 'exportDir'>;
   json?: string;
   html?: string;
@@ -186,6 +219,12 @@ export function parseCli(argv: readonly string[]): Parsed {
         threshold: { type: 'string' },
         'no-memory': { type: 'boolean' },
         'no-per-layer': { type: 'boolean' },
+        'output-threshold': { type: 'string' },
+        config: { type: 'string' },
+        'min-speedup': { type: 'string' },
+        'min-speedup-level': { type: 'string' },
+        'max-artifact-mb': { type: 'string' },
+        'max-artifact-level': { type: 'string' },
         formats: { type: 'string' },
         iterations: { type: 'string' },
         warmup: { type: 'string' },
@@ -208,13 +247,30 @@ export function parseCli(argv: readonly string[]): Parsed {
   const [command, ...rest] = positionals;
   if (command === undefined) throw new UsageError('missing command; expected `tier4 validate <export-dir>`');
   if (command !== 'validate') throw new UsageError(`unknown command '${command}'; expected 'validate' or 'layers'`);
-  if (rest.length === 0) throw new UsageError('validate: missing <export-dir>');
-  if (rest.length > 1) throw new UsageError(`validate takes one <export-dir>, received ${rest.length}: ${rest.join(' ')}`);
+  if (values.config !== undefined) {
+    if (rest.length > 0) throw new UsageError(`validate --config takes no <export-dir> (the config lists them), received ${rest.join(' ')}`);
+  } else {
+    if (rest.length === 0) throw new UsageError('validate: missing <export-dir> (or --config <tiers.json>)');
+    if (rest.length > 1) throw new UsageError(`validate takes one <export-dir>, received ${rest.length}: ${rest.join(' ')}`);
+  }
 
   const options: Omit<RunTier4Options, 'exportDir'> = {};
   const samples = positiveInt('--samples', values.samples);
   if (samples !== undefined) options.numSamples = samples;
   if (values.threshold !== undefined) options.thresholds = parseThresholds(values.threshold);
+  if (values['output-threshold'] !== undefined) options.outputThresholds = parseOutputThresholds(values['output-threshold']);
+  const gates: NonNullable<RunTier4Options['gates']> = {};
+  const minSpeedup = positiveNumber('--min-speedup', values['min-speedup']);
+  if (minSpeedup !== undefined) gates.minSpeedup = minSpeedup;
+  const maxMb = positiveNumber('--max-artifact-mb', values['max-artifact-mb']);
+  if (maxMb !== undefined) gates.maxArtifactBytes = maxMb * 1e6;
+  for (const [flag, key] of [['min-speedup-level', 'minSpeedupLevel'], ['max-artifact-level', 'maxArtifactLevel']] as const) {
+    const level = values[flag];
+    if (level === undefined) continue;
+    if (level !== 'warn' && level !== 'fail') throw new UsageError(`--${flag} expects 'warn' or 'fail', received '${level}'`);
+    gates[key] = level;
+  }
+  if (Object.keys(gates).length > 0) options.gates = gates;
   if (values.formats !== undefined) {
     const list = values.formats.split(',').map((f) => f.trim()).filter((f) => f.length > 0);
     if (list.length === 0) throw new UsageError(`--formats expects a comma-separated list such as onnx,torchscript, received '${values.formats}'`);
@@ -252,7 +308,8 @@ export function parseCli(argv: readonly string[]): Parsed {
   return {
     kind: 'validate',
     args: {
-      exportDir: rest[0]!,
+      exportDir: rest[0] ?? '',
+      ...(values.config !== undefined ? { config: values.config } : {}),
       options,
       ...(values.json !== undefined ? { json: values.json } : {}),
       ...(values.html !== undefined ? { html: values.html } : {}),
@@ -307,6 +364,7 @@ async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   const showStack = (err: unknown): void => {
     if (verbose && err instanceof Error && err.stack) io.stderr(`${err.stack}\n`);
   };
+  if (parsed.args.config !== undefined) return runConfig(parsed.args, io, showStack);
 
   let ed: ExportDir;
   try {
@@ -394,4 +452,65 @@ async function runCli(argv: readonly string[], io: CliIO): Promise<number> {
   }
   io.stdout(`${line}\n`);
   return EXIT_OK;
+}
+
+/** `tier4 validate --config tiers.json`: one table, one JSON, the worst entry's exit code. */
+async function runConfig(args: ParsedValidate, io: CliIO, showStack: (err: unknown) => void): Promise<number> {
+  if (args.html !== undefined) {
+    io.stderr('tier4: --html writes the report of one export dir; with --config use --json (see tier4 --help)\n');
+    return EXIT_USAGE;
+  }
+  let entries;
+  try {
+    entries = await loadTiersConfig(args.config!, args.options);
+  } catch (err) {
+    showStack(err);
+    io.stderr(`tier4: ${err instanceof TiersConfigError ? 'invalid config ' : ''}${oneLine(err)}\n`);
+    return EXIT_USAGE;
+  }
+  if (args.json !== undefined) {
+    if ((await stat(args.json).catch(() => undefined))?.isDirectory()) {
+      io.stderr(`tier4: --json expects a file path, received the directory ${args.json} (e.g. ${join(args.json, 'tier4.json')}) (see tier4 --help)\n`);
+      return EXIT_USAGE;
+    }
+    try {
+      await assertWritableFile(args.json, 'Tier 4 report', 'tier4.json');
+    } catch (err) {
+      io.stderr(`tier4: --json: ${oneLine(err)} (see tier4 --help)\n`);
+      return EXIT_USAGE;
+    }
+  }
+  const controller = new AbortController();
+  const onSignal = (): void => controller.abort(new Error('interrupted'));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  let result;
+  try {
+    result = await runTiers(resolve(args.config!), entries, {
+      signal: controller.signal,
+      ...(args.verbose ? { log: (line: string) => io.stderr(`tier4: ${line}\n`) } : {}),
+    });
+  } catch (err) {
+    showStack(err);
+    io.stderr(`tier4: validation aborted: ${oneLine(err)}\n`);
+    return EXIT_FAIL;
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+  }
+  const text = renderTiersTable(result);
+  const [body, last] = [text.slice(0, text.lastIndexOf('\n')), text.slice(text.lastIndexOf('\n') + 1)];
+  io.stdout(`${body}\n`);
+  if (args.json) {
+    try {
+      io.stdout(`Tier 4 JSON written to ${await writeTiersReport(args.json, result)}\n`);
+    } catch (err) {
+      showStack(err);
+      io.stderr(`tier4: ${oneLine(err)}\n`);
+      return Math.max(result.exit_code, EXIT_FAIL);
+    }
+  }
+  if (result.exit_code === EXIT_OK) io.stdout(`${last}\n`);
+  else io.stderr(`${last}\n`);
+  return result.exit_code;
 }

@@ -2,6 +2,7 @@
 import { markdownTable } from 'markdown-table';
 import { formatValue } from '../parity/format.js';
 import { renderQuantizationTable } from '../quantization/render.js';
+import { describeGates } from '../tier4/gates.js';
 import type { Tier4FormatReport, Tier4Report } from '../tier4/types.js';
 
 const num = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : formatValue(x));
@@ -72,14 +73,38 @@ export function renderSummaryTable(report: Tier4Report): string {
     }
     if (base) lines.push(`  eager PyTorch: ${ms(base.mean_ms)} ± ${ms(base.std_ms)} (p50 ${ms(base.p50_ms)}); timed by ${base.clock}`);
   }
+  if (report.model.outputs.length > 1) {
+    lines.push('', 'Per output (threshold, max abs diff, samples failed):');
+    for (const [name, f] of entries) {
+      if (!f.outputs) continue;
+      const parts = Object.entries(f.outputs).map(
+        ([o, s]) => `${o} ${s.status} (${formatValue(s.threshold)}, ${num(s.max_abs_diff)}, ${s.samples_failed})`,
+      );
+      lines.push(`  ${name}: ${parts.join('; ')}`);
+    }
+  }
+  const gated = entries.filter(([, f]) => f.gates && f.gates.length > 0);
+  if (gated.length > 0) lines.push('', 'Gates:', ...gated.map(([name, f]) => `  ${name}: ${describeGates(f.gates!)}`));
   const failed = entries.filter(([, f]) => f.status === 'fail' && f.reason);
   if (failed.length > 0) lines.push('', 'Failures:', ...failed.map(([name, f]) => `  ${name}: ${f.reason}`));
   if (report.warnings.length > 0) lines.push('', 'Warnings:', ...report.warnings.map((w) => `  ${w}`));
   return lines.join('\n');
 }
 
-/** The one-line verdict: `tier4: OK|WARN|FAIL <model>: <reason>`. */
+/** `; gates: onnx speed-up >= 1.5x: 5.74x ok; ...` for the verdict line, or '' without gates. */
+function gatesSuffix(report: Tier4Report): string {
+  const parts = Object.entries(report.formats)
+    .filter(([, f]) => f.gates && f.gates.length > 0)
+    .map(([name, f]) => `${name} ${describeGates(f.gates!)}`);
+  return parts.length === 0 ? '' : `; gates: ${parts.join('; ')}`;
+}
+
+/** The one-line verdict: `tier4: OK|WARN|FAIL <model>: <reason>[; gates: ...]` (every gate asked for is shown). */
 export function verdictLine(report: Tier4Report): string {
+  return verdictText(report) + gatesSuffix(report);
+}
+
+function verdictText(report: Tier4Report): string {
   const name = report.model.name;
   const entries = Object.entries(report.formats);
   if (report.status === 'fail') {

@@ -7,6 +7,10 @@ import type { ParityResult, ParityStatus } from '../parity/result.generated.js';
  * Tolerance preset that judged a format: `fp32` for float exports, `quantized` for quantized ones.
  */
 export type Tier4ThresholdPreset = 'fp32' | 'quantized';
+/**
+ * What a gate that does not hold does.
+ */
+export type Tier4GateLevel = 'warn' | 'fail';
 
 /**
  * The Tier 4 dict: exactly these five top-level keys. Produced by `runTier4`, written by `writeTier4Report`, printed by `tier4 validate --json` and (one per model) by the vitest-tier4 reporter. See docs/tier4-report.md. This schema is the one definition: the TypeScript types are generated from it (scripts/schema-types.mjs).
@@ -128,6 +132,16 @@ export interface Tier4FormatReport {
    */
   reason: string | null;
   quantization?: Tier4QuantizationSection;
+  /**
+   * Each output judged on its own (its threshold, its worst sample), by output name; written by runTier4 for every format it ran (docs/tier4-report.md).
+   */
+  outputs?: {
+    [k: string]: Tier4OutputSummary;
+  };
+  /**
+   * The deployment gates asked for (min speed-up, latency budget, max artifact size), each with its verdict (tier4/gates.ts).
+   */
+  gates?: Tier4Gate[];
 }
 /**
  * Latency statistics of one runner on one input batch (all times in ms): mean, sample std, min, max, p50/p90/p99 by linear interpolation, Student's t 95% CI of the mean, iteration count, plus how and on what they were measured.
@@ -440,6 +454,61 @@ export interface Tier4QuantizationLayerSqnr {
    * SQNR of the quantized graph's tensor against the fp32 graph's, over the checked samples, in dB.
    */
   sqnr_db: number | null;
+}
+/**
+ * One output of one format over every checked sample (`formats.<f>.outputs.<name>`).
+ */
+export interface Tier4OutputSummary {
+  /**
+   * The worst parity status of this output over the samples (`fail` also for a missing output).
+   */
+  status: ParityStatus;
+  /**
+   * The threshold this output was judged against (its own from `outputThresholds`, else the preset's).
+   */
+  threshold: number;
+  /**
+   * Greatest |actual - reference| over the samples; null when never compared.
+   */
+  max_abs_diff: number | null;
+  /**
+   * Mean |actual - reference| over every element of every sample; null when never compared.
+   */
+  mean_abs_diff: number | null;
+  /**
+   * Samples on which this output failed.
+   */
+  samples_failed: number;
+  /**
+   * The sample with the greatest absolute difference.
+   */
+  worst_sample: string | null;
+}
+/**
+ * One deployment gate of one format (`formats.<f>.gates[]`), see tier4/gates.ts.
+ */
+export interface Tier4Gate {
+  /**
+   * `min_speedup` (x, against eager PyTorch's mean), `latency_budget` (ms, mean), `max_artifact_bytes` (bytes).
+   */
+  name: 'min_speedup' | 'latency_budget' | 'max_artifact_bytes';
+  /**
+   * The limit asked for.
+   */
+  limit: number;
+  /**
+   * The measured value, or null when it could not be measured (the gate then takes its level).
+   */
+  actual: number | null;
+  level: Tier4GateLevel;
+  /**
+   * `ok` when it holds, else its level.
+   */
+  status: ParityStatus;
+  /**
+   * Why it does not hold, or null.
+   */
+  message: string | null;
 }
 /**
  * Per format, per sample id, per output: the parity results and the shapes.

@@ -19,7 +19,10 @@ import type { ModelRunner, OpenRunnerOptions } from '../runtimes/types.js';
 import '../runtimes/index.js';
 import { checkQuantizationOptions, quantizationCollector, quantizationSection, type Tier4QuantizationOptions } from '../quantization/step.js';
 import { checkQuantizationThresholds, QUANTIZATION_METRICS, splitThresholds, type QuantizationThresholds } from '../quantization/thresholds.js';
+import { checkGateOptions, describeGates, evaluateGates, type Tier4GateOptions } from './gates.js';
+import { checkOutputThresholds, OutputTally, toleranceFor, type ThresholdTolerance } from './outputs.js';
 import { bindInputDims, checkOutputShape } from './shape.js';
+import { diagnoseTracedSize, type SampleOutcome } from './specialisation.js';
 import type {
   Tier4FormatReport,
   Tier4Latency,
@@ -66,6 +69,13 @@ export interface RunTier4Options {
    * `relative_error`, `kl_divergence` (maximums). See docs/tolerances.md.
    */
   thresholds?: Partial<Record<Tier4ThresholdPreset, number>> & QuantizationThresholds;
+  /**
+   * Thresholds of single outputs, replacing the preset's value for them (same statistic), e.g.
+   * `{ uncertainties: 1e-3 }`; every name must be an output of the export.
+   */
+  outputThresholds?: Record<string, number>;
+  /** Deployment gates: minimum speed-up against eager PyTorch, maximum artifact size (`tier4/gates.ts`). */
+  gates?: Tier4GateOptions;
   /** Latency measurement: `false` to skip, or options (default: 100 iterations after 10 warm-up). */
   latency?: false | Tier4LatencyOptions;
   /** Python interpreter for the TorchScript worker and the eager baseline (a private worker: no pool). */
@@ -182,6 +192,8 @@ function checkOptions(options: RunTier4Options): void {
       );
     }
   }
+  if (options.outputThresholds !== undefined) checkOutputThresholds(options.outputThresholds, null, 'runTier4: outputThresholds');
+  if (options.gates !== undefined) checkGateOptions(options.gates, 'runTier4: gates');
   if (latency !== undefined && latency !== false && (typeof latency !== 'object' || latency === null)) {
     throw new TypeError(`runTier4: latency must be false or { iterations, warmup, budgetMs, budgetLevel }, received ${JSON.stringify(latency)}`);
   }
@@ -328,13 +340,16 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
     throw new ExportDirReadError(String(options.exportDir), err);
   }
   const md = ed.metadata;
+  if (options.outputThresholds !== undefined) {
+    checkOutputThresholds(options.outputThresholds, md.outputs.map((o) => o.name), 'runTier4: outputThresholds');
+  }
   const split = splitThresholds((options.thresholds ?? {}) as Record<string, number>);
   const thresholds = { ...DEFAULT_TIER4_THRESHOLDS, ...split.presets } as Record<Tier4ThresholdPreset, number>;
   const preset: Tier4ThresholdPreset = md.quantization ? 'quantized' : 'fp32';
   const threshold = thresholds[preset];
   // The threshold bounds the preset's statistic absolutely (rtol 0): the dict's max_abs_diff
   // (fp32) or mean_abs_diff (quantized) compared with `threshold` IS the verdict.
-  const tolerance: ToleranceSpec = { preset, atol: threshold, rtol: 0 };
+  const tolerance: ThresholdTolerance = { preset, atol: threshold, rtol: 0 };
   const statistic = preset === 'quantized' ? 'mean' : 'elementwise';
   const latencyOpts = options.latency === false ? null : { iterations: 100, warmup: 10, ...(options.latency ?? {}) };
 
@@ -447,6 +462,8 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         let worstFail: { rank: number; text: string } | null = null;
         const collector = quantizationCollector(ed, format);
         const failedSamples = new Set<string>();
+        const tally = new OutputTally();
+        const outcomes: SampleOutcome[] = [];
         // torch.onnx.export drops inputs the graph does not use: such a sample input is not fed,
         // and the warning tells the deployment engineer the artifact's signature differs
         const feeds = modelFeeds(runner);
@@ -469,10 +486,14 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             sr.error = errorLine(err);
             parity = 'fail';
             firstFail ??= `run failed on ${sample.id}: ${sr.error}`;
+            outcomes.push({ id: sample.id, bindings: bindInputDims(md.inputs, sample.inputs), failed: true, structural: true });
             continue;
           }
           entry.samples_checked++;
           const bindings = bindInputDims(md.inputs, sample.inputs);
+          const sampleBindings = { ...bindings };
+          let sampleFailed = false;
+          let structural = false;
           const names = [...new Set([...md.outputs.map((o) => o.name), ...Object.keys(sample.outputs)])];
           for (const name of names) {
             const ref = sample.outputs[name];
@@ -493,15 +514,23 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
               };
               shape = 'fail';
               firstFail ??= `${sample.id}: output '${name}' missing; the format returned [${Object.keys(outputs).join(', ')}]`;
+              tally.fail(name, sample.id, toleranceFor(name, tolerance, options.outputThresholds).atol);
+              sampleFailed = true;
+              structural = true;
               continue;
             }
             const sc = checkOutputShape(name, act.shape, spec ? spec.shape : ref.shape, ref.shape, bindings);
             if (sc.status === 'fail') {
               shape = 'fail';
               firstFail ??= `${sample.id}: ${sc.reason}`;
+              sampleFailed = true;
+              structural = true;
             }
-            const p = checkParity(act, ref, tolerance, { histogram: true });
+            const outputTolerance = toleranceFor(name, tolerance, options.outputThresholds);
+            const p = checkParity(act, ref, outputTolerance, { histogram: true });
             collector?.add(name, act, ref, p);
+            tally.add(name, sample.id, p, outputTolerance.atol);
+            if (p.status === 'fail') sampleFailed = true;
             sr.outputs[name] = { parity: p, shape: sc };
             parity = worseStatus(parity, p.status);
             if (p.status === 'fail') {
@@ -526,7 +555,9 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             }
             maxAbs = Math.max(maxAbs, p.max_abs_diff);
           }
+          outcomes.push({ id: sample.id, bindings: sampleBindings, failed: sampleFailed, structural });
         }
+        entry.outputs = tally.summary();
         entry.parity = parity;
         entry.shape = shape;
         entry.max_abs_diff = entry.samples_checked > 0 ? maxAbs : null;
@@ -538,7 +569,9 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         if (wf) {
           firstFail ??= `parity failed in ${failedSamples.size}/${entry.samples_checked} sample(s); worst: ${wf.text}`;
         }
-        entry.reason = firstFail;
+        // a graph that only works at the size it was traced with: say so, naming the dimension
+        const specialised = firstFail ? diagnoseTracedSize(outcomes, md.traced_with) : null;
+        entry.reason = specialised ? `${specialised}; first failure: ${firstFail}` : firstFail;
         if (parity === 'warn' && !firstFail) entry.reason = 'parity within the allowed mismatch fraction (warn)';
         if (collector && entry.samples_checked > 0) {
           const q = await quantizationSection({
@@ -633,6 +666,28 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
     }
   } finally {
     await workers.close();
+  }
+
+  // deployment gates (min speed-up, latency budget, max artifact size), on every validated format
+  const gateOptions = options.gates ?? {};
+  const baselineMissing = warnings.find((w) => w.startsWith('speed-up vs PyTorch not measured: '))?.slice('speed-up vs PyTorch not measured: '.length);
+  for (const [format, entry] of Object.entries(formats)) {
+    if (entry.skipped || entry.samples_checked === 0) continue;
+    const size = md.artifacts?.[runnerArtifact(format) as keyof ExportMetadata['artifacts']]?.size_bytes ?? null;
+    const why = !latencyOpts ? 'latency was not measured (latency: false)' : entry.latency === null ? 'its latency was not measured' : (baselineMissing ?? 'no eager baseline');
+    const gates = evaluateGates(format, entry, size, gateOptions, why);
+    if (gates.length === 0) continue;
+    entry.gates = gates;
+    // the budget's verdict is already in; a failing gate's message becomes the reason of a format
+    // that did not fail otherwise
+    const notHolding = gates.filter((g) => g.status !== 'ok' && g.name !== 'latency_budget');
+    for (const gate of [...notHolding.filter((g) => g.status === 'fail'), ...notHolding.filter((g) => g.status !== 'fail')]) {
+      if (gate.status === 'fail' && entry.status !== 'fail') entry.reason = gate.message;
+      entry.status = worseStatus(entry.status, gate.status);
+      entry.reason ??= gate.message;
+      warnings.push(`${format}: ${gate.message!}`);
+    }
+    log(`${format}: gates: ${describeGates(gates)}`);
   }
 
   // verdict

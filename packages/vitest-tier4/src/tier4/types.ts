@@ -11,9 +11,12 @@ import type { ParityStatus } from '../parity/result.generated.js';
 export type {
   Tier4FormatReport,
   Tier4Formats,
+  Tier4Gate,
+  Tier4GateLevel,
   Tier4Latency,
   Tier4ModelInfo,
   Tier4OutputReport,
+  Tier4OutputSummary,
   Tier4ParityReport,
   Tier4QuantizationSection,
   Tier4Report,

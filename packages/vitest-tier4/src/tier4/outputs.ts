@@ -1,0 +1,97 @@
+/**
+ * Per-output thresholds and the per-output summary of a format: a model with several outputs
+ * (`positions` and `uncertainties`) is judged output by output, each against its own threshold
+ * when one is given (`outputThresholds`), the preset's otherwise.
+ *
+ * Pure: no I/O.
+ */
+import type { ParityResult } from '../parity/types.js';
+import type { Tier4OutputSummary, Tier4Status, Tier4ThresholdPreset } from './types.js';
+
+/** The tolerance runTier4 judges with: the preset's threshold as an absolute bound (rtol 0). */
+export interface ThresholdTolerance {
+  preset: Tier4ThresholdPreset;
+  atol: number;
+  rtol: number;
+}
+
+const RANK: Record<Tier4Status, number> = { ok: 0, warn: 1, fail: 2 };
+
+/**
+ * Checks `outputThresholds` against the export's output names.
+ *
+ * @throws TypeError naming the option, the bad key or value, and the outputs the export has.
+ */
+export function checkOutputThresholds(value: unknown, outputs: readonly string[] | null, where: string): asserts value is Record<string, number> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new TypeError(`${where} must be an object of output name -> threshold like { uncertainties: 1e-3 }, received ${JSON.stringify(value)}`);
+  }
+  for (const [name, t] of Object.entries(value)) {
+    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
+      throw new TypeError(`${where}.${name} must be a finite number >= 0, received ${JSON.stringify(t)}`);
+    }
+    if (outputs && !outputs.includes(name)) {
+      throw new TypeError(`${where} names output '${name}', which the export does not have (its outputs: ${outputs.join(', ')})`);
+    }
+  }
+}
+
+/** The tolerance of output `name`: the preset's, with `atol` replaced by the output's own threshold when given. */
+export function toleranceFor(name: string, base: ThresholdTolerance, outputThresholds: Readonly<Record<string, number>> | undefined): ThresholdTolerance {
+  const own = outputThresholds?.[name];
+  return own === undefined ? base : { ...base, atol: own };
+}
+
+/** Accumulates one format's parity results output by output. */
+export class OutputTally {
+  private readonly byName = new Map<string, { status: Tier4Status; threshold: number; max: number; absSum: number; numel: number; failed: Set<string>; worst: string | null }>();
+
+  /**
+   * @param name - the output.
+   * @param sample - the sample id.
+   * @param p - its parity result.
+   * @param threshold - the threshold it was judged against.
+   */
+  add(name: string, sample: string, p: ParityResult, threshold: number): void {
+    let t = this.byName.get(name);
+    if (!t) {
+      t = { status: 'ok', threshold, max: 0, absSum: 0, numel: 0, failed: new Set(), worst: null };
+      this.byName.set(name, t);
+    }
+    if (RANK[p.status] > RANK[t.status]) t.status = p.status;
+    if (p.status === 'fail') t.failed.add(sample);
+    if (t.worst === null || p.max_abs_diff > t.max) t.worst = sample;
+    t.max = Math.max(t.max, p.max_abs_diff);
+    if (p.numel > 0) {
+      t.absSum += p.mean_abs_diff * p.numel;
+      t.numel += p.numel;
+    }
+  }
+
+  /** A failure (missing output, run error) on a sample without a parity result. */
+  fail(name: string, sample: string, threshold: number): void {
+    let t = this.byName.get(name);
+    if (!t) {
+      t = { status: 'fail', threshold, max: 0, absSum: 0, numel: 0, failed: new Set(), worst: null };
+      this.byName.set(name, t);
+    }
+    t.status = 'fail';
+    t.failed.add(sample);
+  }
+
+  /** The summary per output, in the order first seen. */
+  summary(): Record<string, Tier4OutputSummary> {
+    const out: Record<string, Tier4OutputSummary> = {};
+    for (const [name, t] of this.byName) {
+      out[name] = {
+        status: t.status,
+        threshold: t.threshold,
+        max_abs_diff: t.numel > 0 || t.worst !== null ? t.max : null,
+        mean_abs_diff: t.numel > 0 ? t.absSum / t.numel : null,
+        samples_failed: t.failed.size,
+        worst_sample: t.worst,
+      };
+    }
+    return out;
+  }
+}

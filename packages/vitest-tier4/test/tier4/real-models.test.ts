@@ -1,0 +1,184 @@
+// runTier4 on exports shaped like users' models (test/tier4/models/real_models.py): several inputs
+// fed by name with honest padding masks, an export that ignores the mask, a graph specialised to
+// its traced batch, two outputs with their own thresholds, and the deployment gates.
+import { fileURLToPath } from 'node:url';
+import { afterAll, describe, expect, test } from 'vitest';
+import { buildFixture, type Fixture } from 'vitest-tier4-fixtures';
+import { runTier4 } from '../../src/tier4/run.js';
+import type { Tier4Report } from '../../src/tier4/types.js';
+import { verdictLine } from '../../src/cli/table.js';
+import { cleanupTmp, schemaValidator } from './helpers.js';
+
+afterAll(cleanupTmp);
+
+const MODELS = fileURLToPath(new URL('./models/real_models.py', import.meta.url));
+const built = new Map<string, Promise<Fixture>>();
+function exportOf(factory: string): Promise<Fixture> {
+  let p = built.get(factory);
+  if (!p) {
+    p = buildFixture({ model: { file: MODELS, factory }, formats: ['onnx', 'torchscript'], samples: 6 });
+    built.set(factory, p);
+  }
+  return p;
+}
+
+async function expectSchemaValid(report: Tier4Report): Promise<void> {
+  const validate = await schemaValidator();
+  expect(validate(JSON.parse(JSON.stringify(report)))).toEqual([]);
+}
+
+describe('several inputs, fed by name', () => {
+  test('a masked text classifier (forward(input_ids, attention_mask=None)) validates ok in ONNX and TorchScript', async () => {
+    const fx = await exportOf('masked');
+    const report = await runTier4({ exportDir: fx.dir, latency: false, numSamples: 6 });
+    expect(report.model.inputs.map((i) => [i.name, i.shape])).toEqual([
+      ['input_ids', ['batch', 'sequence']],
+      ['attention_mask', ['batch', 'sequence']],
+    ]);
+    expect(report.warnings).toEqual([]);
+    expect(report.status).toBe('ok');
+    for (const format of ['onnx', 'torchscript']) {
+      const f = report.formats[format]!;
+      expect(f).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', samples_checked: 6 });
+      expect(f.max_abs_diff).toBeLessThan(1e-4);
+      // batch 1, 4 and 3 at sequence 8 and 4
+      const bound = Object.values(report.parity_report[format]!).map((s) => s.outputs['logits']!.shape.bindings);
+      expect(bound).toEqual([
+        { batch: 1 }, { batch: 4 }, { batch: 3 }, { batch: 1 }, { batch: 4 }, { batch: 3 },
+      ].map((b) => expect.objectContaining(b)));
+    }
+    const sample = await fx.loadSample(1);
+    expect(sample.inputs['input_ids']!.shape).toEqual([4, 4]);
+    expect(sample.inputs['attention_mask']!.shape).toEqual([4, 4]);
+    await expectSchemaValid(report);
+  });
+
+  test('an export that ignores attention_mask fails, naming the output and the dropped input', async () => {
+    const fx = await exportOf('mask_ignored');
+    const report = await runTier4({ exportDir: fx.dir, latency: false, numSamples: 6 });
+    expect(report.status).toBe('fail');
+    for (const format of ['onnx', 'torchscript']) {
+      const f = report.formats[format]!;
+      expect(f.status).toBe('fail');
+      expect(f.parity).toBe('fail');
+      expect(f.reason).toMatch(/^parity failed in \d\/6 sample\(s\); worst: output 'logits' \(sample_\d{3}\): \d+\/\d+ elements over tolerance/);
+      expect(f.outputs!['logits']).toMatchObject({ status: 'fail', threshold: 1e-4 });
+      expect(f.outputs!['logits']!.samples_failed).toBeGreaterThan(0);
+    }
+    // torch.onnx.export drops the unused input: the warning says so
+    expect(report.warnings).toContain(
+      "onnx: the model takes no input 'attention_mask' (its inputs: input_ids); not fed (torch.onnx.export drops inputs the graph does not use: do not send it when serving)",
+    );
+    expect(verdictLine(report)).toMatch(/^tier4: FAIL mask_ignored: onnx: parity failed .* output 'logits'/);
+  });
+});
+
+describe('dynamic batch really checked', () => {
+  test('a graph traced at batch 2 that hard-codes it fails at batch 4 with a message naming the dimension', async () => {
+    const fx = await exportOf('batch_hardcoded');
+    expect(fx.metadata.traced_with).toEqual({ batch: 2 });
+    const report = await runTier4({ exportDir: fx.dir, latency: false, numSamples: 6 });
+    expect(report.status).toBe('fail');
+    for (const format of ['onnx', 'torchscript']) {
+      const f = report.formats[format]!;
+      expect(f.status).toBe('fail');
+      expect(f.reason).toContain(
+        "fails at batch 1, 4, 3 (6/6 samples; no sample passed): the exported graph looks specialised to the 'batch' size it was traced with (2)",
+      );
+      const atFour = report.parity_report[format]!['sample_001']!;
+      expect(atFour.batch_size).toBe(4);
+      // the batch-4 sample itself failed (a run error or a wrong shape, depending on the runtime)
+      expect(atFour.error !== null || Object.values(atFour.outputs).some((o) => o.shape.status === 'fail' || o.parity?.status === 'fail')).toBe(true);
+    }
+  });
+});
+
+describe('several outputs', () => {
+  test('a named tuple regressor: each output named, shaped and judged against its own threshold', async () => {
+    const fx = await exportOf('two_outputs');
+    expect(fx.metadata.outputs).toEqual([
+      { name: 'positions', dtype: 'float32', shape: ['batch', 2] },
+      { name: 'uncertainties', dtype: 'float32', shape: ['batch', 2] },
+    ]);
+    expect(fx.metadata.output_structure).toBe('namedtuple');
+    const report = await runTier4({ exportDir: fx.dir, latency: false, numSamples: 6, outputThresholds: { uncertainties: 1e-3 } });
+    expect(report.status).toBe('ok');
+    for (const format of ['onnx', 'torchscript']) {
+      const f = report.formats[format]!;
+      expect(Object.keys(f.outputs!)).toEqual(['positions', 'uncertainties']);
+      expect(f.outputs!['positions']).toMatchObject({ status: 'ok', threshold: 1e-4, samples_failed: 0 });
+      expect(f.outputs!['uncertainties']).toMatchObject({ status: 'ok', threshold: 1e-3, samples_failed: 0 });
+      for (const s of Object.values(report.parity_report[format]!)) {
+        expect(s.outputs['uncertainties']!.parity!.tolerance.atol).toBe(1e-3);
+        expect(s.outputs['positions']!.shape.actual).toEqual([s.batch_size, 2]);
+      }
+    }
+    await expectSchemaValid(report);
+  });
+
+  test('a dict regressor: the TorchScript outputs come back by key', async () => {
+    const fx = await exportOf('two_outputs_dict');
+    const report = await runTier4({ exportDir: fx.dir, latency: false, numSamples: 6, formats: ['torchscript'] });
+    expect(report.status).toBe('ok');
+    expect(Object.keys(report.formats['torchscript']!.outputs!)).toEqual(['positions', 'uncertainties']);
+  });
+
+  test('an output threshold for an output the export does not have is refused before anything runs', async () => {
+    const fx = await exportOf('two_outputs');
+    await expect(runTier4({ exportDir: fx.dir, latency: false, numSamples: 6, outputThresholds: { sigma: 1e-3 } })).rejects.toThrow(
+      new TypeError("runTier4: outputThresholds names output 'sigma', which the export does not have (its outputs: positions, uncertainties)"),
+    );
+    await expect(runTier4({ exportDir: fx.dir, outputThresholds: { positions: -1 } })).rejects.toThrow(
+      'runTier4: outputThresholds.positions must be a finite number >= 0, received -1',
+    );
+  });
+});
+
+describe('deployment gates', () => {
+  test('max artifact size (fail) and a min speed-up that could not be measured (warn) are in the verdict', async () => {
+    const fx = await exportOf('two_outputs');
+    const report = await runTier4({
+      exportDir: fx.dir,
+      latency: false, numSamples: 6,
+      formats: ['onnx'],
+      gates: { maxArtifactBytes: 1000, maxArtifactLevel: 'fail', minSpeedup: 1.5 },
+    });
+    const f = report.formats['onnx']!;
+    const size = fx.metadata.artifacts.onnx!.size_bytes;
+    expect(f.gates).toEqual([
+      {
+        name: 'min_speedup', limit: 1.5, actual: null, level: 'warn', status: 'warn',
+        message: 'speed-up vs eager PyTorch not measured (latency was not measured (latency: false)): the min speed-up gate (1.5x, warn) cannot show it holds',
+      },
+      {
+        name: 'max_artifact_bytes', limit: 1000, actual: size, level: 'fail', status: 'fail',
+        message: `artifact model.onnx is ${(size / 1e3).toFixed(1)} kB, over the maximum 1.0 kB (fail)`,
+      },
+    ]);
+    expect(f.status).toBe('fail');
+    expect(report.status).toBe('fail');
+    expect(verdictLine(report)).toBe(
+      `tier4: FAIL two_outputs: onnx: artifact model.onnx is ${(size / 1e3).toFixed(1)} kB, over the maximum 1.0 kB (fail); ` +
+        `gates: onnx speed-up >= 1.5x: not measured WARN; artifact <= 1.0 kB: ${(size / 1e3).toFixed(1)} kB FAIL`,
+    );
+    await expectSchemaValid(report);
+  });
+
+  test('gates that hold leave the verdict ok and are still shown', async () => {
+    const fx = await exportOf('two_outputs');
+    const report = await runTier4({ exportDir: fx.dir, latency: false, numSamples: 6, formats: ['onnx'], gates: { maxArtifactBytes: 50e6 } });
+    expect(report.status).toBe('ok');
+    expect(verdictLine(report)).toMatch(/^tier4: OK two_outputs: onnx validated \(shape and parity on every sample\); gates: onnx artifact <= 50\.0 MB: \d+\.\d kB ok$/);
+  });
+
+  test('bad gate options name the option', async () => {
+    const fx = await exportOf('two_outputs');
+    await expect(runTier4({ exportDir: fx.dir, gates: { minSpeedup: 0 } })).rejects.toThrow('runTier4: gates.minSpeedup must be a finite number > 0, received 0');
+    await expect(runTier4({ exportDir: fx.dir, gates: { maxArtifactLevel: 'error' as never } })).rejects.toThrow(
+      "runTier4: gates.maxArtifactLevel must be 'warn' or 'fail', received \"error\"",
+    );
+    await expect(runTier4({ exportDir: fx.dir, gates: { minSpeed: 2 } as never })).rejects.toThrow(
+      "runTier4: gates: unknown gate 'minSpeed'; expected one of minSpeedup, minSpeedupLevel, maxArtifactBytes, maxArtifactLevel",
+    );
+  });
+});
