@@ -23,6 +23,8 @@ export const DEBIAN_PACKAGES = [
   { name: 'python3-torch', module: 'torch' },
   { name: 'python3-onnx', module: 'onnx' },
   { name: 'python3-numpy', module: 'numpy' },
+  // the resnet18 example (examples/models/resnet18.py) and the ViT export test
+  { name: 'python3-torchvision', module: 'torchvision' },
   { name: 'python3-pytest', module: 'pytest', tasks: ['test'] },
   { name: 'python3-mypy', module: 'mypy', tasks: ['test'] },
   // headless browser of the HTML report's browser tests (driven by playwright-core; no browser download)

@@ -22,7 +22,7 @@ import { checkQuantizationThresholds, QUANTIZATION_METRICS, splitThresholds, typ
 import { checkGateOptions, describeGates, evaluateGates, type Tier4GateOptions } from './gates.js';
 import { checkOutputThresholds, OutputTally, toleranceFor, type ThresholdTolerance } from './outputs.js';
 import { bindInputDims, checkOutputShape } from './shape.js';
-import { diagnoseTracedSize, type SampleOutcome } from './specialisation.js';
+import { diagnoseTracedSize, isSizeError, type SampleOutcome } from './specialisation.js';
 import type {
   Tier4FormatReport,
   Tier4Latency,
@@ -486,14 +486,14 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             sr.error = errorLine(err);
             parity = 'fail';
             firstFail ??= `run failed on ${sample.id}: ${sr.error}`;
-            outcomes.push({ id: sample.id, bindings: bindInputDims(md.inputs, sample.inputs), failed: true, structural: true });
+            outcomes.push({ id: sample.id, bindings: bindInputDims(md.inputs, sample.inputs), failed: true, implicates: isSizeError(err instanceof Error ? err.message : String(err)) ? 'all' : [] });
             continue;
           }
           entry.samples_checked++;
           const bindings = bindInputDims(md.inputs, sample.inputs);
           const sampleBindings = { ...bindings };
           let sampleFailed = false;
-          let structural = false;
+          const implicated = new Set<string>();
           const names = [...new Set([...md.outputs.map((o) => o.name), ...Object.keys(sample.outputs)])];
           for (const name of names) {
             const ref = sample.outputs[name];
@@ -516,7 +516,6 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
               firstFail ??= `${sample.id}: output '${name}' missing; the format returned [${Object.keys(outputs).join(', ')}]`;
               tally.fail(name, sample.id, toleranceFor(name, tolerance, options.outputThresholds).atol);
               sampleFailed = true;
-              structural = true;
               continue;
             }
             const sc = checkOutputShape(name, act.shape, spec ? spec.shape : ref.shape, ref.shape, bindings);
@@ -524,7 +523,10 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
               shape = 'fail';
               firstFail ??= `${sample.id}: ${sc.reason}`;
               sampleFailed = true;
-              structural = true;
+              // the dynamic dims whose output axes came back with another size than the sample's
+              (spec?.shape ?? []).forEach((d, axis) => {
+                if (typeof d === 'string' && sc.actual.length === spec!.shape.length && sc.actual[axis] !== sampleBindings[d]) implicated.add(d);
+              });
             }
             const outputTolerance = toleranceFor(name, tolerance, options.outputThresholds);
             const p = checkParity(act, ref, outputTolerance, { histogram: true });
@@ -555,7 +557,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             }
             maxAbs = Math.max(maxAbs, p.max_abs_diff);
           }
-          outcomes.push({ id: sample.id, bindings: sampleBindings, failed: sampleFailed, structural });
+          outcomes.push({ id: sample.id, bindings: sampleBindings, failed: sampleFailed, implicates: [...implicated] });
         }
         entry.outputs = tally.summary();
         entry.parity = parity;

@@ -10,6 +10,15 @@
  * Pure: no I/O.
  */
 
+/**
+ * Whether a runner's error reads like a size that does not fit (ONNX Runtime's `GEMM: Dimension
+ * mismatch`, `Got invalid dimensions for input`, torch's `shape '[2, -1]' is invalid for input of
+ * size 384`, `The size of tensor a (3) must match ...`), as opposed to a timeout or a crash.
+ */
+export function isSizeError(message: string): boolean {
+  return /dimension|shape|size|mismatch|reshape|broadcast|expand/i.test(message);
+}
+
 /** What one checked sample tells about a dimension. */
 export interface SampleOutcome {
   /** e.g. `sample_001`. */
@@ -18,8 +27,12 @@ export interface SampleOutcome {
   bindings: Readonly<Record<string, number>>;
   /** The format failed on this sample (run error, shape or parity). */
   failed: boolean;
-  /** It failed by a run error or a wrong output shape (not by values alone). */
-  structural: boolean;
+  /**
+   * The dynamic dimensions its failure points at: `'all'` for a run error about sizes
+   * ({@link isSizeError}; a timeout or a crash points at none), the dims of the output axes that came back with the wrong size for a shape failure,
+   * none for wrong values of the right shape (an ignored mask, drift).
+   */
+  implicates: 'all' | readonly string[];
 }
 
 const list = (values: number[]): string => [...new Set(values)].join(', ');
@@ -27,12 +40,12 @@ const list = (values: number[]): string => [...new Set(values)].join(', ');
 /**
  * Names the dimension a format's failures follow, if any.
  *
- * A dimension explains the failures when every failing sample failed structurally (a run error or
- * a wrong output shape: a constant size shows up there, while wrong values of the right shape
- * point elsewhere, e.g. an ignored mask), every failing sample has a size for it that differs from
- * the traced size, and every passing sample has the traced size (so a graph that fails on some
- * batch sizes and passes on others is not called specialised). The batch is checked before the
- * sequence.
+ * A dimension explains the failures when every failing sample's failure implicates it (a run
+ * error, or an output axis of that dimension with the wrong size: a constant size shows up there,
+ * while wrong values of the right shape point elsewhere, e.g. an ignored mask, and a wrong fixed
+ * axis is a metadata mismatch), every failing sample has a size for it that differs from the traced
+ * size, and every passing sample has the traced size (so a graph that fails on some batch sizes and
+ * passes on others is not called specialised). The batch is checked before the sequence.
  *
  * @param outcomes - one per checked sample.
  * @param traced - `traced_with` of metadata.json (null for an export that did not record it).
@@ -41,13 +54,14 @@ const list = (values: number[]): string => [...new Set(values)].join(', ');
 export function diagnoseTracedSize(outcomes: readonly SampleOutcome[], traced: Readonly<Record<string, number>> | null): string | null {
   if (!traced) return null;
   const failing = outcomes.filter((o) => o.failed);
-  if (failing.length === 0 || !failing.every((o) => o.structural)) return null;
+  if (failing.length === 0) return null;
   const passing = outcomes.filter((o) => !o.failed);
   const dims = Object.keys(traced).sort((a, b) => (a === 'batch' ? -1 : b === 'batch' ? 1 : a.localeCompare(b)));
   for (const dim of dims) {
     const size = traced[dim]!;
     const known = (o: SampleOutcome): boolean => typeof o.bindings[dim] === 'number';
     if (!failing.every(known) || !passing.every(known)) continue;
+    if (!failing.every((o) => o.implicates === 'all' || o.implicates.includes(dim))) continue;
     if (!failing.every((o) => o.bindings[dim] !== size) || !passing.every((o) => o.bindings[dim] === size)) continue;
     const failedAt = list(failing.map((o) => o.bindings[dim]!));
     const passed = passing.length === 0 ? 'no sample passed' : `the ${passing.length} sample(s) at ${dim} ${size} passed`;

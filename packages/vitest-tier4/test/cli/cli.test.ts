@@ -254,6 +254,6 @@ describe('tier4 validate', () => {
     const ok = await run(process.execPath, [bin, 'validate', fx.dir, '--samples', '1', '--no-latency', '--formats', 'onnx']);
     expect(ok.stdout).toContain('tier4: OK simple_cnn: onnx validated');
     const usage = await run(process.execPath, [bin, 'validate']).catch((e: { code: number; stderr: string }) => e);
-    expect(usage).toMatchObject({ code: 2, stderr: 'tier4: validate: missing <export-dir> (see tier4 --help)\n' });
+    expect(usage).toMatchObject({ code: 2, stderr: 'tier4: validate: missing <export-dir> (or --config <tiers.json>) (see tier4 --help)\n' });
   });
 });

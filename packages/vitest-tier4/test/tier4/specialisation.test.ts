@@ -1,11 +1,11 @@
 import { describe, expect, test } from 'vitest';
-import { diagnoseTracedSize, type SampleOutcome } from '../../src/tier4/specialisation.js';
+import { diagnoseTracedSize, isSizeError, type SampleOutcome } from '../../src/tier4/specialisation.js';
 
-const o = (id: string, batch: number, sequence: number, failed: boolean, structural = failed): SampleOutcome => ({
+const o = (id: string, batch: number, sequence: number, failed: boolean, implicates: SampleOutcome['implicates'] = failed ? 'all' : []): SampleOutcome => ({
   id,
   bindings: { batch, sequence },
   failed,
-  structural,
+  implicates,
 });
 
 describe('diagnoseTracedSize', () => {
@@ -22,8 +22,14 @@ describe('diagnoseTracedSize', () => {
     expect(text).toMatch(/^fails at batch 1, 4, 3 \(3\/3 samples; no sample passed\): the exported graph looks specialised to the 'batch' size it was traced with \(2\)/);
   });
 
-  test('says nothing when wrong values of the right shape fail (an ignored mask, not a constant size)', () => {
-    expect(diagnoseTracedSize([o('s0', 1, 16, true, false), o('s1', 4, 16, true, false)], { batch: 2, sequence: 16 })).toBeNull();
+  test('says nothing when wrong values of the right shape fail (an ignored mask), or only a fixed axis is wrong', () => {
+    expect(diagnoseTracedSize([o('s0', 1, 16, true, []), o('s1', 4, 16, true, [])], { batch: 2, sequence: 16 })).toBeNull();
+  });
+
+  test('a shape failure implicates the dims of its wrong axes', () => {
+    const outcomes = [o('s0', 1, 16, true, ['batch']), o('s1', 4, 16, true, ['batch'])];
+    expect(diagnoseTracedSize(outcomes, { batch: 2, sequence: 16 })).toMatch(/^fails at batch 1, 4 /);
+    expect(diagnoseTracedSize([o('s0', 1, 8, true, ['batch']), o('s1', 4, 16, false)], { batch: 2, sequence: 16 })).toBeNull();
   });
 
   test('says nothing when a sample away from the traced size passes, when nothing failed, or without traced sizes', () => {
@@ -31,4 +37,10 @@ describe('diagnoseTracedSize', () => {
     expect(diagnoseTracedSize([o('s0', 1, 16, false)], { batch: 2, sequence: 16 })).toBeNull();
     expect(diagnoseTracedSize([o('s0', 1, 16, true)], null)).toBeNull();
   });
+});
+
+test('isSizeError tells a size that does not fit from a timeout', () => {
+  expect(isSizeError("ONNX Runtime failed to run m.onnx: Non-zero status code returned while running Gemm node. Name:'/head/Gemm' Status Message: GEMM: Dimension mismatch, W: {4,192} K: 96 N:4")).toBe(true);
+  expect(isSizeError("RuntimeError: shape '[2, -1]' is invalid for input of size 192")).toBe(true);
+  expect(isSizeError("Python worker timed out after 1500 ms on 'run' (m.torchscript); the worker was killed")).toBe(false);
 });
