@@ -8,7 +8,7 @@ import { measureLatency, type LatencyBudgetLevel, type LatencyResult } from '../
 import { pickLatencyStats } from '../latency/stats.js';
 import { checkParity } from '../parity/index.js';
 import { formatIndex, formatValue } from '../parity/format.js';
-import type { ParityResult, ToleranceSpec } from '../parity/types.js';
+import type { ParityResult } from '../parity/types.js';
 import { UntrustedModelSourceError, untrustedModelSourceCode } from '../runtimes/model-source.js';
 import { validationWorkers, type ValidationPool } from '../runtimes/pool/validation-workers.js';
 import type { WorkerChannel } from '../runtimes/worker-runner.js';
