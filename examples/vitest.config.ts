@@ -13,6 +13,10 @@ export default defineConfig({
         lm: { model: 'lm_stub' },
         // ONNX export of a dynamically quantized model fails in torch 1.13: ask for what exists.
         lmQuantized: { model: 'lm_stub', quantization: 'dynamic', formats: ['torchscript', 'pytorch'] },
+        // models shaped like users' projects (examples/models/): two inputs, two outputs, torchvision
+        textClassifier: { model: { file: 'models/text_classifier.py', factory: 'make_model' } },
+        regressor: { model: { file: 'models/regressor.py', factory: 'make_model' } },
+        resnet18: { model: { file: 'models/resnet18.py', factory: 'make_model' } },
       },
     }),
   ],
