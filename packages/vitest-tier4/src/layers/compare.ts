@@ -251,6 +251,7 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
         row.local_max_abs_diff = loc.max_abs_diff;
         row.local_mean_abs_diff = loc.mean_abs_diff;
         row.local_status = loc.status;
+        row.local_sqnr_db = loc.sqnr_db;
       } else {
         row.reason = `local error not measured: ${groupError ?? 'no local output'}`;
       }

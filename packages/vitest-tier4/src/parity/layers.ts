@@ -46,12 +46,19 @@ export interface LayerRow {
   max_rel_diff: number | null;
   /** Verdict of the accumulated comparison. */
   accumulated_status: ParityStatus | null;
+  /**
+   * Accumulated SQNR 20 log10(‖eager‖ / ‖onnx − eager‖) in dB (+Infinity when equal; `null` in JSON): what the
+   * quantization section ranks layers by (with {@link LayerRow.local_sqnr_db}).
+   */
+  sqnr_db?: number | null;
   /** Local error: greatest |layer(eager inputs) - eager| (null when not measured). */
   local_max_abs_diff: number | null;
   /** Local mean |layer(eager inputs) - eager|. */
   local_mean_abs_diff: number | null;
   /** Verdict of the local comparison. */
   local_status: ParityStatus | null;
+  /** Local SQNR in dB: the layer's own error on the eager inputs (null when not measured). */
+  local_sqnr_db?: number | null;
   /** The row's status (see {@link LayerStatus}). */
   status: LayerStatus;
   /** A permutation of the eager tensor's axes that restores agreement, for a failing row; else null. */
@@ -79,8 +86,8 @@ export interface LayersVerdict {
 }
 
 /** The parity numbers a row keeps from a ParityResult. */
-export function rowNumbers(res: ParityResult): Pick<LayerRow, 'max_abs_diff' | 'mean_abs_diff' | 'max_rel_diff' | 'accumulated_status'> {
-  return { max_abs_diff: res.max_abs_diff, mean_abs_diff: res.mean_abs_diff, max_rel_diff: res.max_rel_diff, accumulated_status: res.status };
+export function rowNumbers(res: ParityResult): Pick<LayerRow, 'max_abs_diff' | 'mean_abs_diff' | 'max_rel_diff' | 'accumulated_status' | 'sqnr_db'> {
+  return { max_abs_diff: res.max_abs_diff, mean_abs_diff: res.mean_abs_diff, max_rel_diff: res.max_rel_diff, accumulated_status: res.status, sqnr_db: res.sqnr_db };
 }
 
 /** The status of a compared row from its two verdicts. */

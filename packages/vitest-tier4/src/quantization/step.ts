@@ -122,7 +122,7 @@ export async function quantizationSection(input: QuantizationStepInput): Promise
       note:
         format === 'torchscript'
           ? 'per-layer SQNR is compared for int8 ONNX only (a TorchScript graph has no named intermediate tensors to mark as outputs)'
-          : 'per-layer SQNR not available for this export',
+          : 'per-layer SQNR is compared for the dynamic int8 ONNX only (a static QDQ graph is not mapped layer by layer here)',
     };
   }
   const method = ed.metadata.quantization;

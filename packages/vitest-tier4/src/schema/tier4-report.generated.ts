@@ -357,7 +357,7 @@ export interface Tier4QuantizationSection {
     [k: string]: Tier4QuantizationMetrics;
   };
   /**
-   * The layer with the lowest SQNR against the fp32 baseline, or null (see worst_layer_note).
+   * The layer with the lowest (local) SQNR against the eager fp32 activations, int8 ONNX only; null otherwise (see worst_layer_note).
    */
   worst_layer: null | Tier4QuantizationLayerSqnr;
   /**
@@ -439,7 +439,7 @@ export interface Tier4QuantizationMetrics {
   rows: number;
 }
 /**
- * One layer of the per-layer comparison against the fp32 baseline.
+ * One layer of the per-layer comparison of the quantized graph with the eager fp32 activations (tier4 layers' machinery).
  */
 export interface Tier4QuantizationLayerSqnr {
   /**
@@ -447,13 +447,21 @@ export interface Tier4QuantizationLayerSqnr {
    */
   name: string;
   /**
-   * Tensor compared (the layer's output in both graphs).
+   * ONNX tensor compared (the layer's output).
    */
   tensor: string;
   /**
-   * SQNR of the quantized graph's tensor against the fp32 graph's, over the checked samples, in dB.
+   * SQNR of the layer alone (fed the eager fp32 inputs) against the eager fp32 activation, in dB; the accumulated one when the local one is not measured; null when infinite (bit-exact).
    */
   sqnr_db: number | null;
+  /**
+   * SQNR of the whole quantized graph up to this layer against the eager fp32 activation, in dB; null when infinite.
+   */
+  accumulated_sqnr_db: number | null;
+  /**
+   * True when sqnr_db is the local one.
+   */
+  local: boolean;
 }
 /**
  * One output of one format over every checked sample (`formats.<f>.outputs.<name>`).

@@ -17,6 +17,7 @@ import { hasRunner, openRunner, registeredFormats, runnerArtifact } from '../run
 import { summarizeErrorText } from '../runtimes/target.js';
 import type { ModelRunner, OpenRunnerOptions } from '../runtimes/types.js';
 import '../runtimes/index.js';
+import { compareQuantizedLayers } from '../quantization/layer-sqnr.js';
 import { checkQuantizationOptions, quantizationCollector, quantizationSection, type Tier4QuantizationOptions } from '../quantization/step.js';
 import { checkQuantizationThresholds, QUANTIZATION_METRICS, splitThresholds, type QuantizationThresholds } from '../quantization/thresholds.js';
 import { checkGateOptions, describeGates, evaluateGates, type Tier4GateOptions } from './gates.js';
@@ -583,6 +584,18 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             options: options.quantization ?? {},
             thresholds: split.quantization,
             log,
+            // int8 ONNX: the per-layer machinery of tier4 layers (the rewrite keeps every scope name)
+            ...(format === 'onnx' && md.quantization === 'dynamic'
+              ? {
+                  perLayer: () =>
+                    compareQuantizedLayers(ed, {
+                      ...(options.python ? { python: options.python } : {}),
+                      ...(options.quantization?.timeoutMs ? { timeoutMs: options.quantization.timeoutMs } : {}),
+                      ...(options.signal ? { signal: options.signal } : {}),
+                      ...(options.trustModelSource === true ? { trustModelSource: true } : {}),
+                    }),
+                }
+              : {}),
             ...(options.python ? { python: options.python } : {}),
             ...(options.signal ? { signal: options.signal } : {}),
           });

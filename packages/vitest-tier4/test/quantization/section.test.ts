@@ -88,6 +88,31 @@ describe('quantization section (lm_stub, dynamic)', () => {
     await expectSchemaValid(report);
   });
 
+  test('int8 ONNX: worst_layer from the per-layer machinery of tier4 layers (local SQNR), the list in the verbose form', async () => {
+    const fx = await fixture('lm_stub_quantized');
+    const report = await runTier4({ exportDir: fx.dir, numSamples: 1, latency: false, formats: ['onnx'], quantization: { memory: false, verbose: true } });
+    const q = report.formats.onnx!.quantization!;
+    const quantized = ['block.attn.q', 'block.attn.k', 'block.attn.v', 'block.attn.o', 'block.mlp.0', 'block.mlp.2', 'lm_head'];
+    expect(q.layer_sqnr!.map((l) => l.name)).toEqual(['tok_emb', 'pos_emb', 'block.ln1', 'block.attn.q', 'block.attn.k', 'block.attn.v', 'block.attn.o', 'block.ln2', 'block.mlp.0', 'block.mlp.1', 'block.mlp.2', 'ln_f', 'lm_head']);
+    // an fp32 layer alone is exact to rounding (> 100 dB); an int8 one costs ~40 dB: the worst is an int8 layer
+    for (const l of q.layer_sqnr!) {
+      if (l.sqnr_db === Infinity) continue; // the embedding lookups are bit-exact
+      if (quantized.includes(l.name)) expect(l.sqnr_db).toBeLessThan(50);
+      else expect(l.sqnr_db).toBeGreaterThan(100);
+      expect(l.local).toBe(true);
+    }
+    expect(quantized).toContain(q.worst_layer!.name);
+    expect(q.worst_layer!.sqnr_db).toBe(Math.min(...q.layer_sqnr!.map((l) => l.sqnr_db ?? Infinity)));
+    expect(q.worst_layer_note).toMatch(/^per-layer SQNR against the eager fp32 activations of sample_000 \(tier4 layers' comparison, reference (eager|stored)\)/);
+    // TorchScript has no named intermediate tensors
+    const ts = await runTier4({ exportDir: fx.dir, numSamples: 1, latency: false, formats: ['torchscript'], quantization: { memory: false } });
+    expect(ts.formats.torchscript!.quantization!.worst_layer).toBeNull();
+    expect(ts.formats.torchscript!.quantization!.worst_layer_note).toBe(
+      'per-layer SQNR is compared for int8 ONNX only (a TorchScript graph has no named intermediate tensors to mark as outputs)',
+    );
+    await expectSchemaValid(report);
+  });
+
   test('an fp32 export has no quantization section; bad options are TypeErrors', async () => {
     const fx = await fixture('lm_stub');
     const report = await runTier4({ exportDir: fx.dir, numSamples: 1, latency: false, formats: ['onnx'] });
