@@ -135,6 +135,8 @@ export function sampleQuantization(): Tier4QuantizationSection {
     name,
     tensor: `/${name}/MatMul_output_0`,
     sqnr_db: name === 'block.mlp.fc2' ? 17.5 : 30 + i * 2,
+    accumulated_sqnr_db: name === 'block.mlp.fc2' ? 16.9 : 29 + i * 2,
+    local: true,
   }));
   return {
     method: 'dynamic',
