@@ -7,6 +7,7 @@ See ``docs/export-format.md`` for the directory layout and metadata.json, and
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import os
 import shutil
@@ -20,6 +21,7 @@ from torch import nn
 
 from .attention import use_composite_attention
 from .dummy_input import generate_dummy_input
+from .errors import ExportError
 from .formats import FILENAMES, check_onnx, trace_torchscript, write_onnx, write_pytorch, write_torchscript
 from .hashing import artifact_record
 from .metadata import (
@@ -95,6 +97,39 @@ def _check_model_source(source: Optional[Mapping[str, Any]]) -> Optional[Dict[st
             f"{{'kind': 'file', 'file', 'factory'}}, received {source!r}"
         )
     return dict(source)
+
+
+def _check_export_dir(export_dir: Path) -> None:
+    """Refuse to write into a directory that holds anything but an earlier export.
+
+    An earlier export is a ``metadata.json`` with the export's own keys; a directory of the
+    user's files (their own ``samples/`` or ``metadata.json``) is left untouched.
+
+    Raises:
+        ExportError: naming the directory and what it holds.
+    """
+    if not export_dir.exists():
+        return
+    if not export_dir.is_dir():
+        raise ExportError(f"export dir: expected a directory, received {str(export_dir)!r}, which is not a directory")
+    entries = sorted(p.name for p in export_dir.iterdir())
+    if not entries:
+        return
+    meta = export_dir / METADATA_FILENAME
+    is_export = False
+    if meta.is_file():
+        try:
+            with open(meta, encoding="utf-8") as handle:
+                data = json.load(handle)
+            is_export = isinstance(data, dict) and "schema_version" in data and "formats_written" in data
+        except (OSError, ValueError):
+            is_export = False
+    if not is_export:
+        shown = ", ".join(entries[:5]) + (f", ... ({len(entries)} entries)" if len(entries) > 5 else "")
+        raise ExportError(
+            f"export dir {str(export_dir)!r} is not empty and is not an earlier export (it holds {shown}); "
+            "refusing to overwrite it: give a new or empty directory"
+        )
 
 
 def _clear_previous_export(export_dir: Path) -> None:
@@ -264,6 +299,7 @@ def export_model(
     traced_eager = traceable(eager, task_spec)
 
     out_dir = Path(export_dir).expanduser().resolve()
+    _check_export_dir(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _clear_previous_export(out_dir)
 

@@ -68,14 +68,27 @@ def utc_now_iso() -> str:
     return datetime.now(timezone.utc).isoformat(timespec="seconds")
 
 
+def default_file_mode() -> int:
+    """The mode ``open()`` gives a new file: ``0o666`` minus the process umask.
+
+    ``tempfile.mkstemp`` creates its file with ``0o600``; a file renamed into place from it must
+    get this mode instead, or every export would be readable by its owner only.
+    """
+    mask = os.umask(0)
+    os.umask(mask)
+    return 0o666 & ~mask
+
+
 def write_json_atomic(path: Path, data: Any) -> None:
     """Write ``data`` as pretty JSON to ``path`` atomically (temp file, fsync, rename).
 
-    The temporary file is removed if anything fails before the rename.
+    The file gets the usual umask-based mode (:func:`default_file_mode`), not the temporary
+    file's 0600. The temporary file is removed if anything fails before the rename.
     """
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
+        os.fchmod(fd, default_file_mode())
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(data, handle, indent=2, allow_nan=False)
             handle.write("\n")

@@ -19,6 +19,7 @@ from typing import Any, Dict, List
 import numpy as np
 from numpy.typing import NDArray
 
+from ..metadata import default_file_mode
 from .capture import Capture
 
 LAYERS_DIRNAME = "layers"
@@ -27,6 +28,7 @@ LAYERS_DIRNAME = "layers"
 def _atomic_write_bytes(path: Path, write: Any) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
+        os.fchmod(fd, default_file_mode())  # not mkstemp's 0600
         with os.fdopen(fd, "wb") as handle:
             write(handle)
             handle.flush()
