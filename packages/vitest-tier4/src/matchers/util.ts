@@ -20,7 +20,8 @@ export interface MatcherResult {
  * annotation of type `tier4`, so they reach Vitest's UI, HTML and JUnit reporters and GitHub Actions.
  */
 export function record(state: MatcherState, rec: Tier4Record & { pass: boolean; negated: boolean }): void {
-  recordTier4(state.task, rec);
+  // asserted: a failure of this check throws in the test, so the test's outcome says whether it was expected
+  recordTier4(state.task, { ...rec, asserted: true });
   if (rec.pass === rec.negated) annotateTask(state.task as TaskWithContext | undefined, checkAnnotation(rec), TIER4_ANNOTATION_TYPE);
 }
 

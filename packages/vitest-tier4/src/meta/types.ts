@@ -27,6 +27,13 @@ export interface Tier4MatcherRecordBase extends Tier4Labels {
   status: ParityStatus;
   /** True when the matcher was called as `.not`; the assertion succeeded iff `pass !== negated`. */
   negated: boolean;
+  /**
+   * True when the record comes from a matcher (whose failure throws in the test). A failing
+   * asserted record in a test that passed was expected or caught by the test
+   * (`expect(() => ...).toThrow()`) and does not count toward the verdict; a failing record made
+   * without an assertion (`recordTier4` by hand) counts whatever the test's outcome.
+   */
+  asserted?: boolean;
 }
 
 /** Record of `toMatchParity`: the ParityResult numbers. */

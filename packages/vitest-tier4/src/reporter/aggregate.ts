@@ -140,7 +140,7 @@ export function buildRunReport(tests: readonly CollectedTest[], context: BuildRu
         const key = modelKeyOf(raw['model'], report);
         models[key] = models[key] ? mergeTier4Reports(models[key], report) : report;
         const status = asStatus((report as unknown as Loose)['status']) ?? 'ok';
-        checks.push({ kind, status, model: key, format: null, output: null, sample: null, test: where, test_state: test.state });
+        checks.push({ kind, status, model: key, format: null, output: null, sample: null, test: where, test_state: test.state, counted: true });
         continue;
       }
       // A matcher record. Under `.not` the matcher's own verdict is what the test expected, so the
@@ -148,13 +148,17 @@ export function buildRunReport(tests: readonly CollectedTest[], context: BuildRu
       const negated = raw['negated'] === true || raw['not'] === true;
       const recorded = asStatus(raw['status']) ?? (raw['pass'] === false ? 'fail' : 'ok');
       const status: Tier4RunStatus = negated ? (test.state === 'failed' ? 'fail' : 'ok') : recorded;
+      // Only failures that failed their test count: a failing matcher (its failure throws) in a
+      // test that passed was expected or caught by it (`expect(() => expect(a).toMatchParity(b)).toThrow()`).
+      // A failing record made without an assertion (recordTier4 by hand) still counts.
+      const counted = !(status === 'fail' && test.state === 'passed' && raw['asserted'] === true);
       const rawSample = raw['sample'];
       const sample = typeof rawSample === 'string' || typeof rawSample === 'number' ? rawSample : null;
       const model = asString(raw['model']);
       const format = asString(raw['format']);
       const output = asString(raw['output']);
-      checks.push({ kind, status, model, format, output, sample, test: where, test_state: test.state });
-      if (model && format && !negated) {
+      checks.push({ kind, status, model, format, output, sample, test: where, test_state: test.state, counted });
+      if (model && format && !negated && counted) {
         const list = labelled.get(model) ?? [];
         list.push({ kind, status, model, format, output, sample, summary: raw['summary'], test: where });
         labelled.set(model, list);
@@ -167,6 +171,7 @@ export function buildRunReport(tests: readonly CollectedTest[], context: BuildRu
   }
 
   for (const check of checks) {
+    if (!check.counted) continue;
     const label = [check.model, check.format, check.output].filter(Boolean).join('/');
     const what = `${check.kind}${label ? ` ${label}` : ''} (${check.test})`;
     if (check.status === 'fail') failReasons.push(`Tier 4 check failed: ${what}`);

@@ -80,6 +80,10 @@ export interface Tier4CheckEntry {
    * The test's own outcome.
    */
   test_state: 'passed' | 'failed' | 'skipped' | 'pending';
+  /**
+   * Whether the check counts toward the verdict. `false` for a matcher check (a record with `asserted: true`) that failed in a test that passed: the test expected or caught the failure (`expect(() => expect(a).toMatchParity(b)).toThrow()`, a `try`/`catch`), so only failures that failed their test count. A failing record made without an assertion (`recordTier4` by hand) counts. `status` still says what the check found.
+   */
+  counted: boolean;
 }
 /**
  * How the tests of the run ended (every test case of every module, whether it recorded Tier 4 data or not).

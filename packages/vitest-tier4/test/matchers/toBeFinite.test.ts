@@ -58,6 +58,7 @@ describe('toBeFinite', () => {
       pass: false,
       status: 'fail',
       negated: true,
+      asserted: true,
       summary: { numel: 6, nan_count: 2, posinf_count: 1, neginf_count: 1, first_nan_index: [0, 1], first_inf_index: [1, 0] },
     });
   });

@@ -58,6 +58,7 @@ describe('toHaveDtype', () => {
       pass: false,
       status: 'fail',
       negated: true,
+      asserted: true,
       summary: { actual_dtype: 'float16', expected_dtype: 'float32' },
     });
   });

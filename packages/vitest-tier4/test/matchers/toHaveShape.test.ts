@@ -108,6 +108,7 @@ describe('toHaveShape', () => {
       pass: true,
       status: 'ok',
       negated: false,
+      asserted: true,
       summary: { actual_shape: ['batch', 'seq', 1000], expected_shape: ['b', 's', 1000], bindings: { b: 'batch', s: 'seq' }, mismatch_axis: null },
     });
   });
