@@ -19,6 +19,11 @@ function labels(rec: { model?: string; format?: string; output?: string; sample?
   return parts.length > 0 ? ` (${parts.join(', ')})` : '';
 }
 
+/** An SQNR in dB; null (identical tensors, +Infinity in JSON) as `+Inf dB`. */
+function dbText(v: unknown): string {
+  return typeof v === 'number' && Number.isFinite(v) ? `${v.toFixed(1)} dB` : v === null || v === Infinity ? '+Inf dB' : String(v);
+}
+
 /** The numbers of a ParityResult that say how far off it is and what would pass. */
 export function parityNumbers(p: ParityResult): string {
   const parts: string[] = [];
@@ -37,7 +42,8 @@ export function parityNumbers(p: ParityResult): string {
 }
 
 /**
- * One line with the key numbers of a matcher check (`parity`, `shape`, `dtype`, `finite`, `latency`), e.g.
+ * One line with the key numbers of a matcher check (`parity`, `shape`, `dtype`, `finite`, `sqnr`, `cosine`,
+ * `topk`, `latency`), e.g.
  * `tier4 parity fail (model lm_stub, format onnx, output logits, sample 0): 12/20480 elements over tolerance ...`.
  * `negated` checks say that they were expected not to hold.
  */
@@ -55,6 +61,12 @@ export function checkAnnotation(rec: Tier4Record | { kind: string; [key: string]
       return `${head}: dtype ${String(s['actual_dtype'])}, expected ${String(s['expected_dtype'])}`;
     case 'finite':
       return `${head}: ${String(s['nan_count'])} NaN, ${String(s['posinf_count'])} +Inf, ${String(s['neginf_count'])} -Inf of ${String(s['numel'])} elements${s['first_nan_index'] ? `; first NaN at ${fmtIndex(s['first_nan_index'] as number[])}` : ''}${s['first_inf_index'] ? `; first Inf at ${fmtIndex(s['first_inf_index'] as number[])}` : ''}`;
+    case 'sqnr':
+      return `${head}: SQNR ${dbText(s['sqnr_db'])}, required >= ${String(s['min_db'])} dB; relative error ${fmtSci(s['relative_error'])}, cosine ${fmtValue(s['cosine'])} over ${String(s['numel'])} elements`;
+    case 'cosine':
+      return `${head}: cosine ${fmtValue(s['cosine'])}, required >= ${String(s['min'])}; SQNR ${dbText(s['sqnr_db'])}, relative error ${fmtSci(s['relative_error'])} over ${String(s['numel'])} elements`;
+    case 'topk':
+      return `${head}: top-${String(s['k'])} agreement ${fmtValue(s['agreement'])} (${String(s['matches'])}/${String(s['rows'])} rows), required >= ${String(s['min'])}${typeof s['kl_divergence'] === 'number' ? `; KL ${fmtSci(s['kl_divergence'])} nats` : ''}`;
     case 'latency':
       return `${head}: mean ${fmtMs(s['mean_ms'])}, p50 ${fmtMs(s['p50_ms'])}, p99 ${fmtMs(s['p99_ms'])} over ${String(s['iterations'])} iterations${typeof s['budget_ms'] === 'number' ? `; budget ${s['budget_ms']} ms` : ''}`;
     default:

@@ -54,7 +54,7 @@ export function toReportDocument(
   extra: { environment?: Tier4Environment | null; generatedAt?: string; source?: string } = {},
 ): Tier4ReportDocument {
   if (isRunReport(input)) {
-    const own = (input as Tier4RunReport & { environment?: Tier4Environment }).environment;
+    const own = input.environment;
     return {
       title: 'Tier 4 report',
       status: input.status,

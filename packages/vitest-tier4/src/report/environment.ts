@@ -6,24 +6,10 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { arch, cpus, platform, release, totalmem } from 'node:os';
+import type { Tier4Environment } from '../schema/tier4-run-report.generated.js';
 
-/** Versions and machine facts (JSON). */
-export interface Tier4Environment {
-  /** `process.version`, e.g. `v20.20.2`. */
-  node: string;
-  /** `linux x64 (6.1.0-...)`. */
-  os: string;
-  /** CPU model and logical core count, e.g. `AMD EPYC 7B13 × 2`. */
-  cpu: string;
-  /** Total memory in bytes. */
-  memory_bytes: number;
-  /** onnxruntime-node version, or null when it cannot be resolved. */
-  onnxruntime_node: string | null;
-  /** Vitest version, or null outside Vitest. */
-  vitest: string | null;
-  /** vitest-tier4 version. */
-  vitest_tier4: string | null;
-}
+/** Versions and machine facts (`environment` of the reporter's file; the type is generated from its schema). */
+export type { Tier4Environment };
 
 function packageVersion(specifier: string): string | null {
   try {

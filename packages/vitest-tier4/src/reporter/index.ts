@@ -210,6 +210,8 @@ export default class Tier4Reporter implements Reporter {
       merged: Boolean(ctx?.config.mergeReports),
       vitestVersion: ctx?.version ?? 'unknown',
     });
+    // where the verdict was produced: in the JSON, and shown by the HTML report
+    report.environment = collectEnvironment(ctx?.version ?? null);
     this.lastReport = report;
 
     const path = this.resolveOutputFile();
@@ -230,7 +232,7 @@ export default class Tier4Reporter implements Reporter {
     let htmlWritten: string | null = null;
     if (htmlPath && !writeError) {
       try {
-        await writeTier4Html(htmlPath, report, { environment: collectEnvironment(ctx?.version ?? null) });
+        await writeTier4Html(htmlPath, report);
         this.lastHtmlPath = htmlPath;
         htmlWritten = htmlPath;
       } catch (error) {

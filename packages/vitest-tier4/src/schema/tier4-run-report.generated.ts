@@ -55,6 +55,7 @@ export interface Tier4RunReport {
    * Vitest version that ran the tests.
    */
   vitest_version: string;
+  environment?: Tier4Environment;
 }
 /**
  * One Tier 4 check recorded by a matcher or by `runTier4` inside a test, flattened for the report. Tensors never appear here: only the numbers the matcher recorded.
@@ -99,4 +100,37 @@ export interface Tier4TestCounts {
    * Skipped or todo tests.
    */
   skipped: number;
+}
+/**
+ * Where the verdict was produced (Node, the machine, onnxruntime-node, Vitest, vitest-tier4); the HTML report shows it. Absent in files written before vitest-tier4 recorded it. The Python side (torch, onnx) is in each model's dict.
+ */
+export interface Tier4Environment {
+  /**
+   * `process.version`, e.g. `v20.20.2`.
+   */
+  node: string;
+  /**
+   * Platform, architecture and kernel release, e.g. `linux x64 (6.1.0)`.
+   */
+  os: string;
+  /**
+   * CPU model and logical core count, e.g. `AMD EPYC 7B13 × 2`.
+   */
+  cpu: string;
+  /**
+   * Total memory in bytes.
+   */
+  memory_bytes: number;
+  /**
+   * onnxruntime-node version, or null when it cannot be resolved.
+   */
+  onnxruntime_node: string | null;
+  /**
+   * Vitest version, or null outside Vitest.
+   */
+  vitest: string | null;
+  /**
+   * vitest-tier4 version.
+   */
+  vitest_tier4: string | null;
 }

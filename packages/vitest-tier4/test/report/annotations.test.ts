@@ -68,5 +68,11 @@ describe('annotation text', () => {
     expect(
       checkAnnotation({ kind: 'latency', status: 'warn', negated: false, model: 'cnn', format: 'onnx', summary: { mean_ms: 25.5, p50_ms: 24, p99_ms: 40, iterations: 50, budget_ms: 20 } }),
     ).toBe('tier4 latency warn (model cnn, format onnx): mean 25.5 ms, p50 24 ms, p99 40 ms over 50 iterations; budget 20 ms');
+    expect(checkAnnotation({ kind: 'sqnr', pass: false, status: 'fail', negated: false, summary: { sqnr_db: 17.46, min_db: 20, relative_error: 0.134, cosine: 0.991, numel: 640 } })).toBe(
+      'tier4 sqnr fail: SQNR 17.5 dB, required >= 20 dB; relative error 1.34e-1, cosine 0.991 over 640 elements',
+    );
+    expect(checkAnnotation({ kind: 'topk', pass: false, status: 'fail', negated: false, summary: { agreement: 0.9, k: 1, min: 0.99, rows: 10, matches: 9, kl_divergence: 0.01 } })).toBe(
+      'tier4 topk fail: top-1 agreement 0.9 (9/10 rows), required >= 0.99; KL 1.00e-2 nats',
+    );
   });
 });

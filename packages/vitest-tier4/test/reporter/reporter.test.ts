@@ -115,6 +115,7 @@ describe('a failing project', () => {
     expect(report.status).toBe('fail');
     expect((await schemaValidators()).run(report)).toEqual([]);
     expect(report.tests).toEqual({ total: 2, passed: 1, failed: 1, skipped: 0 });
+    expect(report.environment).toMatchObject({ node: process.version, vitest: '4.1.12', onnxruntime_node: '1.30.0' });
     expect(report.reasons).toEqual([
       'test failed: bad.spec.ts > the perturbed onnx export fails parity',
       'Tier 4 check failed: parity toy_cnn/onnx/logits (bad.spec.ts > the perturbed onnx export fails parity)',
