@@ -31,6 +31,8 @@ export const DEBIAN_PACKAGES = [
   { name: 'chromium', command: 'chromium', tasks: ['test'] },
   // pytest validates every export against packages/fixtures/schema/metadata.schema.json
   { name: 'python3-jsonschema', module: 'jsonschema', tasks: ['test'] },
+  // the verdict tests export torchvision's mobilenet_v3_small (random init: logits near 1e-9)
+  { name: 'python3-torchvision', module: 'torchvision', tasks: ['test'] },
 ];
 
 /** The interpreter apt-get installs Debian's python3-* packages for. */

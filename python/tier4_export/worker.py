@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import struct
+import re
 import sys
 import threading
 import time
@@ -183,6 +184,22 @@ def flatten_outputs(result: Any) -> NamedTensors:
 # models
 
 
+def _torch_backend(torch: Any) -> str:
+    """One line naming the BLAS, the ATen parallel backend and oneDNN of this torch build.
+
+    Debian's torch uses a generic BLAS: a speed-up against it says as much about the BLAS as
+    about the export, so the report shows it beside the speed-up.
+    """
+    config = torch.__config__.show()
+    blas = re.search(r"BLAS_INFO=([^,\s]+)", config)
+    parallel = re.search(r"ATen parallel backend: ([^\n]+)", torch.__config__.parallel_info())
+    mkldnn = bool(torch.backends.mkldnn.is_available())
+    return (
+        f"BLAS {blas.group(1) if blas else 'unknown'}, ATen parallel {parallel.group(1).strip() if parallel else 'unknown'}, "
+        f"oneDNN {'on' if mkldnn else 'off'}"
+    )
+
+
 class Worker:
     def __init__(self) -> None:
         self.models: Dict[str, Dict[str, Any]] = {}
@@ -204,6 +221,8 @@ class Worker:
             "executable": sys.executable,
             "torch": torch.__version__,
             "num_threads": torch.get_num_threads(),
+            "num_interop_threads": torch.get_num_interop_threads(),
+            "backend": _torch_backend(torch),
             "clock": CLOCK,
         }, []
 
@@ -341,6 +360,24 @@ class Worker:
             buffers.append(data)
             offset += len(data)
         return {"plan": plan, "tensors": specs}, buffers
+
+    def cmd_threads(self, req: Header, tensors: NamedTensors) -> Reply:
+        """Set torch's intra-op thread count (``num_threads`` >= 1) and report the threading in force.
+
+        runTier4 sends it before loading a model, so a pooled worker runs the TorchScript model and the
+        eager baseline on the same count as onnxruntime.
+        """
+        import torch
+
+        threads = req.get("num_threads")
+        if not isinstance(threads, int) or isinstance(threads, bool) or threads < 1:
+            raise ValueError(f"threads: num_threads must be an integer >= 1, received {threads!r}")
+        torch.set_num_threads(threads)
+        return {
+            "num_threads": torch.get_num_threads(),
+            "num_interop_threads": torch.get_num_interop_threads(),
+            "backend": _torch_backend(torch),
+        }, []
 
     def cmd_unload(self, req: Header, tensors: NamedTensors) -> Reply:
         self.models.pop(str(req.get("model")), None)

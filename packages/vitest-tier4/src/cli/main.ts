@@ -88,6 +88,8 @@ Options:
   --no-memory                do not measure the resident memory of quantized artifacts
   --no-per-layer             do not compare int8 ONNX layer by layer with its fp32 baseline
   --output-threshold <spec>  thresholds of single outputs, e.g. uncertainties=1e-3 (same statistic)
+  --min-sqnr <dB|off>        scale-free gate of fp32 exports: minimum SQNR in dB of every output over
+                             all samples (default 60; quantized exports: --threshold sqnr_db>=)
   --formats <list>           formats to validate, e.g. onnx,torchscript (default: all exported)
   --iterations <n>           measured latency iterations (default 100)
   --warmup <n>               warm-up iterations before measuring (default 10)
@@ -99,6 +101,8 @@ Options:
   --max-artifact-level <warn|fail> what a larger artifact does (default warn)
   --no-latency               skip latency and speed-up
   --python <path>            Python interpreter with torch (default: TIER4_PYTHON, then candidates)
+  --threads <n>              intra-op threads of every runtime, the eager baseline included
+                             (default: available parallelism, at most 4)
   --timeout-ms <ms>          timeout of each request to the Python worker (default 60000); its
                              start-up and model loads get at least 120000 and 60000
   --trust-model-source       import and run the Python model source named by the export dir's
@@ -186,6 +190,18 @@ export function parseOutputThresholds(spec: string): Record<string, number> {
   return out;
 }
 
+/**
+ * Parses `--min-sqnr 60` (dB) or `--min-sqnr off` (-Infinity: no scale-free gate).
+ *
+ * @throws UsageError naming the bad value.
+ */
+export function parseMinSqnr(value: string): number {
+  if (value.trim().toLowerCase() === 'off') return -Infinity;
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--min-sqnr expects a number of dB or off, received '${value}'`);
+  return n;
+}
+
 interface ParsedValidate {
   /** The export dir, or '' with `config`. */
   exportDir: string;
@@ -225,6 +241,7 @@ export function parseCli(argv: readonly string[]): Parsed {
         'min-speedup-level': { type: 'string' },
         'max-artifact-mb': { type: 'string' },
         'max-artifact-level': { type: 'string' },
+        'min-sqnr': { type: 'string' },
         formats: { type: 'string' },
         iterations: { type: 'string' },
         warmup: { type: 'string' },
@@ -233,6 +250,7 @@ export function parseCli(argv: readonly string[]): Parsed {
         'no-latency': { type: 'boolean' },
         python: { type: 'string' },
         'timeout-ms': { type: 'string' },
+        threads: { type: 'string' },
         'trust-model-source': { type: 'boolean' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
@@ -256,6 +274,8 @@ export function parseCli(argv: readonly string[]): Parsed {
 
   const options: Omit<RunTier4Options, 'exportDir'> = {};
   const samples = positiveInt('--samples', values.samples);
+  const threads = positiveInt('--threads', values.threads);
+  if (threads !== undefined) options.threads = threads;
   if (samples !== undefined) options.numSamples = samples;
   if (values.threshold !== undefined) options.thresholds = parseThresholds(values.threshold);
   if (values['output-threshold'] !== undefined) options.outputThresholds = parseOutputThresholds(values['output-threshold']);
@@ -271,6 +291,7 @@ export function parseCli(argv: readonly string[]): Parsed {
     gates[key] = level;
   }
   if (Object.keys(gates).length > 0) options.gates = gates;
+  if (values['min-sqnr'] !== undefined) options.minSqnrDb = parseMinSqnr(values['min-sqnr']);
   if (values.formats !== undefined) {
     const list = values.formats.split(',').map((f) => f.trim()).filter((f) => f.length > 0);
     if (list.length === 0) throw new UsageError(`--formats expects a comma-separated list such as onnx,torchscript, received '${values.formats}'`);

@@ -1,8 +1,9 @@
 /** The CLI's summary table and verdict line (markdown-table, shared with the reporter's style). */
 import { markdownTable } from 'markdown-table';
-import { formatValue } from '../parity/format.js';
+import { formatSqnr, formatValue } from '../parity/format.js';
 import { renderQuantizationTable } from '../quantization/render.js';
 import { describeGates } from '../tier4/gates.js';
+import { threadsText } from '../runtimes/threading.js';
 import type { Tier4FormatReport, Tier4Report } from '../tier4/types.js';
 
 const num = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : formatValue(x));
@@ -18,6 +19,19 @@ function thresholdCell(f: Tier4FormatReport): string {
   return `${formatValue(f.threshold)} (${f.threshold_statistic === 'elementwise' ? 'max' : f.threshold_statistic})`;
 }
 
+/** The worst output's SQNR in dB: `119.7`; `+Inf` for identical outputs (the gate is in the note below the table). */
+function sqnrCell(f: Tier4FormatReport): string {
+  if (f.sqnr_db === undefined || f.parity === null) return '-';
+  return f.sqnr_db === null || f.sqnr_db === Infinity ? '+Inf' : f.sqnr_db === -Infinity ? '-Inf' : f.sqnr_db.toFixed(1);
+}
+
+/** `the scale-free gate needs >= 60 dB` (per preset when they differ), or that it is off. */
+function gateText(formats: readonly Tier4FormatReport[]): string {
+  const gates = [...new Set(formats.map((f) => f.min_sqnr_db).filter((g): g is number => typeof g === 'number'))];
+  if (gates.length === 0) return 'the scale-free gate is off';
+  return `the scale-free gate needs >= ${gates.map((g) => formatSqnr(g)).join(' / ')}`;
+}
+
 const ratio = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : `${x.toFixed(2)}x`);
 
 /**
@@ -29,7 +43,7 @@ export function renderSummaryTable(report: Tier4Report): string {
   const m = report.model;
   const header = `Tier 4: ${m.name} (${m.task_type}${m.quantization ? `, quantization ${m.quantization}` : ''}) ${m.export_dir}`;
   const rows: string[][] = [
-    ['format', 'status', 'parity', 'max abs diff', 'mean abs diff', 'threshold', 'shape', 'latency ms', 'p50 ms', 'p99 ms', 'vs PyTorch (mean / p50)'],
+    ['format', 'status', 'parity', 'max abs diff', 'mean abs', 'threshold', 'SQNR dB', 'shape', 'latency ms', 'p50 ms', 'p99 ms', 'speed-up (mean/p50)'],
   ];
   const entries = Object.entries(report.formats);
   for (const [name, f] of entries) {
@@ -40,6 +54,7 @@ export function renderSummaryTable(report: Tier4Report): string {
       num(f.max_abs_diff),
       num(f.mean_abs_diff),
       thresholdCell(f),
+      sqnrCell(f),
       f.shape ?? '-',
       latencyCell(f),
       ms(f.latency_p50_ms),
@@ -47,7 +62,7 @@ export function renderSummaryTable(report: Tier4Report): string {
       f.speedup_vs_pytorch === null ? '-' : `${ratio(f.speedup_vs_pytorch)} / ${ratio(f.speedup_vs_pytorch_p50)}`,
     ]);
   }
-  const lines = [header, '', markdownTable(rows, { align: ['l', 'l', 'l', 'r', 'r', 'l', 'l', 'r', 'r', 'r', 'r'] })];
+  const lines = [header, '', markdownTable(rows, { align: ['l', 'l', 'l', 'r', 'r', 'l', 'r', 'l', 'r', 'r', 'r', 'r'] })];
 
   const checked = Math.max(0, ...entries.map(([, f]) => f.samples_checked));
   if (checked > 0) {
@@ -57,6 +72,7 @@ export function renderSummaryTable(report: Tier4Report): string {
       quantized
         ? `Parity vs the eager PyTorch fp32 outputs on ${checked} sample(s); quantized export: the threshold bounds the mean |actual - reference| of each output (max abs diff shown for information).`
         : `Parity vs the eager PyTorch outputs on ${checked} sample(s); fp32 export: the threshold bounds every element's |actual - reference|.`,
+      `SQNR dB: 20 log10(||reference|| / ||actual - reference||) of the worst output over all samples, the same at any output scale; ${gateText(entries.map(([, f]) => f))}.`,
     );
   }
   const quantization = renderQuantizationTable(report);
@@ -69,9 +85,10 @@ export function renderSummaryTable(report: Tier4Report): string {
     for (const [name, f] of timed) {
       const l = f.latency!;
       const speed = f.speedup_vs_pytorch === null ? '' : `; speed-up vs eager PyTorch ${ratio(f.speedup_vs_pytorch)} on means, ${ratio(f.speedup_vs_pytorch_p50)} on medians`;
-      lines.push(`  ${name}: ${ms(l.mean_ms)} ± ${ms(l.std_ms)} (p50 ${ms(l.p50_ms)})${speed}; timed by ${l.clock}`);
+      lines.push(`  ${name}: ${ms(l.mean_ms)} ± ${ms(l.std_ms)} (p50 ${ms(l.p50_ms)})${speed}; ${threadsText(f.threads)}; timed by ${l.clock}`);
     }
-    if (base) lines.push(`  eager PyTorch: ${ms(base.mean_ms)} ± ${ms(base.std_ms)} (p50 ${ms(base.p50_ms)}); timed by ${base.clock}`);
+    const baseThreads = timed.find(([, f]) => f.pytorch_threads)?.[1].pytorch_threads;
+    if (base) lines.push(`  eager PyTorch: ${ms(base.mean_ms)} ± ${ms(base.std_ms)} (p50 ${ms(base.p50_ms)}); ${threadsText(baseThreads)}; timed by ${base.clock}`);
   }
   if (report.model.outputs.length > 1) {
     lines.push('', 'Per output (threshold, max abs diff, samples failed):');

@@ -6,11 +6,13 @@ import { toHaveCosineSimilarity } from './toHaveCosineSimilarity.js';
 import { toHaveSqnr } from './toHaveSqnr.js';
 import { toHaveTopKAgreement } from './toHaveTopKAgreement.js';
 import { toMatchParity } from './toMatchParity.js';
+import { toPassTier4 } from './toPassTier4.js';
 
-export { toBeFinite, toHaveCosineSimilarity, toHaveDtype, toHaveShape, toHaveSqnr, toHaveTopKAgreement, toMatchParity };
+export { toBeFinite, toHaveCosineSimilarity, toHaveDtype, toHaveShape, toHaveSqnr, toHaveTopKAgreement, toMatchParity, toPassTier4 };
+export type { ToPassTier4Options } from './toPassTier4.js';
 export type { DTypeName, Tier4Matchers, ToHaveTopKAgreementOptions, ToMatchParityOptions, ValueMetadataLike } from './vitest-augment.js';
 
 /**
  * All vitest-tier4 matchers, for `expect.extend(tier4Matchers)` (what `vitest-tier4/setup` does).
  */
-export const tier4Matchers = { toMatchParity, toHaveShape, toHaveDtype, toBeFinite, toHaveSqnr, toHaveCosineSimilarity, toHaveTopKAgreement };
+export const tier4Matchers = { toMatchParity, toHaveShape, toHaveDtype, toBeFinite, toHaveSqnr, toHaveCosineSimilarity, toHaveTopKAgreement, toPassTier4 };

@@ -62,6 +62,12 @@ export interface Tier4Matchers<R = unknown> {
    * a fraction `min` of the rows (defaults k 1, min 1). The message names the first disagreeing row.
    */
   toHaveTopKAgreement: (reference: TensorLike, options?: ToHaveTopKAgreementOptions) => R;
+  /**
+   * Asserts that a Tier 4 report (`runTier4`, the `validate` fixture) passes: `ok`, or `warn` unless
+   * `{ allowWarn: false }`. The failure message lists every format's status and reason, the speed-ups with
+   * their thread counts, and the warnings.
+   */
+  toPassTier4: (options?: { allowWarn?: boolean }) => R;
 }
 
 declare module 'vitest' {

@@ -7,18 +7,25 @@
 
 // The JSON records of the parity core (ParityResult and what it holds) are generated from the
 // Tier 4 report schema (schema/tier4-report.schema.json, definitions.parity): one definition.
-import type { ErrorStatistic, PresetName } from './result.generated.js';
+import type { ErrorStatistic, ParityResult as ParityResultJson, PresetName } from './result.generated.js';
 export type {
   AbsDiffHistogram,
   DType,
   ErrorStatistic,
   ExactIntegerValues,
   NormSums,
-  ParityResult,
   ParityStatus,
   PresetName,
   ResolvedTolerance,
 } from './result.generated.js';
+
+/**
+ * A ParityResult as `checkParity` returns it: its JSON form (the schema's `definitions.parity`), except that the
+ * scale-free numbers are always numbers in memory (+Infinity SQNR for identical tensors; JSON writes an
+ * infinity as `null`, which is what {@link ParityResultJson} allows when a result is read back).
+ */
+export type ParityResult = Omit<ParityResultJson, 'relative_error' | 'sqnr_db'> & { relative_error: number; sqnr_db: number };
+export type { ParityResultJson };
 
 /** Any typed array the parity core can read. */
 export type TypedArray =

@@ -3,7 +3,7 @@
  * |a - r| distribution with its tolerance and worst elements, and the latency rows. Pure.
  */
 import { addNormSums, scaleFreeStats } from '../parity/scale-free.js';
-import type { AbsDiffHistogram, NormSums, ParityResult, ScaleFreeStats } from '../parity/types.js';
+import type { AbsDiffHistogram, NormSums, ParityResultJson as ParityResult, ScaleFreeStats } from '../parity/types.js';
 import type { Tier4Latency, Tier4Report } from '../tier4/types.js';
 import { sumHistograms } from './charts/abs-diff.js';
 import type { LatencyRow } from './charts/latency.js';

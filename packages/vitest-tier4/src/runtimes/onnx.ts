@@ -13,7 +13,7 @@ import { registerRunner } from './registry.js';
 import { resolveTarget } from './target.js';
 import { assertTensorData, isDType } from './tensor.js';
 import type { DType, TensorData } from 'vitest-tier4-fixtures';
-import type { ModelRunner, OpenRunnerOptions, RunResult, RunnerTarget, TensorMap } from './types.js';
+import type { ModelRunner, OpenRunnerOptions, RunResult, RunnerTarget, RunnerThreading, TensorMap } from './types.js';
 
 type Ort = typeof OrtModule;
 
@@ -121,6 +121,7 @@ class OnnxRunner implements ModelRunner {
   readonly format = 'onnx';
   readonly runtime = `onnxruntime-node ${onnxRuntimeVersion()}`;
   readonly clock = 'node:tinybench performance.now around InferenceSession.run';
+  readonly threading: RunnerThreading;
   readonly inputNames: readonly string[];
   readonly outputNames: readonly string[];
   private closed = false;
@@ -131,7 +132,14 @@ class OnnxRunner implements ModelRunner {
     readonly source: string,
     private readonly ownsSession: boolean,
     private readonly signal?: AbortSignal,
+    sessionOptions: InferenceSession.SessionOptions = {},
   ) {
+    // onnxruntime's default intra-op pool has one thread per physical core; it does not report the count
+    this.threading = {
+      intra_op: sessionOptions.intraOpNumThreads ?? null,
+      inter_op: sessionOptions.executionMode === 'parallel' ? (sessionOptions.interOpNumThreads ?? null) : 1,
+      backend: 'MLAS (onnxruntime CPU execution provider)',
+    };
     this.inputNames = [...session!.inputNames];
     this.outputNames = [...session!.outputNames];
   }
@@ -205,8 +213,12 @@ export async function openOnnxRunner(target: RunnerTarget, options: OnnxRunnerOp
   options.signal?.throwIfAborted();
   const ort = await loadOrt();
   const cache = options.cache ?? true;
-  const session = await getSession(resolved.file, options.sessionOptions ?? {}, cache);
-  return new OnnxRunner(ort, session, resolved.file, !cache, options.signal);
+  const sessionOptions: InferenceSession.SessionOptions = {
+    ...(options.threads !== undefined ? { intraOpNumThreads: options.threads } : {}),
+    ...(options.sessionOptions ?? {}),
+  };
+  const session = await getSession(resolved.file, sessionOptions, cache);
+  return new OnnxRunner(ort, session, resolved.file, !cache, options.signal, sessionOptions);
 }
 
 registerRunner('onnx', (target, options) => openOnnxRunner(target, options));

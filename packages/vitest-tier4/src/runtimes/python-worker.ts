@@ -96,6 +96,10 @@ export interface WorkerHello {
   executable: string;
   torch: string;
   num_threads: number;
+  /** torch.get_num_interop_threads() (workers before this field: absent). */
+  num_interop_threads?: number;
+  /** BLAS, ATen parallel backend and oneDNN of the worker's torch, e.g. `BLAS generic, ATen parallel OpenMP, oneDNN on`. */
+  backend?: string;
   clock: string;
   protocol: number;
 }

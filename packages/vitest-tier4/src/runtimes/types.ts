@@ -48,6 +48,8 @@ export interface ModelRunner {
   readonly format: string;
   /** Human-readable runtime name and version, e.g. `"onnxruntime-node 1.30.0"`. */
   readonly runtime: string;
+  /** Threads and compute backend the runtime uses (optional: runners that cannot tell leave it out). */
+  readonly threading?: RunnerThreading;
   /** Absolute path of the model artifact (or export dir for the eager model). */
   readonly source: string;
   /** Model input names, in the order the model takes them. */
@@ -78,12 +80,21 @@ export interface ModelRunner {
   close(): Promise<void>;
 }
 
+/** Threads and compute backend of a runner (the Tier 4 dict's `threads`; defined by its JSON Schema). */
+export type { RunnerThreading } from '../schema/tier4-report.generated.js';
+import type { RunnerThreading } from '../schema/tier4-report.generated.js';
+
 /** Options every runner factory accepts (runtimes may accept more). */
 export interface OpenRunnerOptions {
   /** Python interpreter for out-of-process runners (default: `findPython()`). */
   python?: string;
   /** Timeout of one request to an out-of-process runner, in ms. */
   timeoutMs?: number;
+  /**
+   * Intra-op threads of the runtime (onnxruntime `intraOpNumThreads`; `torch.set_num_threads` in a
+   * worker this runner starts). Default: the runtime's own default.
+   */
+  threads?: number;
   /** Aborting closes the runner (and kills its process); pending calls reject. */
   signal?: AbortSignal;
   /** Input names when they cannot be read from the artifact or the export dir. */

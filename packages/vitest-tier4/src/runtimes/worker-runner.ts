@@ -4,7 +4,7 @@
  */
 import type { TensorData } from 'vitest-tier4-fixtures';
 import { PythonWorker, PythonWorkerError, sharedPythonWorker, type PythonWorkerOptions, type RequestOptions, type WorkerHello, type WorkerResponse } from './python-worker.js';
-import type { ModelRunner, RunResult, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
+import type { ModelRunner, RunResult, RunnerThreading, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
 
 /** Least timeout of loading a model in the worker (see {@link WorkerRunnerOptions.loadTimeoutMs}). */
 export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
@@ -48,12 +48,15 @@ export interface WorkerRunnerOptions extends PythonWorkerOptions {
   inputNames?: readonly string[];
   /** Output names when they cannot be read from the export dir. */
   outputNames?: readonly string[];
+  /** Intra-op threads of a worker this runner starts (the name runTier4 and OpenRunnerOptions use for `numThreads`). */
+  threads?: number;
 }
 
 /** @internal */
 export class WorkerModelRunner implements ModelRunner {
   readonly clock: string;
   readonly runtime: string;
+  readonly threading: RunnerThreading;
   private closed = false;
   private outNames: string[];
 
@@ -65,10 +68,16 @@ export class WorkerModelRunner implements ModelRunner {
     private readonly ownsWorker: boolean,
     readonly inputNames: readonly string[],
     outputNames: readonly string[],
+    threading?: RunnerThreading,
   ) {
     this.outNames = [...outputNames];
     this.clock = worker.hello.clock;
-    this.runtime = `torch ${worker.hello.torch} (python ${worker.hello.python}, ${worker.hello.num_threads} threads)`;
+    this.runtime = `torch ${worker.hello.torch} (python ${worker.hello.python}, ${threading?.intra_op ?? worker.hello.num_threads} threads)`;
+    this.threading = threading ?? {
+      intra_op: worker.hello.num_threads,
+      inter_op: worker.hello.num_interop_threads ?? null,
+      backend: worker.hello.backend ?? 'unknown (the worker did not say)',
+    };
   }
 
   get outputNames(): readonly string[] {
@@ -175,6 +184,16 @@ export async function loadInWorker(
     worker = await sharedPythonWorker(rest);
   } else worker = await PythonWorker.start(options);
   try {
+    // the same intra-op thread count as the other runtimes, also on a pooled worker started before
+    let threading: RunnerThreading | undefined;
+    if (options.threads !== undefined) {
+      const t = await worker.request({ cmd: 'threads', num_threads: options.threads }, [], { subject: source });
+      threading = {
+        intra_op: Number(t.header.num_threads),
+        inter_op: typeof t.header.num_interop_threads === 'number' ? t.header.num_interop_threads : null,
+        backend: String(t.header.backend ?? 'unknown (the worker did not say)'),
+      };
+    }
     const res = await worker.request({ cmd: 'load', ...load }, [], { subject: source, timeoutMs: options.loadTimeoutMs ?? Math.max(options.timeoutMs ?? 0, DEFAULT_LOAD_TIMEOUT_MS) });
     const argNames = (res.header.arg_names as string[] | undefined) ?? [];
     return new WorkerModelRunner(
@@ -185,6 +204,7 @@ export async function loadInWorker(
       owns,
       names.inputNames ?? argNames,
       names.outputNames ?? [],
+      threading,
     );
   } catch (err) {
     if (owns) await worker.close();

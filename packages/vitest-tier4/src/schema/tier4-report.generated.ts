@@ -142,6 +142,40 @@ export interface Tier4FormatReport {
    * The deployment gates asked for (min speed-up, latency budget, max artifact size), each with its verdict (tier4/gates.ts).
    */
   gates?: Tier4Gate[];
+  /**
+   * Scale-free agreement of the worst output (lowest SQNR) over all samples: ||a - r|| / ||r||. Null when not run, or infinite (an all-zero reference). Always written by runTier4; optional so that dicts synthesised elsewhere stay valid.
+   */
+  relative_error?: number | null;
+  /**
+   * 20 log10(||r|| / ||a - r||) of the worst output in dB. Null when not run, or +Infinity (identical outputs).
+   */
+  sqnr_db?: number | null;
+  /**
+   * Cosine similarity of the worst output (null when not run).
+   */
+  cosine?: number | null;
+  /**
+   * The scale-free gate of an fp32 export: minimum SQNR in dB every output must reach (runTier4 minSqnrDb, default 60). Null when not run, for quantized exports (their quantization thresholds judge SQNR) or when turned off (-Infinity).
+   */
+  min_sqnr_db?: number | null;
+  /**
+   * Per output over all samples: relative_error, sqnr_db, cosine and the summed norms (null when not run).
+   */
+  agreement?: {
+    [k: string]: Tier4OutputAgreement;
+  } | null;
+  /**
+   * Threads and compute backend of this format's runtime, or null when not run.
+   */
+  threads?: RunnerThreading | null;
+  /**
+   * Threads and compute backend of the eager PyTorch baseline the speed-up divides, or null.
+   */
+  pytorch_threads?: RunnerThreading | null;
+  /**
+   * Size and sha256 of the artifact on disk against metadata.json; null when not checked.
+   */
+  artifact_check?: ArtifactCheck | null;
 }
 /**
  * Latency statistics of one runner on one input batch (all times in ms): mean, sample std, min, max, p50/p90/p99 by linear interpolation, Student's t 95% CI of the mean, iteration count, plus how and on what they were measured.
@@ -517,6 +551,91 @@ export interface Tier4Gate {
    * Why it does not hold, or null.
    */
   message: string | null;
+}
+/**
+ * Scale-free agreement of one output over all samples of one format.
+ */
+export interface Tier4OutputAgreement {
+  /**
+   * ||a - r|| / ||r|| (null: infinite).
+   */
+  relative_error: number | null;
+  /**
+   * 20 log10(||r|| / ||a - r||) in dB (null: infinite).
+   */
+  sqnr_db: number | null;
+  /**
+   * Cosine similarity.
+   */
+  cosine: number;
+  norms: NormSums;
+}
+/**
+ * Running sums behind the scale-free statistics, over the elements where both values are finite (e = actual - reference). They add up across tensors: the statistics of several samples of one output are those of their summed NormSums (`addNormSums`, `scaleFreeStats`). A sum that overflowed to Infinity is null in JSON.
+ */
+export interface NormSums {
+  /**
+   * Σ r² (squared norm of the reference).
+   */
+  sum_sq_reference: number;
+  /**
+   * Σ (a - r)² (squared norm of the difference).
+   */
+  sum_sq_diff: number | null;
+  /**
+   * Σ r (a - r).
+   */
+  sum_ref_diff: number | null;
+  /**
+   * Number of elements summed.
+   */
+  count: number;
+}
+/**
+ * Threads and compute backend of a runner.
+ */
+export interface RunnerThreading {
+  /**
+   * Intra-op threads (null when the runtime does not say).
+   */
+  intra_op: number | null;
+  /**
+   * Inter-op threads (null when the runtime does not say).
+   */
+  inter_op: number | null;
+  /**
+   * The compute backend, e.g. `MLAS (onnxruntime CPU execution provider)` or `BLAS generic, ATen parallel OpenMP, oneDNN on`.
+   */
+  backend: string;
+}
+/**
+ * Is the artifact on disk the one that was exported?
+ */
+export interface ArtifactCheck {
+  /**
+   * `mismatch` (size or sha256 differ) is a warning; `unrecorded` when metadata.json has no digest.
+   */
+  status: 'match' | 'mismatch' | 'unrecorded';
+  /**
+   * Size of the file on disk.
+   */
+  size_bytes: number;
+  /**
+   * sha256 of the file on disk.
+   */
+  sha256: string;
+  /**
+   * What metadata.json recorded, or null.
+   */
+  recorded_size_bytes: number | null;
+  /**
+   * What metadata.json recorded, or null.
+   */
+  recorded_sha256: string | null;
+  /**
+   * Time taken to hash the file, in ms (the cost of this check).
+   */
+  ms: number;
 }
 /**
  * Per format, per sample id, per output: the parity results and the shapes.

@@ -2,6 +2,7 @@
  * runTier4: export dir -> runners -> shape + parity on every sample -> latency and speed-up ->
  * the Tier 4 dict.
  */
+import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { openExportDir, type ExportDir, type ExportMetadata, type Sample } from 'vitest-tier4-fixtures';
 import { measureLatency, type LatencyBudgetLevel, type LatencyResult } from '../latency/measure.js';
@@ -22,6 +23,9 @@ import { checkQuantizationOptions, quantizationCollector, quantizationSection, t
 import { checkQuantizationThresholds, QUANTIZATION_METRICS, splitThresholds, type QuantizationThresholds } from '../quantization/thresholds.js';
 import { checkGateOptions, describeGates, evaluateGates, type Tier4GateOptions } from './gates.js';
 import { checkOutputThresholds, OutputTally, toleranceFor, type ThresholdTolerance } from './outputs.js';
+import { DEFAULT_MIN_SQNR_DB } from './agreement.js';
+import { artifactMismatchMessage, checkArtifactDigest, type RecordedArtifact } from './artifact-digest.js';
+import { AgreementAccumulator, judgeScale, referenceScales } from './scale-verdict.js';
 import { bindInputDims, checkOutputShape } from './shape.js';
 import { diagnoseTracedSize, isSizeError, type SampleOutcome } from './specialisation.js';
 import type {
@@ -38,6 +42,11 @@ import { writeTier4Report } from './write.js';
 
 /** Default thresholds: fp32 exports at 1e-4 (elementwise), quantized at 1e-2 (mean |a - r|). */
 export const DEFAULT_TIER4_THRESHOLDS: Readonly<Record<Tier4ThresholdPreset, number>> = { fp32: 1e-4, quantized: 1e-2 };
+/** Default intra-op threads of every runtime: the machine's available parallelism, at most 4. */
+export function defaultTier4Threads(): number {
+  return Math.max(1, Math.min(4, availableParallelism()));
+}
+
 /** Default number of samples checked. */
 export const DEFAULT_TIER4_SAMPLES = 10;
 
@@ -77,6 +86,12 @@ export interface RunTier4Options {
   outputThresholds?: Record<string, number>;
   /** Deployment gates: minimum speed-up against eager PyTorch, maximum artifact size (`tier4/gates.ts`). */
   gates?: Tier4GateOptions;
+  /**
+   * Scale-free gate of fp32 exports: the minimum SQNR in dB of every output over all samples (default
+   * {@link DEFAULT_MIN_SQNR_DB}, 60). `-Infinity` turns it off. Quantized exports are judged on SQNR by
+   * `thresholds.sqnr_db` (their quantization section).
+   */
+  minSqnrDb?: number;
   /** Latency measurement: `false` to skip, or options (default: 100 iterations after 10 warm-up). */
   latency?: false | Tier4LatencyOptions;
   /** Python interpreter for the TorchScript worker and the eager baseline (a private worker: no pool). */
@@ -89,6 +104,12 @@ export interface RunTier4Options {
   pool?: ValidationPool | false;
   /** Timeout of one request to the Python worker, in ms. */
   timeoutMs?: number;
+  /**
+   * Intra-op threads of every runtime (onnxruntime's intraOpNumThreads, torch.set_num_threads in the
+   * Python worker, so the eager baseline too), so that a speed-up compares runtimes, not thread
+   * counts. Default: {@link defaultTier4Threads} (the machine's available parallelism, at most 4).
+   */
+  threads?: number;
   /**
    * Run the Python model source named by the export dir's metadata.json to build the eager
    * baseline of the speed-up (default `false`: an export dir is data, see docs/trust-model.md).
@@ -179,6 +200,12 @@ function checkOptions(options: RunTier4Options): void {
     }
   }
   if (options.quantization !== undefined) checkQuantizationOptions(options.quantization, 'runTier4');
+  if (options.minSqnrDb !== undefined && (typeof options.minSqnrDb !== 'number' || Number.isNaN(options.minSqnrDb) || options.minSqnrDb === Infinity)) {
+    throw new TypeError(`runTier4: minSqnrDb must be a number of dB (or -Infinity to turn the gate off), received ${JSON.stringify(options.minSqnrDb)}`);
+  }
+  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
+    throw new TypeError(`runTier4: threads must be an integer >= 1, received ${JSON.stringify(options.threads)}`);
+  }
   if (formats !== undefined) {
     if (!Array.isArray(formats) || formats.some((f) => typeof f !== 'string')) {
       throw new TypeError(`runTier4: formats must be an array of format names, received ${JSON.stringify(formats)}`);
@@ -264,6 +291,14 @@ function emptyFormat(threshold: number, preset: Tier4ThresholdPreset, statistic:
     threshold,
     threshold_preset: preset,
     threshold_statistic: statistic,
+    relative_error: null,
+    sqnr_db: null,
+    cosine: null,
+    min_sqnr_db: null,
+    agreement: null,
+    artifact_check: null,
+    threads: null,
+    pytorch_threads: null,
     shape: null,
     latency_ms: null,
     latency_std_ms: null,
@@ -352,6 +387,9 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   // (fp32) or mean_abs_diff (quantized) compared with `threshold` IS the verdict.
   const tolerance: ThresholdTolerance = { preset, atol: threshold, rtol: 0 };
   const statistic = preset === 'quantized' ? 'mean' : 'elementwise';
+  // quantized exports: their quantization thresholds (sqnr_db >= 20 by default) judge SQNR
+  const minSqnr = preset === 'fp32' ? (options.minSqnrDb ?? DEFAULT_MIN_SQNR_DB) : -Infinity;
+  const threads = options.threads ?? defaultTier4Threads();
   const latencyOpts = options.latency === false ? null : { iterations: 100, warmup: 10, ...(options.latency ?? {}) };
 
   const warnings: string[] = [];
@@ -374,6 +412,8 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
     }
   }
 
+  const scales = referenceScales(samples);
+
   const workers = validationWorkers({
     ...(options.pool !== undefined ? { pool: options.pool } : {}),
     ...(options.python ? { python: options.python } : {}),
@@ -384,6 +424,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   const needsWorker = (format: string): boolean => format === 'torchscript' || format === 'pytorch';
 
   const runnerOptions = async (format: string): Promise<OpenRunnerOptions & { worker?: WorkerChannel }> => ({
+    threads,
     ...(options.python ? { python: options.python } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
@@ -427,6 +468,19 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         continue;
       }
 
+      // the artifact is the one that was exported, or the report says it is not
+      let digestWarning: string | null = null;
+      if (path) {
+        try {
+          entry.artifact_check = await checkArtifactDigest(path, artifactInfo as RecordedArtifact | undefined, options.signal);
+          digestWarning = artifactMismatchMessage(entry.artifact ?? path, entry.artifact_check);
+          if (digestWarning) warnings.push(`${format}: ${digestWarning}`);
+        } catch (err) {
+          if (options.signal?.aborted) throw err;
+          // an unreadable file is the runner's error to report
+        }
+      }
+
       // run: opening and parity hold the timing gate shared, latency exclusive
       let runner: ModelRunner | undefined;
       const report: Record<string, Tier4SampleReport> = {};
@@ -442,6 +496,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         log(`${format}: opening ${path}`);
         runner = await openRunner(format, ed, await runnerOptions(format));
         entry.runtime = runner.runtime;
+        entry.threads = runner.threading ?? null;
       } catch (err) {
         openUngated();
         if (options.signal?.aborted) throw err;
@@ -465,6 +520,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         const failedSamples = new Set<string>();
         const tally = new OutputTally();
         const outcomes: SampleOutcome[] = [];
+        const agreement = new AgreementAccumulator();
         // torch.onnx.export drops inputs the graph does not use: such a sample input is not fed,
         // and the warning tells the deployment engineer the artifact's signature differs
         const feeds = modelFeeds(runner);
@@ -535,6 +591,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             tally.add(name, sample.id, p, outputTolerance.atol);
             if (p.status === 'fail') sampleFailed = true;
             sr.outputs[name] = { parity: p, shape: sc };
+            agreement.add(name, p);
             parity = worseStatus(parity, p.status);
             if (p.status === 'fail') {
               failedSamples.add(sample.id);
@@ -567,6 +624,16 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         entry.max_rel_diff = entry.samples_checked > 0 ? maxRel : null;
         entry.mean_abs_diff = numel > 0 ? absSum / numel : entry.samples_checked > 0 ? 0 : null;
         entry.worst = worst;
+        const scale = judgeScale(agreement, scales, { atol: threshold, rtol: 0 }, minSqnr, 'minSqnrDb, --min-sqnr', entry.samples_checked);
+        entry.relative_error = scale.worst ? scale.worst.stats.relative_error : null;
+        entry.sqnr_db = scale.worst ? scale.worst.stats.sqnr_db : null;
+        entry.cosine = scale.worst ? scale.worst.stats.cosine : null;
+        entry.min_sqnr_db = minSqnr === -Infinity ? null : minSqnr;
+        entry.agreement = scale.byOutput;
+        parity = worseStatus(parity, scale.status);
+        entry.parity = parity;
+        // a property of the reference samples, not of the format: one warning for all formats
+        for (const v of scale.vacuous) if (!warnings.includes(v)) warnings.push(v);
         entry.status = worseStatus(parity, shape);
         const wf = worstFail as { rank: number; text: string } | null;
         if (wf) {
@@ -574,8 +641,11 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         }
         // a graph that only works at the size it was traced with: say so, naming the dimension
         const specialised = firstFail ? diagnoseTracedSize(outcomes, md.traced_with) : null;
-        entry.reason = specialised ? `${specialised}; first failure: ${firstFail}` : firstFail;
-        if (parity === 'warn' && !firstFail) entry.reason = 'parity within the allowed mismatch fraction (warn)';
+        const absolute = specialised ? `${specialised}; first failure: ${firstFail}` : firstFail;
+        // the absolute check's failure first (it names the worst element), then the scale-free gate and vacuous checks
+        entry.reason = [absolute, ...scale.reasons, digestWarning].filter((r): r is string => r !== null).join('; ') || null;
+        if (digestWarning) entry.status = worseStatus(entry.status, 'warn');
+        if (parity === 'warn' && !entry.reason) entry.reason = 'parity within the allowed mismatch fraction (warn)';
         if (collector && entry.samples_checked > 0) {
           const q = await quantizationSection({
             ed,
@@ -665,6 +735,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         for (const format of timed) {
           const entry = formats[format]!;
           entry.pytorch_latency = base;
+          entry.pytorch_threads = eager?.threading ?? null;
           entry.speedup_vs_pytorch = entry.latency_ms && entry.latency_ms > 0 ? base.mean_ms / entry.latency_ms : null;
           entry.speedup_vs_pytorch_p50 = entry.latency_p50_ms && entry.latency_p50_ms > 0 ? base.p50_ms / entry.latency_p50_ms : null;
           entry.speedup_clock =

@@ -33,12 +33,15 @@ describe('tier4 validate', () => {
     expect(r.stdout).toMatch(/\| onnx +\| OK +\| ok +\|/);
     expect(r.stdout).toMatch(/\| torchscript +\| OK +\| ok +\|/);
     expect(r.stdout).toContain('Parity vs the eager PyTorch outputs on 2 sample(s); fp32 export: the threshold bounds every element\'s |actual - reference|.');
+    expect(r.stdout).toContain(
+      'SQNR dB: 20 log10(||reference|| / ||actual - reference||) of the worst output over all samples, the same at any output scale; the scale-free gate needs >= 60.0 dB.',
+    );
     expect(r.stdout).toContain('Latency (ms) on sample_000 (batch 1), 5 iterations after 1 warm-up, mean ± std (p50):');
     expect(r.stdout).toMatch(
-      /\n {2}torchscript: \d+\.\d+ ± \d+\.\d+ \(p50 \d+\.\d+\); speed-up vs eager PyTorch \d+\.\d\dx on means, \d+\.\d\dx on medians; timed by python:time\.perf_counter_ns around forward under torch\.inference_mode\n/,
+      /\n {2}torchscript: \d+\.\d+ ± \d+\.\d+ \(p50 \d+\.\d+\); speed-up vs eager PyTorch \d+\.\d\dx on means, \d+\.\d\dx on medians; \d+ threads?, BLAS [^;]+; timed by python:time\.perf_counter_ns around forward under torch\.inference_mode\n/,
     );
-    expect(r.stdout).toMatch(/\n {2}onnx: .*; timed by node:tinybench performance\.now around InferenceSession\.run\n/);
-    expect(r.stdout).toMatch(/\n {2}eager PyTorch: \d+\.\d+ ± \d+\.\d+ \(p50 \d+\.\d+\); timed by python:/);
+    expect(r.stdout).toMatch(/\n {2}onnx: .*; \d+ threads?, MLAS \(onnxruntime CPU execution provider\); timed by node:tinybench performance\.now around InferenceSession\.run\n/);
+    expect(r.stdout).toMatch(/\n {2}eager PyTorch: \d+\.\d+ ± \d+\.\d+ \(p50 \d+\.\d+\); \d+ threads?, BLAS [^;]+; timed by python:/);
     expect(r.stdout).toContain(`Tier 4 JSON written to ${out}\nTier 4 HTML report written to ${html}\n`);
     expect(lines(r.stdout).at(-1)).toBe('tier4: OK lm_stub: onnx, torchscript validated (shape and parity on every sample)');
     const json = JSON.parse(await readFile(out, 'utf8')) as Tier4Report;
@@ -50,8 +53,10 @@ describe('tier4 validate', () => {
       const cells = row.split('|').slice(1, -1).map((c) => c.trim());
       expect(cells[3]).toBe(formatValue(f.max_abs_diff!));
       expect(cells[5]).toBe('1e-4 (max)');
-      expect(cells[7]).toMatch(/^\d+\.\d+ ± \d+\.\d+$/);
-      expect(cells[10]).toBe(`${f.speedup_vs_pytorch!.toFixed(2)}x / ${f.speedup_vs_pytorch_p50!.toFixed(2)}x`);
+      // JSON writes an infinite SQNR (identical outputs) as null
+      expect(cells[6]).toBe(f.sqnr_db === null ? '+Inf' : f.sqnr_db!.toFixed(1));
+      expect(cells[8]).toMatch(/^\d+\.\d+ ± \d+\.\d+$/);
+      expect(cells[11]).toBe(`${f.speedup_vs_pytorch!.toFixed(2)}x / ${f.speedup_vs_pytorch_p50!.toFixed(2)}x`);
     }
     // --html: the page of the same dict, one |a - r| chart per format, holding every compared element
     const page = await readFile(html, 'utf8');

@@ -123,7 +123,9 @@ describe('runTier4 on the built-in fixtures', () => {
     expect(f.reason).toMatch(
       new RegExp(
         `^parity failed in 4/4 sample\\(s\\); worst: output 'logits' \\(${w.sample}\\): \\d+/\\d+ elements over tolerance \\(preset fp32 \\(atol 1e-4, rtol 0\\)\\); ` +
-          `max abs diff [\\d.e-]+ at \\[${w.index!.join(', ')}\\] \\(actual [-\\d.e]+, reference [-\\d.e]+\\)$`,
+          `max abs diff [\\d.e-]+ at \\[${w.index!.join(', ')}\\] \\(actual [-\\d.e]+, reference [-\\d.e]+\\); ` +
+          // then the scale-free gate: weights 5% off are far from rounding noise at any output scale
+          `output 'logits': relative error [\\d.e-]+, SQNR [\\d.]+ dB, cosine [\\d.]+ over \\d+ values; the scale-free gate needs SQNR >= 60\\.0 dB .*$`,
       ),
     );
     const perSample = Object.values(report.parity_report.onnx!).map((s) => s.outputs.logits!.parity!);
