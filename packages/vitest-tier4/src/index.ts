@@ -1,3 +1,6 @@
+// layers: per-layer parity and the drift origin (docs/layers.md)
+export { compareLayers, DEFAULT_LAYERS_TIMEOUT_MS, LayersError, renderLayersMarkdown, renderLayersTable, renderWorstLayers, writeLayersReport } from './layers/index.js';
+export type { CompareLayersOptions, LayersReport, LayersTimings } from './layers/index.js';
 // latency (engineer "runners")
 export * from './latency/index.js';
 // matchers (engineer "parity")

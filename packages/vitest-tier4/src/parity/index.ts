@@ -49,3 +49,7 @@ export { checkShapePattern, matchShape } from './shape.js';
 export type { ShapeMatch, ShapePatternDim } from './shape.js';
 export { addLogitsSums, compareLogits, emptyLogitsSums, logitsAgreement } from './logits.js';
 export type { LogitsAgreement, LogitsSums } from './logits.js';
+export { describeRow, judgeLayers, layerStatus, rowNumbers, worstLayers } from './layers.js';
+export type { LayerRow, LayersVerdict, LayerStatus } from './layers.js';
+export { candidatePermutations, detectLayout, permuteAxes } from './layout.js';
+export type { LayoutMatch } from './layout.js';
