@@ -32,9 +32,19 @@ export const TARGETS = [
     out: 'packages/vitest-tier4/src/parity/result.generated.ts',
   },
   {
+    // the per-layer rows and verdict: judged by the pure parity core (parity/layers.ts)
+    schema: 'packages/vitest-tier4/schema/tier4-report.schema.json',
+    pick: 'layers_report',
+    out: 'packages/vitest-tier4/src/parity/layers.generated.ts',
+    external: {
+      '#/definitions/tolerance': { type: 'ResolvedTolerance', from: './result.generated.js' },
+    },
+  },
+  {
     schema: 'packages/vitest-tier4/schema/tier4-report.schema.json',
     out: 'packages/vitest-tier4/src/schema/tier4-report.generated.ts',
     external: {
+      '#/definitions/layers_report': { type: 'LayersReport', from: '../parity/layers.generated.js' },
       '#/definitions/parity': { type: 'ParityResult', from: '../parity/result.generated.js' },
       '#/definitions/status': { type: 'ParityStatus', from: '../parity/result.generated.js' },
     },

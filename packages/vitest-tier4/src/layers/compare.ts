@@ -21,6 +21,7 @@ import { resolveTolerance } from '../parity/tolerance.js';
 import type { ParityResult, ResolvedTolerance, ToleranceSpec } from '../parity/types.js';
 import { openOnnxRunner } from '../runtimes/onnx.js';
 import { PythonWorker, PythonWorkerError } from '../runtimes/python-worker.js';
+import type { WorkerChannel } from '../runtimes/worker-runner.js';
 import type { TensorMap } from '../runtimes/types.js';
 import type { LayersReport } from './types.js';
 
@@ -45,8 +46,8 @@ export interface CompareLayersOptions {
   python?: string;
   /** Timeout of the Python request in ms (default {@link DEFAULT_LAYERS_TIMEOUT_MS}). */
   timeoutMs?: number;
-  /** Use this started worker (not closed) instead of starting one. */
-  worker?: PythonWorker;
+  /** Use this started worker or pool lease (not closed) instead of starting one. */
+  worker?: WorkerChannel;
   /** Aborts the comparison (kills a worker it started). */
   signal?: AbortSignal;
 }
@@ -98,7 +99,7 @@ function message(err: unknown): string {
 }
 
 async function prepare(
-  worker: PythonWorker,
+  worker: WorkerChannel,
   exportDir: string,
   sample: number,
   workDir: string,
@@ -169,7 +170,7 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
   if (sample >= ed.sampleCount) {
     throw new LayersError(`per-layer comparison of ${ed.dir}: sample ${sample} does not exist (the export has ${ed.sampleCount} sample(s))`);
   }
-  const worker = options.worker ?? (await PythonWorker.start({ ...(options.python ? { python: options.python } : {}), ...(options.signal ? { signal: options.signal } : {}) }));
+  const worker: WorkerChannel = options.worker ?? (await PythonWorker.start({ ...(options.python ? { python: options.python } : {}), ...(options.signal ? { signal: options.signal } : {}) }));
   const workDir = await mkdtemp(join(tmpdir(), 'tier4-layers-'));
   try {
     const tp = performance.now();

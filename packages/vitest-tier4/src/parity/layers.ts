@@ -8,82 +8,13 @@
  * accumulated break) is reported next to it.
  */
 import { formatValue } from './format.js';
-import type { LayoutMatch } from './layout.js';
+import type { LayerRow, LayersReport, LayerStatus } from './layers.generated.js';
 import type { ParityResult, ParityStatus, ResolvedTolerance } from './types.js';
 
-/**
- * Status of a layer row:
- * - `ok` / `warn`: both errors within the tolerance;
- * - `fail`: its local error breaks the tolerance (the divergence is born here);
- * - `inherited`: only the accumulated error breaks it (the layer is fine on exact inputs);
- * - `unjudged`: the accumulated error breaks it and the local error could not be measured;
- * - `skipped`: not compared (no ONNX tensor of its own; `reason` says why);
- * - `error`: comparing it failed (`reason`).
- */
-export type LayerStatus = 'ok' | 'warn' | 'fail' | 'inherited' | 'unjudged' | 'skipped' | 'error';
+export type { LayerRow, LayersReport, LayerStatus, LayoutMatch } from './layers.generated.js';
 
-/** One compared layer (a leaf module call, or a fused group of them). JSON-serialisable. */
-export interface LayerRow {
-  /** The leaf call (`layer1.0.relu`, `layer1.0.relu#1` for a second call; `[i]` for one tensor of a tuple output). */
-  name: string;
-  /** The leaf calls this row merges (a Conv and the BatchNorm folded into it), in execution order. */
-  modules: string[];
-  /** Their module classes. */
-  module_types: string[];
-  /** The ONNX nodes of the row. */
-  onnx_nodes: string[];
-  /** Their op types. */
-  op_types: string[];
-  /** ONNX tensor compared (null when skipped). */
-  onnx_tensor: string | null;
-  /** Shape of the eager activation. */
-  shape: number[] | null;
-  /** Accumulated error: greatest |onnx - eager| with the whole graph run (null when not compared). */
-  max_abs_diff: number | null;
-  /** Accumulated mean |onnx - eager|. */
-  mean_abs_diff: number | null;
-  /** Accumulated greatest relative difference (|reference| floored, see docs/tolerances.md). */
-  max_rel_diff: number | null;
-  /** Verdict of the accumulated comparison. */
-  accumulated_status: ParityStatus | null;
-  /**
-   * Accumulated SQNR 20 log10(‖eager‖ / ‖onnx − eager‖) in dB (+Infinity when equal; `null` in JSON): what the
-   * quantization section ranks layers by (with {@link LayerRow.local_sqnr_db}).
-   */
-  sqnr_db?: number | null;
-  /** Local error: greatest |layer(eager inputs) - eager| (null when not measured). */
-  local_max_abs_diff: number | null;
-  /** Local mean |layer(eager inputs) - eager|. */
-  local_mean_abs_diff: number | null;
-  /** Verdict of the local comparison. */
-  local_status: ParityStatus | null;
-  /** Local SQNR in dB: the layer's own error on the eager inputs (null when not measured). */
-  local_sqnr_db?: number | null;
-  /** The row's status (see {@link LayerStatus}). */
-  status: LayerStatus;
-  /** A permutation of the eager tensor's axes that restores agreement, for a failing row; else null. */
-  layout: LayoutMatch | null;
-  /** Why the row is skipped, errored or not judged locally; otherwise null. */
-  reason: string | null;
-}
-
-/** What the rows say, in one place. */
-export interface LayersVerdict {
-  /** First layer whose local error breaks the tolerance, or null. */
-  drift_origin: string | null;
-  /** The modules the origin row merges (null without an origin). */
-  drift_origin_modules: string[] | null;
-  /** First layer whose accumulated error breaks the tolerance (the older rule), or null. */
-  first_over_tolerance: string | null;
-  /**
-   * `clean` (no layer breaks the tolerance), `layer` (a layer breaks it locally: drift_origin),
-   * `accumulated_rounding` (no layer does on its own, but the accumulated error does),
-   * `not_judged` (the accumulated error breaks it where the local error could not be measured).
-   */
-  diagnosis: 'clean' | 'layer' | 'accumulated_rounding' | 'not_judged';
-  /** One line for people, e.g. `divergence born at layer3.0.conv2 (+ layer3.0.bn2) (local 0.29)`. */
-  explanation: string;
-}
+/** What the rows say, in one place (the verdict part of a {@link LayersReport}). */
+export type LayersVerdict = Pick<LayersReport, 'drift_origin' | 'drift_origin_modules' | 'first_over_tolerance' | 'diagnosis' | 'explanation'>;
 
 /** The parity numbers a row keeps from a ParityResult. */
 export function rowNumbers(res: ParityResult): Pick<LayerRow, 'max_abs_diff' | 'mean_abs_diff' | 'max_rel_diff' | 'accumulated_status' | 'sqnr_db'> {

@@ -3,18 +3,11 @@
  * (An exporter that emits NHWC where PyTorch holds NCHW, or (B, T, C) where it holds (B, C, T).)
  */
 import { checkParity } from './check.js';
+import type { LayoutMatch } from './layers.generated.js';
 import type { ResolvedTolerance, TensorLike, TypedArray } from './types.js';
 import { toTensorView, readNumber } from './view.js';
 
-/** A permutation that restores agreement (see {@link detectLayout}). */
-export interface LayoutMatch {
-  /** `actual` equals `reference.permute(...permutation)` within the tolerance. */
-  permutation: number[];
-  /** For example `NCHW -> NHWC (reference.permute(0, 2, 3, 1))`. */
-  description: string;
-  /** Greatest |a - r| after the permutation. */
-  max_abs_diff: number;
-}
+export type { LayoutMatch } from './layers.generated.js';
 
 const NAMES: Record<string, string> = {
   '4:0,2,3,1': 'NCHW -> NHWC',

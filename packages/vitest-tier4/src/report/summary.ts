@@ -40,7 +40,7 @@ export function summaryRows(report: Tier4RunReport): string[][] {
       rows.push([
         model,
         name,
-        skipped ? 'skipped' : String(f['parity'] ?? '-'),
+        skipped ? 'skipped' : String(f['parity'] ?? '-') + (typeof f['drift_origin'] === 'string' ? ` (born at ${f['drift_origin']})` : ''),
         formatDiff(f['max_abs_diff']),
         formatLatency(f['latency_ms'], f['latency_std_ms']),
         String(f['status'] ?? '-'),

@@ -1,6 +1,7 @@
 // Generated from packages/vitest-tier4/schema/tier4-report.schema.json by
 // scripts/schema-types.mjs (json-schema-to-typescript). Do not edit: change the schema, then run
 // `pnpm run schema:types` (`pnpm run check` fails while this file is stale).
+import type { LayersReport } from '../parity/layers.generated.js';
 import type { ParityResult, ParityStatus } from '../parity/result.generated.js';
 
 /**
@@ -176,6 +177,11 @@ export interface Tier4FormatReport {
    * Size and sha256 of the artifact on disk against metadata.json; null when not checked.
    */
   artifact_check?: ArtifactCheck | null;
+  /**
+   * ONNX only, when its parity failed and it was compared per layer: the first layer whose local error breaks the tolerance, or null when none does (docs/layers.md). Absent otherwise.
+   */
+  drift_origin?: string | null;
+  layers?: LayersReport;
 }
 /**
  * Latency statistics of one runner on one input batch (all times in ms): mean, sample std, min, max, p50/p90/p99 by linear interpolation, Student's t 95% CI of the mean, iteration count, plus how and on what they were measured.

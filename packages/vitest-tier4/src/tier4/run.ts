@@ -14,6 +14,7 @@ import { UntrustedModelSourceError, untrustedModelSourceCode } from '../runtimes
 import { validationWorkers, type ValidationPool } from '../runtimes/pool/validation-workers.js';
 import type { WorkerChannel } from '../runtimes/worker-runner.js';
 import { profileMark } from '../profile/marks.js';
+import { localiseFailure, localisationBlocker, reasonWithOrigin } from './localise.js';
 import { hasRunner, openRunner, registeredFormats, runnerArtifact } from '../runtimes/registry.js';
 import { summarizeErrorText } from '../runtimes/target.js';
 import type { ModelRunner, OpenRunnerOptions } from '../runtimes/types.js';
@@ -119,6 +120,13 @@ export interface RunTier4Options {
    * are the user's own configuration).
    */
   trustModelSource?: boolean;
+  /**
+   * When the ONNX format fails fp32 parity, compare it layer by layer and name the layer where
+   * the divergence is born (`drift_origin`, `layers`, and the reason; docs/layers.md). Runs when
+   * the export stores reference activations or its model source may be run (built in, or
+   * `trustModelSource`). Default true.
+   */
+  localise?: boolean;
   /** Write the dict to this path as JSON (atomically). */
   json?: string;
   /** Aborts the run (kills the Python worker). */
@@ -674,6 +682,24 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
           if (q.status === 'fail') {
             entry.status = 'fail';
             entry.reason = entry.reason ? `${entry.reason}; quantization: ${q.reason}` : `quantization: ${q.reason}`;
+          }
+        }
+        if (parity === 'fail' && format === 'onnx' && preset === 'fp32' && options.localise !== false) {
+          // where is the divergence born? (docs/layers.md)
+          const blocker = localisationBlocker(ed, options.trustModelSource === true);
+          if (blocker) {
+            warnings.push(`onnx: divergence not localised per layer: ${blocker}`);
+          } else {
+            try {
+              log('onnx: localising the divergence per layer');
+              const lr = await localiseFailure({ ed, threshold, trustModelSource: options.trustModelSource === true, worker: await workers.worker(), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+              entry.drift_origin = lr.drift_origin;
+              entry.layers = lr;
+              entry.reason = reasonWithOrigin(entry.reason, lr);
+            } catch (err) {
+              if (options.signal?.aborted) throw err;
+              warnings.push(`onnx: divergence not localised per layer: ${errorLine(err)}`);
+            }
           }
         }
         log(`${format}: parity ${parity}, shape ${shape}, max abs diff ${formatValue(entry.max_abs_diff)}`);

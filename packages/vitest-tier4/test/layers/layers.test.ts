@@ -9,7 +9,11 @@ import { main } from '../../src/cli/main.js';
 import { compareLayers, LayersError } from '../../src/layers/index.js';
 import type { LayersReport } from '../../src/layers/index.js';
 import { PythonWorker } from '../../src/runtimes/python-worker.js';
-import { cleanupTmp } from '../tier4/helpers.js';
+import { renderMarkdownSummary, summaryRows } from '../../src/reporter/table.js';
+import type { Tier4RunReport } from '../../src/reporter/types.js';
+import { runTier4 } from '../../src/tier4/run.js';
+import type { Tier4Report } from '../../src/tier4/types.js';
+import { cleanupTmp, schemaValidator } from '../tier4/helpers.js';
 import { editedCopies, exportTestModels } from './helpers.js';
 
 let worker: PythonWorker;
@@ -213,3 +217,33 @@ describe('bad input', () => {
   });
 });
 
+
+describe('the verdict localises a failing ONNX format', () => {
+  it('tier4 validate names the origin in the reason and the JSON (schema-valid); the summary table shows it', async () => {
+    const out = join(perturbed, '..', 'tier4.json');
+    const res = await cli(['validate', perturbed, '--formats', 'onnx', '--samples', '1', '--no-latency', '--json', out]);
+    expect(res.code).toBe(1);
+    const dict = JSON.parse(await readFile(out, 'utf8')) as Tier4Report;
+    const onnx = dict.formats['onnx']!;
+    expect(onnx.status).toBe('fail');
+    expect(onnx.drift_origin).toBe('layer3.0.conv2');
+    expect(onnx.reason).toMatch(/; divergence born at layer3\.0\.conv2 \(\+ layer3\.0\.bn2\) \(local [0-9.e-]+, accumulated [0-9.e-]+\)$/);
+    expect(onnx.layers!.first_over_tolerance).toBe('layer3.0.conv2');
+    expect((await schemaValidator())(dict)).toEqual([]);
+    expect(res.stdout + res.stderr).toContain('divergence born at layer3.0.conv2');
+    // the reporter's table and step summary (same rows and findings as the terminal summary)
+    const run = { kind: 'vitest-tier4-run', version: 1, status: 'fail', reasons: [], models: { resnet18: dict }, checks: [], tests: { total: 1, passed: 0, failed: 1, skipped: 0 } } as unknown as Tier4RunReport;
+    expect(summaryRows(run)[1]).toEqual(['resnet18', 'onnx', 'fail (born at layer3.0.conv2)', expect.any(String), '-', 'fail']);
+    expect(renderMarkdownSummary(run, null)).toMatch(/\*\*resnet18 \/ onnx\*\* fail: .*divergence born at layer3\.0\.conv2/);
+  });
+
+  it('a failing ONNX format without activations or an allowed model source says why it is not localised', async () => {
+    const dir = (await editedCopies(noSource, [{ edit: 'perturb', node: '/block/conv/Conv' }]))[0]!;
+    const report = await runTier4({ exportDir: dir, formats: ['onnx'], numSamples: 1, latency: false });
+    expect(report.formats['onnx']!.status).toBe('fail');
+    expect(report.formats['onnx']!.drift_origin).toBeUndefined();
+    expect(report.warnings).toContain(
+      'onnx: divergence not localised per layer: no reference activations stored (export with layers=True or --layers) and no model_source to capture them from',
+    );
+  });
+});
