@@ -1,6 +1,7 @@
 import './vitest-augment.js';
 import { toBeFinite } from './toBeFinite.js';
 import { toHaveDtype } from './toHaveDtype.js';
+import { toHaveNoLayerDivergence } from './toHaveNoLayerDivergence.js';
 import { toHaveShape } from './toHaveShape.js';
 import { toHaveCosineSimilarity } from './toHaveCosineSimilarity.js';
 import { toHaveSqnr } from './toHaveSqnr.js';
@@ -8,11 +9,12 @@ import { toHaveTopKAgreement } from './toHaveTopKAgreement.js';
 import { toMatchParity } from './toMatchParity.js';
 import { toPassTier4 } from './toPassTier4.js';
 
-export { toBeFinite, toHaveCosineSimilarity, toHaveDtype, toHaveShape, toHaveSqnr, toHaveTopKAgreement, toMatchParity, toPassTier4 };
+export { toBeFinite, toHaveCosineSimilarity, toHaveDtype, toHaveNoLayerDivergence, toHaveShape, toHaveSqnr, toHaveTopKAgreement, toMatchParity, toPassTier4 };
 export type { ToPassTier4Options } from './toPassTier4.js';
 export type { DTypeName, Tier4Matchers, ToHaveTopKAgreementOptions, ToMatchParityOptions, ValueMetadataLike } from './vitest-augment.js';
+export type { ToHaveNoLayerDivergenceOptions } from './toHaveNoLayerDivergence.js';
 
 /**
  * All vitest-tier4 matchers, for `expect.extend(tier4Matchers)` (what `vitest-tier4/setup` does).
  */
-export const tier4Matchers = { toMatchParity, toHaveShape, toHaveDtype, toBeFinite, toHaveSqnr, toHaveCosineSimilarity, toHaveTopKAgreement, toPassTier4 };
+export const tier4Matchers = { toMatchParity, toHaveShape, toHaveDtype, toBeFinite, toHaveSqnr, toHaveCosineSimilarity, toHaveTopKAgreement, toPassTier4, toHaveNoLayerDivergence };

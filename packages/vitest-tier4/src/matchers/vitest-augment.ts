@@ -7,6 +7,7 @@ import type { Assertion } from 'vitest';
 import type { Tier4Labels } from '../meta/types.js';
 import type { CheckParityOptions, DType, TensorLike, ToleranceSpec } from '../parity/types.js';
 import type { ShapePatternDim } from '../parity/shape.js';
+import type { ToHaveNoLayerDivergenceOptions } from './toHaveNoLayerDivergence.js';
 
 /** Options of `toMatchParity`: checkParity options plus labels that are only recorded in `task.meta.tier4`. */
 export interface ToMatchParityOptions extends CheckParityOptions, Tier4Labels {}
@@ -68,6 +69,12 @@ export interface Tier4Matchers<R = unknown> {
    * their thread counts, and the warnings.
    */
   toPassTier4: (options?: { allowWarn?: boolean }) => R;
+  /**
+   * Asserts that no layer of a per-layer report (`compareLayers()`, the `layers` test fixture) breaks
+   * the tolerance: no drift origin, and (unless `allowAccumulatedRounding`) no layer over it by
+   * accumulated error. The failure message names the origin and prints the worst layers.
+   */
+  toHaveNoLayerDivergence: (options?: ToHaveNoLayerDivergenceOptions) => R;
 }
 
 declare module 'vitest' {

@@ -9,6 +9,9 @@
  *   const { outputs } = await onnx.run(sample.inputs);
  *   expect(outputs.logits).toHaveShape([sample.batchSize, 10]);
  * });
+ * test('per layer', async ({ layers }) => {
+ *   expect(await layers('cnn')).toHaveNoLayerDivergence();   // where the ONNX export diverges, if it does
+ * });
  * test('Tier 4', async ({ validate, latency }) => {
  *   expect((await validate('cnn')).status).toBe('ok');          // runTier4, recorded for the reporter
  *   expect((await latency('cnn', { budgetMs: 20 })).status).toBe('ok');
@@ -23,8 +26,11 @@
 import type { InferenceSession } from 'onnxruntime-node';
 import { inject, test } from 'vitest';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
+import { compareLayers, type CompareLayersOptions } from '../layers/compare.js';
+import type { LayersReport } from '../layers/types.js';
 import { openOnnxRunner } from '../runtimes/onnx.js';
 import { validationWorkers } from '../runtimes/pool/validation-workers.js';
+import { sharedPythonWorker } from '../runtimes/python-worker.js';
 import type { ModelRunner } from '../runtimes/types.js';
 import { recordTier4Report, runTier4, type RunTier4Options, type Tier4Latency, type Tier4Report } from '../tier4/index.js';
 import { measureLatency, type MeasureLatencyOptions } from '../latency/index.js';
@@ -166,6 +172,17 @@ export type Tier4ValidateOptions = Omit<RunTier4Options, 'exportDir'>;
  */
 export type Tier4Validate = (name: string, options?: Tier4ValidateOptions) => Promise<Tier4Report>;
 
+/** Options of {@link Tier4Layers}: `compareLayers`' options without `exportDir` and `worker`. */
+export type Tier4LayersOptions = Omit<CompareLayersOptions, 'exportDir' | 'worker'>;
+
+/**
+ * Compares fixture `name`'s model.onnx with its eager model layer by layer (`compareLayers`,
+ * docs/layers.md) with the test's abort signal and `trustModelSource: true` (the fixture's model is
+ * the user's own configuration), in the process's shared Python worker. Resolves to the per-layer
+ * report; assert on it with `expect(report).toHaveNoLayerDivergence()`.
+ */
+export type Tier4Layers = (name: string, options?: Tier4LayersOptions) => Promise<LayersReport>;
+
 /** Options of {@link Tier4MeasureLatency}: `measureLatency`'s options plus which sample to time. */
 export interface Tier4LatencyOptions extends MeasureLatencyOptions {
   /** Time the first sample of this batch size (e.g. `4`); default: sample 0 (batch 1 in the built-ins). */
@@ -215,6 +232,13 @@ export const tier4Test = test
       // a verdict that is not ok: its key numbers on the test, for Vitest's UI, JUnit and GitHub Actions
       for (const a of reportAnnotations(report, modelLabel(fixture))) await annotateTask(task as TaskWithContext, a.message, a.type);
       return report;
+    };
+  })
+  .extend('layers', async ({ tier4, signal }): Promise<Tier4Layers> => {
+    return async (name, options = {}) => {
+      const fixture = tier4.info(name);
+      const worker = await sharedPythonWorker(options.python ? { python: options.python } : {});
+      return compareLayers({ signal, trustModelSource: true, ...options, exportDir: fixture.dir, worker });
     };
   })
   .extend('latency', async ({ tier4, task, signal }): Promise<Tier4MeasureLatency> => {

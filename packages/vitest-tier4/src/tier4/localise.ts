@@ -6,6 +6,7 @@
 import type { ExportDir } from 'vitest-tier4-fixtures';
 import { compareLayers } from '../layers/compare.js';
 import type { LayersReport } from '../layers/types.js';
+import type { ToleranceSpec } from '../parity/types.js';
 import type { WorkerChannel } from '../runtimes/worker-runner.js';
 
 /** Why a failing ONNX format cannot be localised, or null when it can. */
@@ -24,8 +25,8 @@ export function localisationBlocker(ed: ExportDir, trustModelSource: boolean): s
 /** Options of {@link localiseFailure}. */
 export interface LocaliseOptions {
   ed: ExportDir;
-  /** The format's threshold on max |a - r| (atol); rtol stays the fp32 preset's 1e-4 per layer. */
-  threshold: number;
+  /** The format's own tolerance: every layer is judged as the format's outputs were. */
+  tolerance: ToleranceSpec;
   trustModelSource: boolean;
   worker: WorkerChannel;
   timeoutMs?: number;
@@ -37,7 +38,7 @@ export async function localiseFailure(options: LocaliseOptions): Promise<LayersR
   return compareLayers({
     exportDir: options.ed,
     sample: 0,
-    tolerance: { fp32: options.threshold },
+    tolerance: options.tolerance,
     trustModelSource: options.trustModelSource,
     worker: options.worker,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),

@@ -692,7 +692,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
           } else {
             try {
               log('onnx: localising the divergence per layer');
-              const lr = await localiseFailure({ ed, threshold, trustModelSource: options.trustModelSource === true, worker: await workers.worker(), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) });
+              const lr = await localiseFailure({ ed, tolerance, trustModelSource: options.trustModelSource === true, worker: await workers.worker(), ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}), ...(options.signal ? { signal: options.signal } : {}) });
               entry.drift_origin = lr.drift_origin;
               entry.layers = lr;
               entry.reason = reasonWithOrigin(entry.reason, lr);

@@ -72,6 +72,7 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
       ['the raw onnxruntime session is created once per worker and runs a sample', 'passed', undefined],
       ['validate runs runTier4 on the fixture with the plugin thresholds and records the report', 'passed', undefined],
       ['latency times the ONNX runner on a sample and records it for the reporter', 'passed', undefined],
+      ['layers compares the fixture per layer; the matcher asserts on the report', 'passed', undefined],
     ]);
     // validate() of a verdict that is not ok (the deliberately tight threshold) annotates the test with its numbers
     const validateTest = modules.flatMap((m) => [...m.children.allTests()]).find((t) => t.name.startsWith('validate runs runTier4'))!;
@@ -79,7 +80,7 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
       ['tier4', expect.stringMatching(/^tier4 validate fail \(model simple_cnn, format onnx\): parity failed in 1\/1 sample\(s\).*; max \|a - r\| [\d.e-]+, mean [\d.e-]+ \(threshold 1\.00e-9, fp32, elementwise\); worst at \[\d, \d\] of logits in sample_000$/)],
     ]);
     const report = await readJson<Tier4RunReport>(reportPath);
-    expect(report.tests).toEqual({ total: 6, passed: 6, failed: 0, skipped: 0 });
+    expect(report.tests).toEqual({ total: 7, passed: 7, failed: 0, skipped: 0 });
     expect(report.thresholds).toEqual({ fp32: 1e-3 });
     expect(report.status).toBe('ok');
     // runTier4 (validate) ran without latency; the latency fixture's figures fill the format entry

@@ -128,6 +128,11 @@ describe('runTier4 on the built-in fixtures', () => {
           `output 'logits': relative error [\\d.e-]+, SQNR [\\d.]+ dB, cosine [\\d.]+ over \\d+ values; the scale-free gate needs SQNR >= 60\\.0 dB .*$`,
       ),
     );
+    // a built-in model source: the failing ONNX format is localised per layer (docs/layers.md);
+    // the perturbed initializer is the Linear head's weight, the largest one
+    expect(f.reason).toMatch(/; divergence born at head \(local [\d.e-]+, accumulated [\d.e-]+\)$/);
+    expect(f.drift_origin).toBe('head');
+    expect(f.layers!.first_over_tolerance).toBe('head');
     const perSample = Object.values(report.parity_report.onnx!).map((s) => s.outputs.logits!.parity!);
     expect(perSample.every((p) => p.status === 'fail')).toBe(true);
     // every compared element is in the |a - r| histogram the HTML report draws
