@@ -4,7 +4,7 @@
   module and scope instances of it are paired in execution order), merges a leaf without nodes of
   its own (BatchNorm folded into the Conv before it, Dropout in eval) into the row before it when
   it consumes that row's output, and picks each row's output tensor.
-* :func:`instrumented_model` is a copy of the graph with every compared tensor marked as a graph
+* :func:`save_instrumented` writes the graph with every compared tensor marked as a graph
   output (the *accumulated* error: the deployed graph run end to end).
 * :func:`local_model` holds every row's own nodes as a disjoint copy with renamed tensors and the
   shared initializers, one model for all rows (one session, one run), whose inputs are fed the
@@ -377,17 +377,26 @@ def _value_info(name: str, types: Dict[str, Tuple[int, Optional[List[Optional[in
     return helper.make_tensor_value_info(name, elem or onnx.TensorProto.FLOAT, dims)
 
 
-def instrumented_model(model: onnx.ModelProto, layer_map: LayerMap, types: Dict[str, Tuple[int, Optional[List[Optional[int]]]]]) -> onnx.ModelProto:
-    """A copy of ``model`` whose graph also outputs every compared tensor and every ONNX-fed local input."""
-    out = onnx.ModelProto()
-    out.CopyFrom(model)
-    existing = {o.name for o in out.graph.output}
+def save_instrumented(
+    model: onnx.ModelProto, layer_map: LayerMap, types: Dict[str, Tuple[int, Optional[List[Optional[int]]]]], path: Path
+) -> None:
+    """Write ``model`` with every compared tensor and every ONNX-fed local input as graph outputs.
+
+    The outputs are appended to ``model`` for the write and removed again (no copy of the weights
+    is made: the instrumented file is the deployed graph plus outputs).
+    """
+    graph_outputs = model.graph.output
+    before = len(graph_outputs)
+    existing = {o.name for o in graph_outputs}
     wanted = [r.onnx_tensor for r in layer_map.rows if r.onnx_tensor] + layer_map.aux_outputs
-    for name in wanted:
-        if name and name not in existing:
-            existing.add(name)
-            out.graph.output.append(_value_info(name, types, name))
-    return out
+    try:
+        for name in wanted:
+            if name and name not in existing:
+                existing.add(name)
+                graph_outputs.append(_value_info(name, types, name))
+        save_model(model, path)
+    finally:
+        del graph_outputs[before:]
 
 
 def save_model(model: onnx.ModelProto, path: Path) -> None:

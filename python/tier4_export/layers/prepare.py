@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 import onnx
 
 from .capture import Capture, capture_activations
-from .graph import LayerMap, LayerMapError, infer_types, instrumented_model, local_model, local_name, map_layers, save_model
+from .graph import LayerMap, LayerMapError, infer_types, local_model, local_name, map_layers, save_instrumented, save_model
 from .store import read_capture, stored_samples
 
 EagerLoader = Callable[[], Any]
@@ -139,7 +139,7 @@ def prepare_layers(
         raise LayersError(f"{onnx_path}: {exc}") from exc
     work_dir.mkdir(parents=True, exist_ok=True)
     instrumented_path = work_dir / "instrumented.onnx"
-    save_model(instrumented_model(model_proto, layer_map, types), instrumented_path)
+    save_instrumented(model_proto, layer_map, types, instrumented_path)
     local_path = work_dir / "local.onnx"
     usable = [g for g in layer_map.groups if g.error is None and g.outputs]
     save_model(local_model(model_proto, usable, types), local_path)

@@ -148,6 +148,10 @@ export class PythonWorker {
   private nextId = 1;
   private pending = new Map<number, Pending>();
   private buffer: Buffer = Buffer.alloc(0);
+  /** Chunks received since `buffer` was last assembled, their byte count, and the bytes the next frame still needs. */
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  private need = 0;
   private stderrTail = '';
   private exited = false;
   private fatal: PythonWorkerError | undefined;
@@ -408,11 +412,26 @@ export class PythonWorker {
   }
 
   private onData(chunk: Buffer): void {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    // Chunks are kept in a list until the frame they belong to is complete: concatenating the
+    // whole buffer on every 64 KiB chunk made a 33 MB response (per-layer activations) copy
+    // gigabytes and take seconds.
+    this.chunks.push(chunk);
+    this.chunkBytes += chunk.length;
+    if (this.chunkBytes < this.need) return;
+    this.buffer = Buffer.concat([this.buffer, ...this.chunks]);
+    this.chunks = [];
+    this.chunkBytes = 0;
+    this.need = 0;
     for (;;) {
-      if (this.buffer.length < 4) return;
+      if (this.buffer.length < 4) {
+        this.need = 4 - this.buffer.length;
+        return;
+      }
       const headerLen = this.buffer.readUInt32BE(0);
-      if (this.buffer.length < 4 + headerLen) return;
+      if (this.buffer.length < 4 + headerLen) {
+        this.need = 4 + headerLen - this.buffer.length;
+        return;
+      }
       let header: Record<string, unknown>;
       try {
         header = JSON.parse(this.buffer.subarray(4, 4 + headerLen).toString('utf8')) as Record<string, unknown>;
@@ -422,7 +441,10 @@ export class PythonWorker {
       }
       const payloadLen = Number(header.payload_bytes ?? 0);
       const total = 4 + headerLen + payloadLen;
-      if (this.buffer.length < total) return;
+      if (this.buffer.length < total) {
+        this.need = total - this.buffer.length;
+        return;
+      }
       const payload = this.buffer.subarray(4 + headerLen, total);
       this.buffer = this.buffer.subarray(total);
       try {

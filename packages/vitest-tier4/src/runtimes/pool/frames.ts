@@ -64,19 +64,36 @@ export function decodeTensors(frame: Frame): FrameTensor[] {
 /** Splits a byte stream into frames. */
 export class FrameReader {
   private buffer: Buffer = Buffer.alloc(0);
+  // Chunks not yet assembled and the bytes the next frame still needs: assembling on every chunk
+  // copied the whole buffer each time (quadratic in the frame size; seconds for a 33 MB frame).
+  private chunks: Buffer[] = [];
+  private chunkBytes = 0;
+  private need = 0;
 
   /**
    * Adds a chunk; returns the frames it completed, in order.
    * @throws Error on a header that is not JSON or is too long (the stream cannot be resynchronised).
    */
   push(chunk: Buffer): Frame[] {
-    this.buffer = this.buffer.length === 0 ? chunk : Buffer.concat([this.buffer, chunk]);
+    this.chunks.push(chunk);
+    this.chunkBytes += chunk.length;
     const frames: Frame[] = [];
+    if (this.chunkBytes < this.need) return frames;
+    this.buffer = this.buffer.length === 0 && this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat([this.buffer, ...this.chunks]);
+    this.chunks = [];
+    this.chunkBytes = 0;
+    this.need = 0;
     for (;;) {
-      if (this.buffer.length < 4) break;
+      if (this.buffer.length < 4) {
+        this.need = 4 - this.buffer.length;
+        break;
+      }
       const headerLen = this.buffer.readUInt32BE(0);
       if (headerLen > MAX_HEADER_BYTES) throw new Error(`frame header of ${headerLen} bytes (at most ${MAX_HEADER_BYTES})`);
-      if (this.buffer.length < 4 + headerLen) break;
+      if (this.buffer.length < 4 + headerLen) {
+        this.need = 4 + headerLen - this.buffer.length;
+        break;
+      }
       let header: Record<string, unknown>;
       try {
         header = JSON.parse(this.buffer.subarray(4, 4 + headerLen).toString('utf8')) as Record<string, unknown>;
@@ -86,7 +103,10 @@ export class FrameReader {
       const payloadLen = Number(header.payload_bytes ?? 0);
       if (!Number.isInteger(payloadLen) || payloadLen < 0) throw new Error(`bad payload_bytes ${JSON.stringify(header.payload_bytes)}`);
       const total = 4 + headerLen + payloadLen;
-      if (this.buffer.length < total) break;
+      if (this.buffer.length < total) {
+        this.need = total - this.buffer.length;
+        break;
+      }
       frames.push({ header, payload: this.buffer.subarray(4 + headerLen, total) });
       this.buffer = this.buffer.subarray(total);
     }

@@ -1,0 +1,160 @@
+#!/usr/bin/env node
+/**
+ * Per-layer parity benchmark (docs/layers.md).
+ *
+ *   node bench/layers.bench.mjs sweep [resnet18,resnet50,mobilenet_v3_small,vit_b_16]
+ *   node bench/layers.bench.mjs speed [--runs 3]
+ *
+ * sweep: exports each architecture (torchvision, seeded random weights, 224x224, one sample,
+ * activations stored) into a temporary dir and runs compareLayers on it; prints one table row per
+ * model: leaves, layers compared, layers over 1e-4 (accumulated / local max abs), worst accumulated
+ * and worst local with their layer, the origin by both rules, and the wall time.
+ * speed: resnet18 at 224x224, batch 1, warm (worker started, one run before the measured ones):
+ * capture (the eager model with hooks: activations are not stored for this) + accumulated + local
+ * comparison of every layer, with the breakdown, and the peak memory against the activations' size.
+ *
+ * Env: TIER4_PYTHON (default /usr/bin/python3). Times the built package (dist/).
+ */
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+const here = dirname(fileURLToPath(import.meta.url));
+const pkg = join(here, '..');
+const pythonDir = join(pkg, '..', '..', 'python');
+const modelsFile = join(here, 'layers_models.py');
+const python = process.env.TIER4_PYTHON ?? '/usr/bin/python3';
+process.env.TIER4_PYTHON = python;
+
+const { compareLayers } = await import(join(pkg, 'dist', 'layers', 'compare.js'));
+const { PythonWorker } = await import(join(pkg, 'dist', 'runtimes', 'python-worker.js'));
+
+async function exportModel(factory, out, layers) {
+  const code = `
+import sys, time, warnings, importlib.util
+warnings.filterwarnings("ignore")
+sys.path.insert(0, sys.argv[1])
+spec = importlib.util.spec_from_file_location("layers_models", sys.argv[2])
+mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
+from tier4_export import export_model
+model, task = getattr(mod, sys.argv[3])()
+t = time.perf_counter()
+export_model(model, task, sys.argv[4], formats=["onnx"], num_samples=1, layers=sys.argv[5] == "1",
+             model_source={"kind": "file", "file": sys.argv[2], "factory": sys.argv[3]})
+print(time.perf_counter() - t)
+`;
+  const { stdout } = await run(python, ['-c', code, pythonDir, modelsFile, factory, out, layers ? '1' : '0'], { maxBuffer: 64 << 20, timeout: 1_800_000 });
+  return Number(stdout.trim().split('\n').at(-1));
+}
+
+const fmt = (x) => (x === null || x === undefined ? '-' : x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
+
+function worst(rows, key) {
+  let best = null;
+  for (const r of rows) if (r[key] !== null && (best === null || r[key] > best[key])) best = r;
+  return best;
+}
+
+async function sweep(names) {
+  const worker = await PythonWorker.start({ python, timeoutMs: 1_800_000 });
+  const root = await mkdtemp(join(tmpdir(), 'tier4-layers-sweep-'));
+  const lines = [
+    '| model | leaves | layers compared | over 1e-4 accumulated | over 1e-4 local | worst accumulated (layer) | worst local (layer) | drift origin (local rule) | first over tolerance (accumulated rule) | export s | compare s |',
+    '| :-- | --: | --: | --: | --: | :-- | :-- | :-- | :-- | --: | --: |',
+  ];
+  try {
+    for (const name of names) {
+      const dir = join(root, name);
+      process.stderr.write(`${name}: exporting...\n`);
+      let exportS;
+      try {
+        exportS = await exportModel(`make_${name}`, dir, true);
+      } catch (err) {
+        lines.push(`| ${name} | export failed: ${String(err.stderr ?? err.message).trim().split('\n').at(-1)} |`);
+        continue;
+      }
+      process.stderr.write(`${name}: comparing...\n`);
+      const t0 = performance.now();
+      const r = await compareLayers({ exportDir: dir, worker, timeoutMs: 1_800_000 });
+      const s = (performance.now() - t0) / 1000;
+      const compared = r.layers.filter((l) => l.max_abs_diff !== null);
+      const wa = worst(compared, 'max_abs_diff');
+      const wl = worst(compared, 'local_max_abs_diff');
+      lines.push(
+        `| ${name} | ${r.capture.leaves} | ${compared.length} | ${compared.filter((l) => l.max_abs_diff > 1e-4).length} | ${
+          compared.filter((l) => (l.local_max_abs_diff ?? 0) > 1e-4).length
+        } | ${fmt(wa?.max_abs_diff)} (${wa?.name ?? '-'}) | ${fmt(wl?.local_max_abs_diff)} (${wl?.name ?? '-'}) | ${r.drift_origin ?? 'none'} | ${
+          r.first_over_tolerance ?? 'none'
+        } | ${exportS.toFixed(1)} | ${s.toFixed(1)} |`,
+      );
+      process.stderr.write(`${lines.at(-1)}\n  ${r.explanation}\n`);
+      await rm(dir, { recursive: true, force: true });
+    }
+  } finally {
+    await worker.close();
+    await rm(root, { recursive: true, force: true });
+  }
+  console.log(`Per-layer sweep, ${new Date().toISOString().slice(0, 16)}Z, tolerance preset fp32 (atol 1e-4, rtol 1e-4), load ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`);
+  console.log(lines.join('\n'));
+}
+
+function rssOf(pid) {
+  return readFile(`/proc/${pid}/status`, 'utf8').then((t) => {
+    const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(t)?.[1] ?? 0) * 1024;
+    return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+  });
+}
+
+async function speed(runs) {
+  const root = await mkdtemp(join(tmpdir(), 'tier4-layers-speed-'));
+  const dir = join(root, 'resnet18');
+  try {
+    await exportModel('make_resnet18', dir, false);
+    const worker = await PythonWorker.start({ python, timeoutMs: 600_000 });
+    try {
+      const opts = { exportDir: dir, worker, trustModelSource: true };
+      await compareLayers(opts); // warm: model loaded once, onnxruntime and the parity core JIT-warm
+      for (let i = 0; i < runs; i++) {
+        const before = process.memoryUsage().rss;
+        const pyBefore = await rssOf(worker.pid);
+        let peak = before;
+        let pyPeak = pyBefore.rss;
+        const timer = setInterval(() => {
+          peak = Math.max(peak, process.memoryUsage().rss);
+          rssOf(worker.pid).then((m) => (pyPeak = Math.max(pyPeak, m.rss)), () => undefined);
+        }, 5);
+        const t0 = performance.now();
+        const r = await compareLayers(opts);
+        const wall = performance.now() - t0;
+        clearInterval(timer);
+        const t = r.timings;
+        const act = r.capture.bytes;
+        console.log(
+          `run ${i + 1}: total ${(wall / 1000).toFixed(2)} s = capture ${(t.capture_ms / 1000).toFixed(2)} s + graph surgery ${(t.graph_ms / 1000).toFixed(2)} s ` +
+            `+ transfer ${((t.prepare_ms - t.capture_ms - t.graph_ms) / 1000).toFixed(2)} s + ONNX run ${(t.onnx_ms / 1000).toFixed(2)} s ` +
+            `+ local subgraphs ${(t.local_ms / 1000).toFixed(2)} s + comparison ${(t.compare_ms / 1000).toFixed(2)} s; ` +
+            `${r.counts.compared} layers, ${r.capture.leaves} leaves, activations ${(act / 1e6).toFixed(1)} MB; ` +
+            `peak RSS growth: Node ${((peak - before) / 1e6).toFixed(1)} MB (${((peak - before) / act).toFixed(2)}x), ` +
+            `Python ${((pyPeak - pyBefore.rss) / 1e6).toFixed(1)} MB (${((pyPeak - pyBefore.rss) / act).toFixed(2)}x)`,
+        );
+      }
+    } finally {
+      await worker.close();
+    }
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+  console.log(`load ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`);
+}
+
+const [mode = 'sweep', arg] = process.argv.slice(2);
+if (mode === 'sweep') await sweep((arg ?? 'resnet18,resnet50,mobilenet_v3_small,vit_b_16').split(','));
+else if (mode === 'speed') await speed(Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3);
+else {
+  console.error(`usage: layers.bench.mjs sweep [models] | speed [--runs N]; received '${mode}'`);
+  process.exit(2);
+}
