@@ -105,6 +105,8 @@ Options:
                              (default: available parallelism, at most 4)
   --timeout-ms <ms>          timeout of each request to the Python worker (default 60000); its
                              start-up and model loads get at least 120000 and 60000
+  --allow-non-finite <list>  output names whose reference may hold NaN or Inf (default: a
+                             non-finite reference output fails the export)
   --trust-model-source       import and run the Python model source named by the export dir's
                              metadata.json to measure the eager PyTorch baseline (off by default:
                              an export dir is data; see docs/trust-model.md)
@@ -216,6 +218,23 @@ interface ParsedValidate {
 type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'validate'; args: ParsedValidate };
 
 /**
+ * `--samples -1` as `--samples=-1`: node's parseArgs takes a value starting with `-` for an option
+ * ("argument is ambiguous"), so a negative number would never reach the check that explains it.
+ */
+function joinNegativeValues(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (/^--[a-z][a-z-]*$/.test(arg) && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
+      out.push(`${arg}=${next}`);
+      i++;
+    } else out.push(arg);
+  }
+  return out;
+}
+
+/**
  * Parses the command line (without `node` and the script).
  *
  * @throws UsageError on unknown commands or options and bad values.
@@ -225,7 +244,7 @@ export function parseCli(argv: readonly string[]): Parsed {
   let positionals;
   try {
     ({ values, positionals } = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -252,6 +271,7 @@ export function parseCli(argv: readonly string[]): Parsed {
         'timeout-ms': { type: 'string' },
         threads: { type: 'string' },
         'trust-model-source': { type: 'boolean' },
+        'allow-non-finite': { type: 'string' },
         verbose: { type: 'boolean', short: 'v' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean' },
@@ -270,6 +290,8 @@ export function parseCli(argv: readonly string[]): Parsed {
   } else {
     if (rest.length === 0) throw new UsageError('validate: missing <export-dir> (or --config <tiers.json>)');
     if (rest.length > 1) throw new UsageError(`validate takes one <export-dir>, received ${rest.length}: ${rest.join(' ')}`);
+    // '' would resolve to the current directory
+    if (rest[0]!.trim() === '') throw new UsageError(`validate: <export-dir> expects a directory path, received ${JSON.stringify(rest[0])}`);
   }
 
   const options: Omit<RunTier4Options, 'exportDir'> = {};
@@ -321,6 +343,11 @@ export function parseCli(argv: readonly string[]): Parsed {
   const timeoutMs = positiveInt('--timeout-ms', values['timeout-ms']);
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
   if (values['trust-model-source']) options.trustModelSource = true;
+  if (values['allow-non-finite'] !== undefined) {
+    const names = values['allow-non-finite'].split(',').map((n) => n.trim()).filter((n) => n.length > 0);
+    if (names.length === 0) throw new UsageError(`--allow-non-finite expects output names such as logits,scores, received '${values['allow-non-finite']}'`);
+    options.allowNonFinite = names;
+  }
   const quantization: Tier4QuantizationOptions = {};
   if (values['no-memory']) quantization.memory = false;
   if (values['no-per-layer']) quantization.perLayer = false;

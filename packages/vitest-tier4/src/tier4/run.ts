@@ -27,6 +27,7 @@ import { checkOutputThresholds, OutputTally, toleranceFor, type ThresholdToleran
 import { DEFAULT_MIN_SQNR_DB } from './agreement.js';
 import { artifactMismatchMessage, checkArtifactDigest, type RecordedArtifact } from './artifact-digest.js';
 import { AgreementAccumulator, judgeScale, referenceScales } from './scale-verdict.js';
+import { nonFiniteParityReason, referenceNonFiniteReason } from './non-finite.js';
 import { bindInputDims, checkOutputShape } from './shape.js';
 import { diagnoseTracedSize, isSizeError, type SampleOutcome } from './specialisation.js';
 import type {
@@ -127,6 +128,12 @@ export interface RunTier4Options {
    * `trustModelSource`). Default true.
    */
   localise?: boolean;
+  /**
+   * Output names whose reference may hold NaN or Inf. By default a non-finite reference output
+   * fails the export (naming the count and the first index): NaN equals NaN on both sides, so a
+   * model with NaN weights would otherwise validate as `ok`.
+   */
+  allowNonFinite?: string[];
   /** Write the dict to this path as JSON (atomically). */
   json?: string;
   /** Aborts the run (kills the Python worker). */
@@ -183,6 +190,9 @@ function checkOptions(options: RunTier4Options): void {
     throw new TypeError(`runTier4: expected an options object { exportDir, ... }, received ${options === null ? 'null' : typeof options}`);
   }
   const { exportDir, numSamples, thresholds, formats, latency } = options;
+  if (options.allowNonFinite !== undefined && (!Array.isArray(options.allowNonFinite) || options.allowNonFinite.some((n) => typeof n !== 'string'))) {
+    throw new TypeError(`runTier4: allowNonFinite must be an array of output names, received ${JSON.stringify(options.allowNonFinite)}`);
+  }
   const isExportDir = typeof exportDir === 'object' && exportDir !== null && typeof exportDir.dir === 'string' && typeof exportDir.metadata === 'object';
   if (!(typeof exportDir === 'string' && exportDir.length > 0) && !isExportDir) {
     throw new TypeError(
@@ -604,7 +614,16 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             if (p.status === 'fail') {
               failedSamples.add(sample.id);
               const rank = failRank(p);
-              if (worstFail === null || rank > worstFail.rank) worstFail = { rank, text: parityReason(name, sample.id, p) };
+              const text = nonFiniteParityReason(name, sample.id, p, act) ?? parityReason(name, sample.id, p);
+              if (worstFail === null || rank > worstFail.rank) worstFail = { rank, text };
+            }
+            // a NaN reference equals a NaN output: the export fails unless the user allows it here
+            const refBad = referenceNonFiniteReason(name, sample.id, ref, options.allowNonFinite);
+            if (refBad !== null) {
+              parity = 'fail';
+              sampleFailed = true;
+              failedSamples.add(sample.id);
+              firstFail ??= refBad;
             }
             if (p.numel > 0) {
               absSum += p.mean_abs_diff * p.numel;

@@ -332,7 +332,7 @@ describe('runTier4 on the built-in fixtures', () => {
     await expect(runTier4({ exportDir: fx, latency: { budgetLevel: 'error' as 'warn' } })).rejects.toThrow(`runTier4: latency.budgetLevel must be 'warn' or 'fail', received "error"`);
     const missing = await runTier4({ exportDir: '/nonexistent/export' }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ExportDirReadError);
-    expect(missing).toMatchObject({ dir: '/nonexistent/export', message: expect.stringMatching(/metadata\.json does not exist/) });
+    expect(missing).toMatchObject({ dir: '/nonexistent/export', message: 'Export directory /nonexistent/export does not exist' });
   });
 
   test('a reference sample that cannot be read is an ExportDirReadError naming the file, before anything runs', async () => {

@@ -1,0 +1,76 @@
+/**
+ * Verdicts that NaN cannot fool: a model whose weights are NaN (reference and export both NaN)
+ * fails by default with the count and the first index, unless the output is allowed; an ONNX
+ * export whose weights are NaN fails with a reason that says NaN, never "max abs diff 0 at n/a".
+ */
+import { join } from 'node:path';
+import { afterAll, describe, expect, test } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { runTier4 } from '../../src/tier4/index.js';
+import { cleanupTmp, copyExport, fixture, python } from '../tier4/helpers.js';
+
+afterAll(cleanupTmp);
+
+async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
+  return { code, stdout, stderr };
+}
+
+/** Sets every reference logits sample of the export to NaN and the ONNX weights to NaN (both sides NaN). */
+async function nanEverywhere(dir: string, onnxToo: boolean): Promise<void> {
+  await python(
+    `
+import glob, sys, numpy as np, onnx
+from onnx import numpy_helper, TensorProto
+d = sys.argv[1]
+for p in glob.glob(d + '/samples/*/logits.npy') + glob.glob(d + '/samples/*/*logits*.npy'):
+    a = np.load(p); np.save(p, np.full_like(a, np.nan))
+if sys.argv[2] == '1':
+    m = onnx.load(d + '/model.onnx')
+    for t in m.graph.initializer:
+        if t.data_type == TensorProto.FLOAT:
+            t.CopyFrom(numpy_helper.from_array(np.full(numpy_helper.to_array(t).shape, np.nan, np.float32), t.name))
+    onnx.save(m, d + '/model.onnx')
+`,
+    [dir, onnxToo ? '1' : '0'],
+  );
+}
+
+describe('NaN in the reference and in the export', () => {
+  test('NaN reference and NaN export: FAIL by default with the count and the first index; --allow-non-finite accepts it', async () => {
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    await nanEverywhere(dir, true);
+    const r = await cli(['validate', dir, '--samples', '1', '--no-latency', '--formats', 'onnx']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(
+      /^tier4: FAIL simple_cnn: onnx: reference output 'logits' \(sample_000\) is not finite: 10 NaN \(first at \[0, 0\]\) of 10 elements; the eager model's own output, so parity cannot judge it \(allowNonFinite: \['logits'\], CLI --allow-non-finite logits, accepts it\)/,
+    );
+    const allowed = await runTier4({ exportDir: dir, numSamples: 1, latency: false, formats: ['onnx'], allowNonFinite: ['logits'] });
+    expect(allowed.formats.onnx!.status).toBe('ok');
+  });
+
+  test('NaN ONNX weights against a finite reference: the reason says NaN, not "max abs diff 0 at n/a"', async () => {
+    const fx = await fixture('simple_cnn');
+    const dir = await copyExport(fx.dir);
+    await python(
+      `
+import sys, numpy as np, onnx
+from onnx import numpy_helper, TensorProto
+m = onnx.load(sys.argv[1])
+for t in m.graph.initializer:
+    if t.data_type == TensorProto.FLOAT:
+        t.CopyFrom(numpy_helper.from_array(np.full(numpy_helper.to_array(t).shape, np.nan, np.float32), t.name))
+onnx.save(m, sys.argv[1])
+`,
+      [join(dir, 'model.onnx')],
+    );
+    const report = await runTier4({ exportDir: dir, numSamples: 1, latency: false, formats: ['onnx'] });
+    const reason = report.formats.onnx!.reason!;
+    expect(reason).toContain(
+      "output 'logits' (sample_000): 10/10 elements over tolerance (preset fp32 (atol 1e-4, rtol 0)); the output has 10 NaN (first at [0, 0]) of 10 elements (10 NaN and 0 Inf where the reference differs); no finite pair to compare",
+    );
+    expect(reason).not.toContain('n/a');
+  });
+});
