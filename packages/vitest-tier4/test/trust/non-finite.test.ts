@@ -48,7 +48,9 @@ describe('NaN in the reference and in the export', () => {
       /^tier4: FAIL simple_cnn: onnx: reference output 'logits' \(sample_000\) is not finite: 10 NaN \(first at \[0, 0\]\) of 10 elements; the eager model's own output, so parity cannot judge it \(allowNonFinite: \['logits'\], CLI --allow-non-finite logits, accepts it\)/,
     );
     const allowed = await runTier4({ exportDir: dir, numSamples: 1, latency: false, formats: ['onnx'], allowNonFinite: ['logits'] });
-    expect(allowed.formats.onnx!.status).toBe('ok');
+    // allowed: no longer a failure (the scale-free checks may still warn about a NaN reference)
+    expect(allowed.formats.onnx!.status).not.toBe('fail');
+    expect(allowed.formats.onnx!.reason ?? '').not.toContain('is not finite');
   });
 
   test('NaN ONNX weights against a finite reference: the reason says NaN, not "max abs diff 0 at n/a"', async () => {
