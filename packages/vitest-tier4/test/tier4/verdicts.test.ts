@@ -45,6 +45,8 @@ onnx.save(m, sys.argv[2])
 }
 
 const quiet = { latency: false as const, trustModelSource: true };
+// torchvision exports take a while on a loaded 2-core machine (measured up to ~2 min per test there)
+const SLOW = 300_000;
 
 describe('vacuous checks are named, never a silent ok', () => {
   test('random-init mobilenet_v3_small (logits near 1e-10): warn naming the output, its scale and what to do', async () => {
@@ -62,20 +64,21 @@ describe('vacuous checks are named, never a silent ok', () => {
     }
     // the export itself is right: rounding only, at any scale
     expect(r.formats.onnx!.sqnr_db).toBeGreaterThan(100);
-    expect(r.formats.onnx!.agreement!.logits!.norms.count).toBe(60); // batch sizes 1, 4, 1 x 10 classes
+    const rows = Object.values(r.parity_report.onnx!).reduce((n, x) => n + x.batch_size, 0);
+    expect(r.formats.onnx!.agreement!.logits!.norms.count).toBe(rows * 10); // every sample's rows x 10 classes
     // one warning for the reference samples, not one per format
     expect(r.warnings.filter((w) => w.includes('cannot fail'))).toHaveLength(1);
-  });
+  }, SLOW);
 
   test('a ViT whose head is all zeros: warn, the reference is constant', async () => {
     const fx = await tv('make_tiny_vit');
     const r = await runTier4({ exportDir: fx.dir, ...quiet });
     expect(r.status).toBe('warn');
     expect(r.formats.onnx!.status).toBe('warn');
-    expect(r.formats.onnx!.reason).toBe(
-      "output 'logits': the check cannot fail: every reference value is 0 (60 values in 3 samples), so an export that returns 0 for any input passes; use real (trained) weights or inputs that change the output",
+    expect(r.formats.onnx!.reason).toMatch(
+      /^output 'logits': the check cannot fail: every reference value is 0 \(\d+ values in 3 samples\), so an export that returns 0 for any input passes; use real \(trained\) weights or inputs that change the output$/,
     );
-  });
+  }, SLOW);
 });
 
 describe('the scale-free gate fails a wrong export at any output scale', () => {
@@ -90,11 +93,11 @@ describe('the scale-free gate fails a wrong export at any output scale', () => {
     expect(onnx.max_abs_diff!).toBeLessThan(1e-4); // the absolute check alone passes it
     expect(onnx.sqnr_db!).toBeLessThan(10);
     expect(onnx.reason).toMatch(
-      /^output 'logits': relative error [0-9.]+, SQNR -?[0-9.]+ dB, cosine -?[0-9.e-]+ over 60 values; the scale-free gate needs SQNR >= 60\.0 dB \(relative error <= 0\.001; minSqnrDb, --min-sqnr to change it\): the outputs are unrelated to the reference \(another checkpoint, a wrong layer or stale reference samples\?\); output 'logits': the absolute check cannot fail/,
+      /^output 'logits': relative error [0-9.]+, SQNR -?[0-9.]+ dB, cosine -?[0-9.e-]+ over \\d+ values; the scale-free gate needs SQNR >= 60\.0 dB \(relative error <= 0\.001; minSqnrDb, --min-sqnr to change it\): the outputs are unrelated to the reference \(another checkpoint, a wrong layer or stale reference samples\?\); output 'logits': the absolute check cannot fail/,
     );
     // the torchscript of the right checkpoint still passes the gate
     expect(r.formats.torchscript!.status).toBe('warn');
-  });
+  }, SLOW);
 
   test('the gate is configurable: -Infinity turns it off (the vacuous warning stays)', async () => {
     const [fx, other] = await Promise.all([tv('make_mobilenet'), tv('make_mobilenet_other')]);
@@ -125,7 +128,7 @@ describe('quantized exports are judged by SQNR as well', () => {
       expect(f.relative_error!).toBeLessThan(0.03);
       expect(f.cosine!).toBeGreaterThan(0.999);
     }
-  });
+  }, SLOW);
 
   test('a quantized model with 61% relative error fails, although its mean |a - r| is far below 1e-2', async () => {
     const fx = await tv('make_mobilenet', 'dynamic');
@@ -141,7 +144,7 @@ describe('quantized exports are judged by SQNR as well', () => {
     expect(onnx.quantization!.status).toBe('fail');
     expect(onnx.reason).toContain('quantization: ');
     expect(onnx.reason).toContain('sqnr_db');
-  });
+  }, SLOW);
 });
 
 describe('the artifact is the one that was exported, or the report says it is not', () => {
