@@ -180,7 +180,7 @@ describe('runTier4 on the built-in fixtures', () => {
     expect(report.formats.onnx).toMatchObject({ status: 'ok', parity: 'ok' });
     const ts = report.formats.torchscript!;
     expect(ts).toMatchObject({ status: 'fail', parity: 'fail', samples_checked: 0 });
-    expect(ts.reason).toMatch(/^run failed on sample_000: Python worker timed out after 1500 ms on 'run' \(.*model\.torchscript\); the worker was killed$/);
+    expect(ts.reason).toMatch(/^run failed on sample_000: Python worker timed out after 1500 ms on 'run' \(.*model\.torchscript\); the worker was killed; model\.torchscript is not the file that was exported \(sha256 [0-9a-f]{12}\.\.\., \d+ bytes; metadata\.json records sha256 [0-9a-f]{12}\.\.\., \d+ bytes\)/);
     expect(report.parity_report.torchscript!.sample_001!.error).toMatch(/timed out after 1500 ms/);
     expect(livePythonWorkers()).toBe(0);
   });
