@@ -7,8 +7,8 @@
  * `latency` records (the `latency` test fixture of `vitest-tier4/test`) fill a synthesized format's
  * latency fields, and their budget verdict counts like any check's status.
  */
-import { pickLatencyStats } from '../latency/stats.js';
 import type { ParityResult } from '../parity/types.js';
+import { ParityAggregate, emptyFormatReport, latencyBlock as toLatencyBlock, latencyFields, worseStatus as worse } from '../tier4/aggregate.js';
 import type { Tier4FormatReport, Tier4Latency, Tier4ModelInfo, Tier4Report, Tier4SampleReport, Tier4Status } from '../tier4/index.js';
 
 /** A labelled matcher record with the test it came from. */
@@ -26,7 +26,6 @@ export interface LabelledMatcherRecord {
 }
 
 const RANK: Record<Tier4Status, number> = { ok: 0, warn: 1, fail: 2 };
-const worse = (a: Tier4Status, b: Tier4Status): Tier4Status => (RANK[b] > RANK[a] ? b : a);
 
 function isParity(summary: unknown): summary is ParityResult {
   return typeof summary === 'object' && summary !== null && typeof (summary as ParityResult).max_abs_diff === 'number';
@@ -50,16 +49,7 @@ function pickLatency(records: readonly LabelledMatcherRecord[]): Tier4Latency | 
 
 /** Only the Tier4Latency fields of a recorded summary (drops `status`, `message`). */
 function latencyBlock(l: Tier4Latency): Tier4Latency {
-  return {
-    ...pickLatencyStats(l),
-    warmup: l.warmup,
-    clock: l.clock,
-    sample: l.sample,
-    batch_size: l.batch_size,
-    budget_ms: l.budget_ms,
-    budget_level: l.budget_level,
-    budget_status: l.budget_status,
-  };
+  return toLatencyBlock(l, { id: l.sample, batchSize: l.batch_size });
 }
 
 function sameShape(a: readonly number[], b: readonly number[]): boolean {
@@ -72,17 +62,10 @@ export function formatFromMatchers(records: readonly LabelledMatcherRecord[]): {
   samples: Record<string, Tier4SampleReport>;
 } {
   let status: Tier4Status = 'ok';
-  let parity: Tier4Status | null = null;
-  let shape: 'ok' | 'fail' | null = null;
-  let maxAbs: number | null = null;
-  let maxRel: number | null = null;
-  let absSum = 0;
-  let numel = 0;
-  let worst: Tier4FormatReport['worst'] = null;
   let tolerance: ParityResult['tolerance'] | null = null;
   let reason: string | null = null;
+  const agg = new ParityAggregate();
   const samples: Record<string, Tier4SampleReport> = {};
-  const sampleIds = new Set<string>();
 
   for (const record of records) {
     status = worse(status, record.status);
@@ -91,29 +74,14 @@ export function formatFromMatchers(records: readonly LabelledMatcherRecord[]): {
     }
     const sampleId = record.sample === null ? 'unlabelled' : String(record.sample);
     const output = record.output ?? 'output';
-    if (record.kind === 'shape') shape = shape === 'fail' || record.status === 'fail' ? 'fail' : 'ok';
+    if (record.kind === 'shape') agg.addShape(record.status === 'fail' ? 'fail' : 'ok');
     if (record.kind !== 'parity' || !isParity(record.summary)) continue;
     const r = record.summary;
-    sampleIds.add(sampleId);
-    parity = parity === null ? record.status : worse(parity, record.status);
+    // the matcher's own verdict (a `.not` record passes with a failing result)
+    agg.add(sampleId, output, { ...r, status: record.status });
     tolerance ??= r.tolerance;
-    if (maxAbs === null || r.max_abs_diff > maxAbs) {
-      maxAbs = r.max_abs_diff;
-      worst = {
-        sample: sampleId,
-        output,
-        index: r.max_abs_index,
-        actual: r.max_abs_actual,
-        reference: r.max_abs_reference,
-        max_abs_diff: r.max_abs_diff,
-      };
-    }
-    maxRel = maxRel === null ? r.max_rel_diff : Math.max(maxRel, r.max_rel_diff);
-    absSum += r.mean_abs_diff * r.numel;
-    numel += r.numel;
     const shapeOk = sameShape(r.actual_shape, r.reference_shape);
-    if (!shapeOk) shape = 'fail';
-    else shape ??= 'ok';
+    agg.addShape(shapeOk ? 'ok' : 'fail');
     const sample = (samples[sampleId] ??= { batch_size: r.reference_shape[0] ?? 1, outputs: {}, error: null });
     sample.outputs[output] = {
       parity: r,
@@ -131,35 +99,14 @@ export function formatFromMatchers(records: readonly LabelledMatcherRecord[]): {
   const latency = pickLatency(records);
   const preset = tolerance?.preset === 'quantized' ? 'quantized' : 'fp32';
   const statistic = tolerance ? (typeof tolerance.statistic === 'string' ? tolerance.statistic : `quantile ${tolerance.statistic.quantile}`) : 'elementwise';
-  // Every field of Tier4FormatReport; built untyped and asserted so that a field the runners add
-  // later (set to null here) never breaks the build in between.
-  const entry = {
+  const entry: Tier4FormatReport = {
+    ...emptyFormatReport({ threshold: tolerance?.atol ?? 0, preset, statistic, artifact: null }),
+    ...agg.fields(),
+    ...latencyFields(latency ? latencyBlock(latency) : null),
     status,
-    parity,
-    max_abs_diff: maxAbs,
-    mean_abs_diff: numel > 0 ? absSum / numel : maxAbs === null ? null : 0,
-    max_rel_diff: maxRel,
-    threshold: tolerance?.atol ?? 0,
-    threshold_preset: preset,
-    threshold_statistic: statistic,
-    shape,
-    latency_ms: latency?.mean_ms ?? null,
-    latency_std_ms: latency?.std_ms ?? null,
-    latency_p50_ms: latency?.p50_ms ?? null,
-    latency_p99_ms: latency?.p99_ms ?? null,
-    speedup_vs_pytorch: null,
-    speedup_vs_pytorch_p50: null,
-    latency: latency ? latencyBlock(latency) : null,
-    pytorch_latency: null,
-    speedup_clock: null,
-    samples_checked: sampleIds.size,
-    worst,
-    runtime: null,
-    artifact: null,
-    skipped: false,
     reason,
   };
-  return { entry: entry as Tier4FormatReport, samples };
+  return { entry, samples };
 }
 
 function groupByFormat(records: readonly LabelledMatcherRecord[]): Map<string, LabelledMatcherRecord[]> {
@@ -248,14 +195,7 @@ export function applyMatcherRecords(report: Tier4Report, records: readonly Label
     const measured = existing.latency === null ? pickLatency(list) : null;
     if (measured) {
       // runTier4 ran without latency; the `latency` fixture timed this format: show its figures
-      formats[format] = {
-        ...existing,
-        latency_ms: measured.mean_ms,
-        latency_std_ms: measured.std_ms,
-        latency_p50_ms: measured.p50_ms,
-        latency_p99_ms: measured.p99_ms,
-        latency: latencyBlock(measured),
-      };
+      formats[format] = { ...existing, ...latencyFields(latencyBlock(measured)) };
     }
     for (const record of list) {
       if (RANK[record.status] > RANK[existing.status]) {

@@ -1,6 +1,19 @@
-/** Runtimes barrel: importing it registers the built-in runners (onnx, torchscript, pytorch). */
+/** Runtimes barrel. The built-in runners (onnx, torchscript, pytorch) are listed in builtin.ts and registered by registry.ts. */
 export * from './types.js';
-export { openRunner, registerRunner, registeredFormats, hasRunner, runnerArtifact, type RegisterRunnerOptions } from './registry.js';
+export {
+  eagerBaselineFormat,
+  hasRunner,
+  openRunner,
+  registerRunner,
+  registerRunnerDefinition,
+  registeredFormats,
+  runnerArtifact,
+  runnerNeedsPythonWorker,
+  type RegisterRunnerOptions,
+  type RunnerDefinition,
+  type RunnerNeeds,
+} from './registry.js';
+export { BUILTIN_RUNNERS } from './builtin.js';
 export { openOnnxRunner, clearOnnxSessionCache, onnxSessionCacheSize, onnxRuntimeVersion, type OnnxRunnerOptions } from './onnx.js';
 export { openTorchScriptRunner, type TorchScriptRunnerOptions } from './torchscript.js';
 export { openEagerRunner, type EagerRunnerOptions } from './pytorch.js';

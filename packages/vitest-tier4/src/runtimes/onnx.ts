@@ -9,11 +9,12 @@ import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import type * as OrtModule from 'onnxruntime-node';
 import type { InferenceSession, Tensor } from 'onnxruntime-node';
-import { registerRunner } from './registry.js';
+import type { RunnerDefinition } from './registry.js';
 import { resolveTarget } from './target.js';
 import { assertTensorData, isDType } from './tensor.js';
 import type { DType, TensorData } from 'vitest-tier4-fixtures';
 import type { ModelRunner, OpenRunnerOptions, RunResult, RunnerTarget, RunnerThreading, TensorMap } from './types.js';
+import { orderInputs } from './inputs.js';
 
 type Ort = typeof OrtModule;
 
@@ -148,20 +149,10 @@ class OnnxRunner implements ModelRunner {
   private feeds(inputs: TensorMap): Record<string, Tensor> {
     if (this.closed || !this.session) throw new Error(`ONNX runner for ${this.source} is closed`);
     this.signal?.throwIfAborted();
-    if (typeof inputs !== 'object' || inputs === null) {
-      throw new TypeError(`ONNX run(${this.source}): expected inputs as { name: TensorData }, received ${inputs === null ? 'null' : typeof inputs}`);
-    }
-    const missing = this.inputNames.filter((n) => !(n in inputs));
-    const extra = Object.keys(inputs).filter((n) => !this.inputNames.includes(n));
-    if (missing.length > 0 || extra.length > 0) {
-      throw new Error(
-        `ONNX run(${this.source}): model inputs are [${this.inputNames.join(', ')}], received [${Object.keys(inputs).join(', ')}]` +
-          (missing.length ? `; missing ${missing.map((n) => `'${n}'`).join(', ')}` : '') +
-          (extra.length ? `; unexpected ${extra.map((n) => `'${n}'`).join(', ')}` : ''),
-      );
-    }
     const feeds: Record<string, Tensor> = {};
-    for (const name of this.inputNames) feeds[name] = toOrtTensor(this.ort, name, inputs[name]!);
+    for (const { name, tensor } of orderInputs(`ONNX run(${this.source})`, this.inputNames, inputs)) {
+      feeds[name] = toOrtTensor(this.ort, name, tensor);
+    }
     return feeds;
   }
 
@@ -221,4 +212,9 @@ export async function openOnnxRunner(target: RunnerTarget, options: OnnxRunnerOp
   return new OnnxRunner(ort, session, resolved.file, !cache, options.signal, sessionOptions);
 }
 
-registerRunner('onnx', (target, options) => openOnnxRunner(target, options));
+/** The `onnx` runner: onnxruntime-node, in process. Registered by runtimes/builtin.ts. */
+export const ONNX_RUNNER: RunnerDefinition = {
+  format: 'onnx',
+  open: (target, options) => openOnnxRunner(target, options),
+  needs: {},
+};

@@ -8,7 +8,7 @@
  * `trustModelSource: true` (docs/trust-model.md).
  */
 import { assertModelSourceTrusted } from './model-source.js';
-import { registerRunner } from './registry.js';
+import type { RunnerDefinition } from './registry.js';
 import { resolveTarget } from './target.js';
 import type { ModelRunner, OpenRunnerOptions, RunnerTarget } from './types.js';
 import { loadInWorker, type WorkerRunnerOptions } from './worker-runner.js';
@@ -35,4 +35,10 @@ export async function openEagerRunner(target: RunnerTarget, options: EagerRunner
   return loadInWorker('pytorch', resolved.exportDir.dir, load, options, resolved);
 }
 
-registerRunner('pytorch', (target, options) => openEagerRunner(target, options));
+/** The `pytorch` runner: The eager PyTorch model rebuilt in the Python worker: the baseline of the speed-up. Registered by runtimes/builtin.ts. */
+export const EAGER_RUNNER: RunnerDefinition = {
+  format: 'pytorch',
+  open: (target, options) => openEagerRunner(target, options),
+  needs: { pythonWorker: true },
+  eagerBaseline: true,
+};

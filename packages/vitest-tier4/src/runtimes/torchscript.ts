@@ -2,7 +2,7 @@
  * TorchScript runner: the `.torchscript` file is loaded once in a long-lived Python worker
  * (see python-worker.ts) and timed there, so that the pipe is not measured.
  */
-import { registerRunner } from './registry.js';
+import type { RunnerDefinition } from './registry.js';
 import { resolveTarget } from './target.js';
 import type { ModelRunner, RunnerTarget } from './types.js';
 import { loadInWorker, type WorkerRunnerOptions } from './worker-runner.js';
@@ -26,4 +26,9 @@ export async function openTorchScriptRunner(
   return loadInWorker('torchscript', resolved.file, { kind: 'torchscript', path: resolved.file }, options, resolved);
 }
 
-registerRunner('torchscript', (target, options) => openTorchScriptRunner(target, options));
+/** The `torchscript` runner: torch.jit.load in the Python worker. Registered by runtimes/builtin.ts. */
+export const TORCHSCRIPT_RUNNER: RunnerDefinition = {
+  format: 'torchscript',
+  open: (target, options) => openTorchScriptRunner(target, options),
+  needs: { pythonWorker: true },
+};

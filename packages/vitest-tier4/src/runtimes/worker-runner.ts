@@ -5,6 +5,7 @@
 import type { TensorData } from 'vitest-tier4-fixtures';
 import { PythonWorker, PythonWorkerError, sharedPythonWorker, type PythonWorkerOptions, type RequestOptions, type WorkerHello, type WorkerResponse } from './python-worker.js';
 import type { ModelRunner, RunResult, RunnerThreading, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
+import { orderInputs } from './inputs.js';
 
 /** Least timeout of loading a model in the worker (see {@link WorkerRunnerOptions.loadTimeoutMs}). */
 export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
@@ -90,22 +91,9 @@ export class WorkerModelRunner implements ModelRunner {
   }
 
   private orderedInputs(inputs: TensorMap): Array<{ name: string; tensor: TensorMap[string] }> {
-    if (typeof inputs !== 'object' || inputs === null) {
-      throw new TypeError(`${this.format} run(${this.source}): expected inputs as { name: TensorData }, received ${inputs === null ? 'null' : typeof inputs}`);
-    }
-    const given = Object.keys(inputs);
-    if (this.inputNames.length === 0) return given.map((name) => ({ name, tensor: inputs[name]! }));
-    const missing = this.inputNames.filter((n) => !(n in inputs));
-    const extra = given.filter((n) => !this.inputNames.includes(n));
-    if (missing.length > 0 || extra.length > 0) {
-      throw new Error(
-        `${this.format} run(${this.source}): model inputs are [${this.inputNames.join(', ')}], received [${given.join(', ')}]` +
-          (missing.length ? `; missing ${missing.map((n) => `'${n}'`).join(', ')}` : '') +
-          (extra.length ? `; unexpected ${extra.map((n) => `'${n}'`).join(', ')}` : ''),
-      );
-    }
-    return this.inputNames.map((name) => ({ name, tensor: inputs[name]! }));
+    return orderInputs(`${this.format} run(${this.source})`, this.inputNames, inputs);
   }
+
 
   private check(): void {
     if (this.closed) throw new PythonWorkerError(`${this.format} runner for ${this.source} is closed`, 'closed');

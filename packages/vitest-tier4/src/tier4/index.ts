@@ -19,9 +19,9 @@ export {
   DEFAULT_TIER4_THRESHOLDS,
   ExportDirReadError,
   runTier4,
-  worseStatus,
   type RunTier4Options,
   type Tier4LatencyOptions,
 } from './run.js';
 export { bindInputDims, checkOutputShape } from './shape.js';
+export { ParityAggregate, emptyFormatReport, latencyBlock, latencyFields, parityReason, worseStatus } from './aggregate.js';
 export { recordTier4Report } from './record.js';

@@ -5,8 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { relative } from 'node:path';
 import { openExportDir, type ExportDir, type ExportMetadata, type Sample } from 'vitest-tier4-fixtures';
-import { measureLatency, type LatencyBudgetLevel, type LatencyResult } from '../latency/measure.js';
-import { pickLatencyStats } from '../latency/stats.js';
+import { measureLatency, type LatencyBudgetLevel } from '../latency/measure.js';
 import { checkParity } from '../parity/index.js';
 import { formatIndex, formatValue } from '../parity/format.js';
 import type { ParityResult } from '../parity/types.js';
@@ -15,10 +14,10 @@ import { validationWorkers, type ValidationPool } from '../runtimes/pool/validat
 import type { WorkerChannel } from '../runtimes/worker-runner.js';
 import { profileMark } from '../profile/marks.js';
 import { localiseFailure, localisationBlocker, reasonWithOrigin } from './localise.js';
-import { hasRunner, openRunner, registeredFormats, runnerArtifact } from '../runtimes/registry.js';
+import { eagerBaselineFormat, hasRunner, openRunner, registeredFormats, runnerArtifact, runnerNeedsPythonWorker } from '../runtimes/registry.js';
+import { feedsFor, unusedInputs } from '../runtimes/inputs.js';
 import { summarizeErrorText } from '../runtimes/target.js';
 import type { ModelRunner, OpenRunnerOptions } from '../runtimes/types.js';
-import '../runtimes/index.js';
 import { compareQuantizedLayers } from '../quantization/layer-sqnr.js';
 import { checkQuantizationOptions, quantizationCollector, quantizationSection, type Tier4QuantizationOptions } from '../quantization/step.js';
 import { checkQuantizationThresholds, QUANTIZATION_METRICS, splitThresholds, type QuantizationThresholds } from '../quantization/thresholds.js';
@@ -28,11 +27,13 @@ import { DEFAULT_MIN_SQNR_DB } from './agreement.js';
 import { artifactMismatchMessage, checkArtifactDigest, type RecordedArtifact } from './artifact-digest.js';
 import { AgreementAccumulator, judgeScale, referenceScales } from './scale-verdict.js';
 import { nonFiniteParityReason, referenceNonFiniteReason } from './non-finite.js';
+import { emptyFormatReport, latencyBlock, latencyFields, worseStatus } from './aggregate.js';
+
+export { worseStatus };
 import { bindInputDims, checkOutputShape } from './shape.js';
 import { diagnoseTracedSize, isSizeError, type SampleOutcome } from './specialisation.js';
 import type {
   Tier4FormatReport,
-  Tier4Latency,
   Tier4ModelInfo,
   Tier4Report,
   Tier4SampleReport,
@@ -167,13 +168,6 @@ export class ExportDirReadError extends Error {
   }
 }
 
-const STATUS_RANK: Record<Tier4Status, number> = { ok: 0, warn: 1, fail: 2 };
-
-/** The worse of two statuses. */
-export function worseStatus(a: Tier4Status, b: Tier4Status): Tier4Status {
-  return STATUS_RANK[b] > STATUS_RANK[a] ? b : a;
-}
-
 function errorLine(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   const line = summarizeErrorText(msg);
@@ -286,66 +280,6 @@ function modelInfo(ed: ExportDir): Tier4ModelInfo {
   };
 }
 
-function toTier4Latency(l: LatencyResult, sample: Sample): Tier4Latency {
-  return {
-    ...pickLatencyStats(l),
-    warmup: l.warmup,
-    clock: l.clock,
-    sample: sample.id,
-    batch_size: sample.batchSize,
-    budget_ms: l.budget_ms,
-    budget_level: l.budget_level,
-    budget_status: l.budget_ms === null ? null : l.status,
-  };
-}
-
-function emptyFormat(threshold: number, preset: Tier4ThresholdPreset, statistic: string, artifact: string | null): Tier4FormatReport {
-  return {
-    status: 'ok',
-    parity: null,
-    max_abs_diff: null,
-    mean_abs_diff: null,
-    max_rel_diff: null,
-    threshold,
-    threshold_preset: preset,
-    threshold_statistic: statistic,
-    relative_error: null,
-    sqnr_db: null,
-    cosine: null,
-    min_sqnr_db: null,
-    agreement: null,
-    artifact_check: null,
-    threads: null,
-    pytorch_threads: null,
-    shape: null,
-    latency_ms: null,
-    latency_std_ms: null,
-    latency_p50_ms: null,
-    latency_p99_ms: null,
-    speedup_vs_pytorch: null,
-    speedup_vs_pytorch_p50: null,
-    latency: null,
-    pytorch_latency: null,
-    speedup_clock: null,
-    samples_checked: 0,
-    worst: null,
-    runtime: null,
-    artifact,
-    skipped: false,
-    reason: null,
-  };
-}
-
-/**
- * The sample inputs a runner takes: all of them when the runner does not name its inputs, else
- * only the named ones (a missing one is still passed through to the runner's own error).
- */
-function modelFeeds(runner: ModelRunner): (inputs: Sample['inputs']) => Sample['inputs'] {
-  const names = runner.inputNames;
-  if (names.length === 0) return (inputs) => inputs;
-  return (inputs) => Object.fromEntries(Object.entries(inputs).filter(([name]) => names.includes(name)));
-}
-
 /** How bad a failing parity result is, to pick the worst one for the reason (structural failures first). */
 function failRank(p: ParityResult): number {
   if (p.numel === 0 || p.nan_mismatches > 0 || p.inf_mismatches > 0) return Number.POSITIVE_INFINITY;
@@ -414,7 +348,9 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   const formats: Record<string, Tier4FormatReport> = {};
   const parityReport: Tier4Report['parity_report'] = {};
 
-  const requested = options.formats ?? md.formats_requested.filter((f) => f !== 'pytorch' && hasRunner(f));
+  // the eager baseline is the reference of the speed-up, not a deployment format
+  const baseline = eagerBaselineFormat();
+  const requested = options.formats ?? md.formats_requested.filter((f) => f !== baseline && hasRunner(f));
   const numSamples = options.numSamples ?? DEFAULT_TIER4_SAMPLES;
   const count = Math.min(numSamples, ed.sampleCount);
   if (ed.sampleCount < numSamples) {
@@ -439,7 +375,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
     ...(options.signal ? { signal: options.signal } : {}),
     log,
   });
-  const needsWorker = (format: string): boolean => format === 'torchscript' || format === 'pytorch';
+  const needsWorker = runnerNeedsPythonWorker;
 
   const runnerOptions = async (format: string): Promise<OpenRunnerOptions & { worker?: WorkerChannel }> => ({
     threads,
@@ -459,7 +395,8 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
       const artifactFormat = runnerArtifact(format);
       const artifactInfo = md.artifacts?.[artifactFormat as keyof ExportMetadata['artifacts']];
       const path = artifactFormat === 'metadata' ? undefined : ed.paths[artifactFormat as keyof ExportDir['paths']];
-      const entry = emptyFormat(threshold, preset, statistic, path ? relative(ed.dir, path).split('\\').join('/') : (artifactInfo?.path ?? null));
+      const artifact = path ? relative(ed.dir, path).split('\\').join('/') : (artifactInfo?.path ?? null);
+      const entry = emptyFormatReport({ threshold, preset, statistic, artifact });
       formats[format] = entry;
 
       // skipped formats
@@ -541,8 +478,8 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         const agreement = new AgreementAccumulator();
         // torch.onnx.export drops inputs the graph does not use: such a sample input is not fed,
         // and the warning tells the deployment engineer the artifact's signature differs
-        const feeds = modelFeeds(runner);
-        const unused = [...new Set(samples.flatMap((s) => Object.keys(s.inputs)))].filter((n) => runner!.inputNames.length > 0 && !runner!.inputNames.includes(n));
+        const feeds = feedsFor(runner.inputNames);
+        const unused = unusedInputs(runner.inputNames, samples.flatMap((s) => Object.keys(s.inputs)));
         if (unused.length > 0) {
           warnings.push(
             `${format}: the model takes no input ${unused.map((n) => `'${n}'`).join(', ')} (its inputs: ${runner.inputNames.join(', ')}); ` +
@@ -733,11 +670,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             const l = await workers.gated('exclusive', () =>
               measureLatency(timedRunner, feeds(latencySample.inputs), { ...latencyOpts, ...(options.signal ? { signal: options.signal } : {}) }),
             );
-            entry.latency = toTier4Latency(l, latencySample);
-            entry.latency_ms = l.mean_ms;
-            entry.latency_std_ms = l.std_ms;
-            entry.latency_p50_ms = l.p50_ms;
-            entry.latency_p99_ms = l.p99_ms;
+            Object.assign(entry, latencyFields(latencyBlock(l, latencySample)));
             timed.push(format);
             if (l.status !== 'ok') {
               entry.status = worseStatus(entry.status, l.status);
@@ -757,15 +690,17 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
 
     // eager PyTorch baseline for the speed-up (a model source the user did not trust is not imported)
     const untrustedCode = options.trustModelSource === true ? null : untrustedModelSourceCode(ed);
-    if (latencyOpts && latencySample && timed.length > 0 && untrustedCode !== null) {
+    if (latencyOpts && latencySample && timed.length > 0 && baseline === null) {
+      warnings.push('speed-up vs PyTorch not measured: no eager baseline runner is registered');
+    } else if (latencyOpts && latencySample && timed.length > 0 && untrustedCode !== null) {
       warnings.push(`speed-up vs PyTorch not measured: ${new UntrustedModelSourceError(ed.dir, untrustedCode).message}`);
-    } else if (latencyOpts && latencySample && timed.length > 0) {
+    } else if (latencyOpts && latencySample && timed.length > 0 && baseline !== null) {
       options.signal?.throwIfAborted();
       let eager: ModelRunner | undefined;
       try {
-        log('pytorch: measuring the eager baseline');
+        log(`${baseline}: measuring the eager baseline`);
         await workers.worker().catch(() => undefined);
-        const opened = await workers.gated('shared', async () => openRunner('pytorch', ed, await runnerOptions('pytorch')));
+        const opened = await workers.gated('shared', async () => openRunner(baseline, ed, await runnerOptions(baseline)));
         eager = opened;
         const l = await workers.gated('exclusive', () =>
           measureLatency(opened, latencySample.inputs, {
@@ -774,9 +709,8 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             ...(options.signal ? { signal: options.signal } : {}),
           }),
         );
-        const base = toTier4Latency(l, latencySample);
-        base.budget_ms = null;
-        base.budget_status = null;
+        // the baseline has no budget of its own
+        const base = latencyBlock({ ...l, budget_ms: null, budget_status: null }, latencySample);
         for (const format of timed) {
           const entry = formats[format]!;
           entry.pytorch_latency = base;
