@@ -215,6 +215,18 @@ def test_every_output_is_named_in_metadata_onnx_and_samples(kind: str, tmp_path:
             np.testing.assert_allclose(got[name].detach().numpy(), refs[name], atol=1e-6)
 
 
+@pytest.mark.parametrize("kind", ["tuple", "dict", "namedtuple"])
+def test_a_dynamically_quantized_multi_output_model_writes_both_formats(kind: str, tmp_path: Path) -> None:
+    # the quantized TorchScript is traced like the fp32 one (strict=False for a dict output)
+    spec = TaskSpec("loc", "vision", "localisation", {"image_size": [3, 128, 32]},
+                    {"output_names": ["positions", "uncertainties"]} if kind == "tuple" else {})
+    paths = export_model(TwoHeads(kind), spec, tmp_path, formats=["onnx", "torchscript"], num_samples=2,
+                         quantization="dynamic")
+    md = json.loads(paths["metadata"].read_text())
+    assert md["formats_failed"] == {} and md["formats_written"] == ["onnx", "torchscript"]
+    torch.jit.load(str(paths["torchscript"]))
+
+
 def test_declared_output_names_must_match_a_dict_s_keys(tmp_path: Path) -> None:
     spec = TaskSpec("loc", "vision", "localisation", {"image_size": [3, 16, 16]}, {"output_names": ["xy", "sigma"]})
     with pytest.raises(ExportError) as info:

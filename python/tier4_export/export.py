@@ -311,7 +311,9 @@ def export_model(
         path = out_dir / FILENAMES[fmt]
         try:
             if quantization is not None and fmt == "torchscript":
-                q_formats[fmt] = write_quantized_torchscript(quantization, traced_eager, traced_model, args, out_dir)
+                q_formats[fmt] = write_quantized_torchscript(
+                    quantization, traced_eager, traced_model, args, out_dir, strict=output_kind != "dict"
+                )
             elif quantization is not None and fmt == "onnx":
                 q_formats[fmt] = write_quantized_onnx(
                     quantization, traced_eager, traced_model, args, out_dir, inputs_desc, outputs_desc, opset

@@ -141,13 +141,17 @@ def write_quantized_torchscript(
     quantized: nn.Module,
     args: Tuple[torch.Tensor, ...],
     out_dir: Path,
+    strict: bool = True,
 ) -> Dict[str, Any]:
-    """Write ``fp32/model.torchscript`` and the quantized ``model.torchscript``; return the record."""
+    """Write ``fp32/model.torchscript`` and the quantized ``model.torchscript``; return the record.
+
+    ``strict`` is passed to the tracer as for the fp32 TorchScript (``False`` for a model returning a dict).
+    """
     fp32_path = out_dir / FP32_DIRNAME / FILENAMES["torchscript"]
     path = out_dir / FILENAMES["torchscript"]
     fp32_path.parent.mkdir(exist_ok=True)
-    write_torchscript(eager, args, fp32_path)
-    write_torchscript(quantized, args, path)
+    write_torchscript(eager, args, fp32_path, strict=strict)
+    write_torchscript(quantized, args, path, strict=strict)
     record: Dict[str, Any] = {
         "method": method,
         "scheme": (
