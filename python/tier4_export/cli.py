@@ -131,8 +131,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--quantization",
         choices=["dynamic", "static"],
         default=None,
-        help="dynamic: nn.Linear to qint8 on a copy (ONNX export of it fails in torch 1.13 and is "
-        "recorded in formats_failed); static: FX graph mode, calibrated on generated inputs, "
+        help="dynamic: nn.Linear to qint8 on a copy for TorchScript, MatMul/Gemm weights to int8 "
+        "in an ONNX rewritten from the fp32 model.onnx; static: FX graph mode, calibrated on generated inputs, "
         "refused with the tracer's reason when torch.fx cannot trace the model (default: none)",
     )
     build.add_argument("--samples", type=_int_at_least(0), default=10, help="reference samples (default 10)")
