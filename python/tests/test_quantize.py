@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -30,8 +31,10 @@ def test_dynamic_export_writes_an_int8_onnx_and_records_why_torch_could_not(lm_q
     ops = {n.op_type for n in onnx.load(str(lm_quantized_export.paths["onnx"])).graph.node}
     assert {"DynamicQuantizeLinear", "MatMulInteger"} <= ops
     record = md["quantization_info"]["formats"]["onnx"]
-    assert record["torch_onnx_export"].startswith(
-        "failed: UnsupportedOperatorError: Exporting the operator 'quantized::linear_dynamic' to ONNX")
+    # what torch.onnx.export of the quantized model did, one line (torch 1.13 has no ONNX symbolic
+    # for quantized::linear_dynamic; the text is torch's own and changes between versions, so only
+    # its form is pinned)
+    assert re.fullmatch(r"failed: [A-Za-z_][\w.]*: [^\n]+|succeeded, but not used: .+", record["torch_onnx_export"])
     assert record["writer"].startswith("tier4_export.onnx_int8")
     # the fp32 baselines sit beside the quantized artifacts
     for fmt, name in (("onnx", "model.onnx"), ("torchscript", "model.torchscript")):

@@ -2,17 +2,15 @@
  * The matchers on real onnxruntime-node objects: a float16 Identity model made with onnx (Python), its
  * session metadata (symbolic 'batch' dimension) and its float16 output tensors (Uint16Array raw bits).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import '../../src/setup.js';
+import { pythonWith } from '../python-with.js';
 import { failureOf } from './helpers.js';
-
-const candidates = [process.env.TIER4_PYTHON, '/usr/bin/python3'].filter((p): p is string => typeof p === 'string' && p.length > 0);
-const python = candidates.find((exe) => spawnSync(exe, ['-c', 'import onnx'], { stdio: 'ignore', timeout: 30_000 }).status === 0);
 
 const MAKE_MODEL = `
 import sys, onnx
@@ -25,12 +23,13 @@ m.ir_version = 8
 onnx.save(m, sys.argv[1])
 `;
 
-describe.skipIf(python === undefined)(`onnxruntime-node session and tensors (python: ${python ?? 'none with onnx'})`, () => {
+describe('onnxruntime-node session and tensors', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vitest-tier4-ort-'));
   let session: ort.InferenceSession;
   beforeAll(async () => {
     const model = join(dir, 'identity16.onnx');
-    execFileSync(python as string, ['-c', MAKE_MODEL, model], { timeout: 60_000 });
+    // no Python with onnx: every test here fails with pythonWith()'s message (never a silent skip)
+    execFileSync(pythonWith('onnx'), ['-c', MAKE_MODEL, model], { timeout: 60_000 });
     session = await ort.InferenceSession.create(model);
   });
   afterAll(async () => {

@@ -2,18 +2,16 @@
  * Real .npy files written by numpy, read by vitest-tier4-fixtures' loadNpy (float16 stays raw half bits) and
  * compared exactly with the values numpy reports: float16 decoding, int64 beyond 2^53 and bool on real files.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { parse } from 'npyjs';
 import { loadNpy } from 'vitest-tier4-fixtures';
 import { checkParity } from '../../src/parity/check.js';
 import { countNonFinite } from '../../src/parity/finite.js';
-
-const candidates = [process.env.TIER4_PYTHON, '/usr/bin/python3'].filter((p): p is string => typeof p === 'string' && p.length > 0);
-const python = candidates.find((exe) => spawnSync(exe, ['-c', 'import numpy'], { stdio: 'ignore', timeout: 30_000 }).status === 0);
+import { pythonWith } from '../python-with.js';
 
 const SCRIPT = `
 import json, sys, numpy as np
@@ -30,10 +28,14 @@ enc = lambda a: [repr(float(x)) for x in a.reshape(-1)]
 json.dump({'f16': enc(f16), 'f32': enc(f32), 'i64': [str(int(x)) for x in i64], 'b': [bool(x) for x in b.reshape(-1)]}, sys.stdout)
 `;
 
-describe.skipIf(python === undefined)(`numpy .npy files (python: ${python ?? 'none with numpy'})`, () => {
+describe('numpy .npy files', () => {
   const dir = mkdtempSync(join(tmpdir(), 'vitest-tier4-npy-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const expected = JSON.parse(execFileSync(python as string, ['-c', SCRIPT, dir], { encoding: 'utf8', timeout: 60_000 })) as Record<string, string[] | boolean[]>;
+  let expected: Record<string, string[] | boolean[]> = {};
+  // no Python with numpy: every test here fails with pythonWith()'s message (never a silent skip)
+  beforeAll(() => {
+    expected = JSON.parse(execFileSync(pythonWith('numpy'), ['-c', SCRIPT, dir], { encoding: 'utf8', timeout: 60_000 })) as typeof expected;
+  }, 120_000);
   const num = (s: string): number => (s === 'nan' ? NaN : s === 'inf' ? Infinity : s === '-inf' ? -Infinity : Number(s));
 
   test('float16 (raw bits, subnormals, NaN, ±Inf) decodes to numpy values exactly', async () => {

@@ -153,8 +153,10 @@ const PIDFD_WAIT = [
 /**
  * Waits until `pid` is gone (or `timeoutMs` passes); returns whether it is gone. No polling: the
  * kernel signals the exit on a pidfd (watched by a small /usr/bin/python3; a zombie counts as gone).
+ * An exit ends the wait at once; the default bound only decides when a process that never goes is
+ * called a leak (generous, so a loaded machine is not mistaken for one).
  */
-export async function waitForExit(pid: number | undefined, timeoutMs = 5000): Promise<boolean> {
+export async function waitForExit(pid: number | undefined, timeoutMs = 60_000): Promise<boolean> {
   if (pid === undefined) return true;
   const code = await new Promise<number | null>((resolve, reject) => {
     const child = spawn('/usr/bin/python3', ['-c', PIDFD_WAIT, String(pid), String(timeoutMs / 1000)], { stdio: 'ignore' });

@@ -74,8 +74,11 @@ describe('runTier4 on the built-in fixtures', () => {
     const f = report.formats.torchscript!;
     expect(f).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', threshold: 1e-2, threshold_preset: 'quantized', threshold_statistic: 'mean' });
     expect(f.mean_abs_diff).toBeLessThan(1e-2);
-    // a plain max-abs 1e-2 gate would fail it: the report keeps the max visible
-    expect(f.max_abs_diff).toBeGreaterThan(1e-2);
+    // the mean judges it, and the report keeps the max visible: the worst element over every sample
+    // (not pinned to a value: quantization error depends on the torch version)
+    const perSample = Object.values(report.parity_report.torchscript!).map((s) => s.outputs.logits!.parity!.max_abs_diff);
+    expect(f.max_abs_diff).toBe(Math.max(...perSample));
+    expect(f.max_abs_diff).toBeGreaterThanOrEqual(f.mean_abs_diff!);
     expect(f.speedup_vs_pytorch).toBeGreaterThan(0);
     expect(report.model.quantization).toBe('dynamic');
     await expectSchemaValid(report);
@@ -88,9 +91,10 @@ describe('runTier4 on the built-in fixtures', () => {
     expect(report.warnings).toEqual([]);
     for (const format of ['onnx', 'torchscript']) {
       expect(report.formats[format]).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', threshold_preset: 'quantized', skipped: false });
-      // quantized for real: not bit-equal to the fp32 reference, yet close
-      expect(report.formats[format]!.mean_abs_diff).toBeGreaterThan(1e-4);
-      expect(report.formats[format]!.mean_abs_diff).toBeLessThan(1e-2);
+      // quantized for real: not bit-equal to the fp32 reference, yet under the quantized threshold
+      // (no band on the error itself: it depends on the onnxruntime and torch versions)
+      expect(report.formats[format]!.mean_abs_diff).toBeGreaterThan(0);
+      expect(report.formats[format]!.mean_abs_diff).toBeLessThan(report.formats[format]!.threshold!);
     }
     await expectSchemaValid(report);
   });
@@ -173,9 +177,8 @@ describe('runTier4 on the built-in fixtures', () => {
       ].join('\n'),
     );
     await python(`import runpy, sys; sys.argv = sys.argv[1:]; runpy.run_path(sys.argv[0], run_name='__main__')`, [join(dir, 'make_hang.py'), join(dir, 'model.torchscript')]);
-    const t0 = Date.now();
+    // the endless loop ends by the 1500 ms timeout: the reason says so (no wall-clock bound)
     const report = await runTier4({ exportDir: dir, numSamples: 2, latency: false, timeoutMs: 1500 });
-    expect(Date.now() - t0).toBeLessThan(30_000);
     expect(report.status).toBe('fail');
     expect(report.formats.onnx).toMatchObject({ status: 'ok', parity: 'ok' });
     const ts = report.formats.torchscript!;
