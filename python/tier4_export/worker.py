@@ -322,11 +322,11 @@ class Worker:
 
         Request: ``export_dir``, ``sample`` (index), ``work_dir`` (written into), ``split``
         (also one local model per layer), ``trust_model_source`` (may the eager model be
-        rebuilt from a file model source when no activations are stored).
+        rebuilt from a file model source when no activations are stored). Response: ``plan`` and
+        ``references`` (``file`` in the work dir and the ``tensors`` specs in it), no payload.
         """
-        import torch
-
         from .layers.prepare import LayersError, prepare_layers
+        from .layers.transfer import write_tensors
 
         export_dir = str(req.get("export_dir") or "")
         work_dir = str(req.get("work_dir") or "")
@@ -353,13 +353,10 @@ class Worker:
             )
         except LayersError as exc:
             raise WorkerError(str(exc)) from exc
-        specs, buffers, offset = [], [], 0
-        for key, arr in arrays.items():
-            spec, data = encode_tensor(key, torch.from_numpy(arr), offset)
-            specs.append(spec)
-            buffers.append(data)
-            offset += len(data)
-        return {"plan": plan, "tensors": specs}, buffers
+        # The references travel through a file in the work dir, not the frame (layers/transfer.py).
+        references = Path(work_dir) / "references.bin"
+        specs = write_tensors(references, arrays)
+        return {"plan": plan, "references": {"file": str(references), "tensors": specs}}, []
 
     def cmd_threads(self, req: Header, tensors: NamedTensors) -> Reply:
         """Set torch's intra-op thread count (``num_threads`` >= 1) and report the threading in force.

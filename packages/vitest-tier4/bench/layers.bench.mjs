@@ -4,6 +4,7 @@
  *
  *   node bench/layers.bench.mjs sweep [resnet18,resnet50,mobilenet_v3_small,vit_b_16]
  *   node bench/layers.bench.mjs speed [--runs 3]
+ *   node bench/layers.bench.mjs memory <export-dir>
  *
  * sweep: exports each architecture (torchvision, seeded random weights, 224x224, one sample,
  * activations stored) into a temporary dir and runs compareLayers on it; prints one table row per
@@ -12,11 +13,17 @@
  * speed: resnet18 at 224x224, batch 1, warm (worker started, one run before the measured ones):
  * capture (the eager model with hooks: activations are not stored for this) + accumulated + local
  * comparison of every layer, with the breakdown, and the peak memory against the activations' size.
+ * memory (also run by sweep for each model): peak RSS of fresh processes, read from VmHWM after
+ * resetting it (/proc/<pid>/clear_refs, Linux, needs to own the process): a Node process that only
+ * opens the export's model.onnx in onnxruntime and runs the sample (the cost of running the model
+ * at all), and one that runs compareLayers, cold and then warm; and the Python worker's growth over
+ * the request. "extra" = peak of compareLayers minus peak of the plain run, against the activations.
  *
  * Env: TIER4_PYTHON (default /usr/bin/python3). Times the built package (dist/).
  */
 import { execFile } from 'node:child_process';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -66,15 +73,18 @@ async function sweep(names) {
     '| model | leaves | layers compared | over 1e-4 accumulated | over 1e-4 local | worst accumulated (layer) | worst local (layer) | drift origin (local rule) | first over tolerance (accumulated rule) | export s | compare s |',
     '| :-- | --: | --: | --: | --: | :-- | :-- | :-- | :-- | --: | --: |',
   ];
+  const memoryLines = [];
   try {
     for (const name of names) {
       const dir = join(root, name);
       process.stderr.write(`${name}: exporting...\n`);
       let exportS;
+      const te = performance.now();
       try {
         exportS = await exportModel(`make_${name}`, dir, true);
       } catch (err) {
-        lines.push(`| ${name} | export failed: ${String(err.stderr ?? err.message).trim().split('\n').at(-1)} |`);
+        const why = err.killed ? `killed (${err.signal ?? 'timeout'}) after ${((performance.now() - te) / 1000).toFixed(0)} s` : err.signal ? `killed by ${err.signal}` : `exit ${err.code}`;
+        lines.push(`| ${name} | export failed: ${why}: ${String(err.stderr || err.message).trim().split('\n').at(-1)} |`);
         continue;
       }
       process.stderr.write(`${name}: comparing...\n`);
@@ -92,6 +102,9 @@ async function sweep(names) {
         } | ${exportS.toFixed(1)} | ${s.toFixed(1)} |`,
       );
       process.stderr.write(`${lines.at(-1)}\n  ${r.explanation}\n`);
+      const m = await memory(dir);
+      memoryLines.push(`- ${name}: ${m.text}`);
+      process.stderr.write(`${memoryLines.at(-1)}\n`);
       await rm(dir, { recursive: true, force: true });
     }
   } finally {
@@ -100,6 +113,62 @@ async function sweep(names) {
   }
   console.log(`Per-layer sweep, ${new Date().toISOString().slice(0, 16)}Z, tolerance preset fp32 (atol 1e-4, rtol 1e-4), load ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`);
   console.log(lines.join('\n'));
+  console.log(`\nPeak memory (fresh processes, VmHWM):\n${memoryLines.join('\n')}`);
+}
+
+function hwmOf(pid) {
+  const t = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (k) => Number(new RegExp(`${k}:\\s+(\\d+)`).exec(t)?.[1] ?? 0) * 1024;
+  return { rss: kb('VmRSS'), hwm: kb('VmHWM') };
+}
+const resetHwm = (pid) => writeFileSync(`/proc/${pid}/clear_refs`, '5');
+
+/** One measurement in this (fresh) process: 'plain' (ORT run of model.onnx) or 'compare'. */
+async function memoryChild(dir, what) {
+  const { openExportDir } = await import('vitest-tier4-fixtures');
+  const { openOnnxRunner } = await import(join(pkg, 'dist', 'runtimes', 'onnx.js'));
+  const ed = await openExportDir(dir);
+  const sample = await ed.loadSample(0);
+  const out = {};
+  if (what === 'plain') {
+    const before = hwmOf(process.pid).rss;
+    resetHwm(process.pid);
+    const r = await openOnnxRunner(ed.paths.onnx, { cache: false });
+    await r.run(sample.inputs);
+    await r.close();
+    out.plain = hwmOf(process.pid).hwm - before;
+  } else {
+    const worker = await PythonWorker.start({ python, timeoutMs: 1_800_000 });
+    try {
+      for (const pass of ['cold', 'warm']) {
+        const before = hwmOf(process.pid).rss;
+        const pyBefore = hwmOf(worker.pid).rss;
+        resetHwm(process.pid);
+        resetHwm(worker.pid);
+        const r = await compareLayers({ exportDir: dir, worker, timeoutMs: 1_800_000 });
+        out[pass] = { node: hwmOf(process.pid).hwm - before, python: hwmOf(worker.pid).hwm - pyBefore, seconds: r.timings.total_ms / 1000 };
+        out.activations = r.capture.bytes;
+      }
+    } finally {
+      await worker.close();
+    }
+  }
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+/** Peak memory of a comparison of `dir` (fresh processes), as a line of text and the figures. */
+async function memory(dir) {
+  const child = async (what) => JSON.parse((await run(process.execPath, [fileURLToPath(import.meta.url), 'memory-child', dir, what], { maxBuffer: 16 << 20, timeout: 3_600_000 })).stdout.trim().split('\n').at(-1));
+  const { plain } = await child('plain');
+  const c = await child('compare');
+  const mb = (b) => (b / 1e6).toFixed(1);
+  const x = (b) => (b / c.activations).toFixed(2);
+  const weights = (await stat(join(dir, 'model.onnx'))).size;
+  const text =
+    `activations ${mb(c.activations)} MB, model.onnx ${mb(weights)} MB; plain onnxruntime run: Node peak +${mb(plain)} MB; ` +
+    `compareLayers cold: Node +${mb(c.cold.node)} MB (extra ${mb(c.cold.node - plain)} MB = ${x(c.cold.node - plain)}x), Python +${mb(c.cold.python)} MB (${x(c.cold.python)}x), ${c.cold.seconds.toFixed(1)} s; ` +
+    `warm: Node +${mb(c.warm.node)} MB (${x(c.warm.node)}x), Python +${mb(c.warm.python)} MB (${x(c.warm.python)}x), ${c.warm.seconds.toFixed(1)} s`;
+  return { text, plain, ...c };
 }
 
 function rssOf(pid) {
@@ -153,8 +222,10 @@ async function speed(runs) {
 
 const [mode = 'sweep', arg] = process.argv.slice(2);
 if (mode === 'sweep') await sweep((arg ?? 'resnet18,resnet50,mobilenet_v3_small,vit_b_16').split(','));
+else if (mode === 'memory' && arg) console.log((await memory(arg)).text);
+else if (mode === 'memory-child') await memoryChild(arg, process.argv[4]);
 else if (mode === 'speed') await speed(Number(process.argv[process.argv.indexOf('--runs') + 1]) || 3);
 else {
-  console.error(`usage: layers.bench.mjs sweep [models] | speed [--runs N]; received '${mode}'`);
+  console.error(`usage: layers.bench.mjs sweep [models] | speed [--runs N] | memory <export-dir>; received '${mode}'`);
   process.exit(2);
 }

@@ -106,7 +106,7 @@ def infer_types(model: onnx.ModelProto, input_shapes: Mapping[str, Sequence[int]
         numel = 1
         for d in init.dims:
             numel *= int(d)
-        if numel <= 4096:
+        if numel <= 4096 and init.data_location != onnx.TensorProto.EXTERNAL:
             g.initializer.append(init)
         elif init.name not in present:
             g.input.append(helper.make_tensor_value_info(init.name, init.data_type, list(init.dims)))

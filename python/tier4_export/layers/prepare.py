@@ -16,10 +16,10 @@ from typing import Any, Callable, Dict, List, Optional, Tuple
 
 import numpy as np
 from numpy.typing import NDArray
-import onnx
 
 from .capture import Capture, capture_activations
 from .graph import LayerMap, LayerMapError, infer_types, local_model, local_name, map_layers, save_instrumented, save_model
+from .skeleton import SkeletonError, link_weights, load_skeleton
 from .store import read_capture, stored_samples
 
 EagerLoader = Callable[[], Any]
@@ -101,6 +101,20 @@ def prepare_layers(
         raise LayersError(f"{export_dir}: no model.onnx to compare per layer (formats written: {metadata.get('formats_written')})")
     sample_id, inputs = _sample_inputs(export_dir, metadata, sample)
 
+    # The graph first, without its weights (they stay in the file: see skeleton.py), so the
+    # activations read below never share the peak with a parsed copy of the weights.
+    t0 = time.perf_counter()
+    try:
+        model_proto = load_skeleton(onnx_path)
+    except (SkeletonError, OSError) as exc:
+        raise LayersError(f"{onnx_path}: cannot be read as an ONNX model: {type(exc).__name__}: {exc}") from exc
+    work_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        link_weights(onnx_path, work_dir, model_proto)
+    except (ValueError, OSError) as exc:
+        raise LayersError(f"{onnx_path}: its weights cannot be linked into the work directory: {exc}") from exc
+    graph_s = time.perf_counter() - t0
+
     t0 = time.perf_counter()
     stored = next((r for r in stored_samples(metadata) if r.get("sample") == sample_id), None)
     if stored is not None:
@@ -127,17 +141,12 @@ def prepare_layers(
     timings["capture_s"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    try:
-        model_proto = onnx.load(str(onnx_path))
-    except Exception as exc:  # noqa: BLE001
-        raise LayersError(f"{onnx_path}: cannot be read as an ONNX model: {type(exc).__name__}: {exc}") from exc
     input_shapes = {k: list(v.shape) for k, v in inputs.items()}
     types = infer_types(model_proto, input_shapes)
     try:
         layer_map = map_layers(model_proto, capture, types)
     except LayerMapError as exc:
         raise LayersError(f"{onnx_path}: {exc}") from exc
-    work_dir.mkdir(parents=True, exist_ok=True)
     instrumented_path = work_dir / "instrumented.onnx"
     save_instrumented(model_proto, layer_map, types, instrumented_path)
     local_path = work_dir / "local.onnx"
@@ -149,7 +158,7 @@ def prepare_layers(
             p = work_dir / f"local_{g.index}.onnx"
             save_model(local_model(model_proto, [g], types), p)
             per_group[g.index] = str(p)
-    timings["graph_s"] = time.perf_counter() - t0
+    timings["graph_s"] = graph_s + time.perf_counter() - t0
 
     plan = _plan(layer_map, capture, source, sample, sample_id, onnx_path, instrumented_path, local_path, per_group, list(inputs))
     plan["timings"] = timings

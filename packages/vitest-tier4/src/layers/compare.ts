@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openExportDir, type ExportDir, type TensorData } from 'vitest-tier4-fixtures';
 import { checkParity } from '../parity/check.js';
-import { judgeLayers, layerStatus, rowNumbers, type LayerRow } from '../parity/layers.js';
+import { judgeLayers, layerStatus, rowNumbers, type LayerRow, type LayoutMatch } from '../parity/layers.js';
 import { detectLayout } from '../parity/layout.js';
 import { resolveTolerance } from '../parity/tolerance.js';
 import type { ParityResult, ResolvedTolerance, ToleranceSpec } from '../parity/types.js';
@@ -23,6 +23,7 @@ import { openOnnxRunner } from '../runtimes/onnx.js';
 import { PythonWorker, PythonWorkerError } from '../runtimes/python-worker.js';
 import type { WorkerChannel } from '../runtimes/worker-runner.js';
 import type { TensorMap } from '../runtimes/types.js';
+import { readReferences, type ReferenceSpec } from './references.js';
 import type { LayersReport } from './types.js';
 
 /** Default timeout of the Python side of one comparison (capturing a large model takes a while). */
@@ -117,13 +118,18 @@ async function prepare(
     if (err instanceof PythonWorkerError && err.code === 'remote') throw new LayersError(`per-layer comparison of ${exportDir}: ${err.message}`, { cause: err });
     throw err;
   }
-  const refs = new Map<string, TensorData>();
-  for (const t of res.tensors) refs.set(t.name, t.tensor);
+  const references = res.header.references as { file: string; tensors: ReferenceSpec[] } | undefined;
+  if (!references || typeof references.file !== 'string' || !Array.isArray(references.tensors)) {
+    throw new LayersError(`per-layer comparison of ${exportDir}: the Python worker sent no references file (an older tier4_export?)`);
+  }
+  const refs = await readReferences(references.file, references.tensors);
   return { plan: res.header.plan as Plan, refs };
 }
 
 async function runModel(file: string, feeds: TensorMap, signal?: AbortSignal): Promise<TensorMap> {
-  const runner = await openOnnxRunner(file, { cache: false, ...(signal ? { signal } : {}) });
+  // No CPU memory arena: the arena keeps the run's output buffers after onnxruntime-node copied
+  // them into JavaScript, so every compared tensor would be held twice until the session closes.
+  const runner = await openOnnxRunner(file, { cache: false, sessionOptions: { enableCpuMemArena: false }, ...(signal ? { signal } : {}) });
   try {
     const inputs: TensorMap = {};
     for (const n of runner.inputNames) {
@@ -146,6 +152,56 @@ function localFeeds(groups: readonly PlanGroup[], sampleInputs: TensorMap, refs:
     }
   }
   return feeds;
+}
+
+/** A row judged on its accumulated error (the local error is added once the local model ran). */
+interface AccumulatedRow {
+  row: LayerRow;
+  /** The accumulated verdict; absent for a row that is skipped or could not be judged. */
+  acc?: ParityResult;
+  /** Layout of the accumulated tensor when it fails (used when the local error does not fail). */
+  accLayout: LayoutMatch | null;
+}
+
+function judgeAccumulated(
+  pr: PlanRow,
+  plan: Plan,
+  refs: Map<string, TensorData>,
+  accumulated: TensorMap,
+  toleranceSpec: ToleranceSpec,
+  tolerance: ResolvedTolerance,
+): AccumulatedRow {
+  const g = pr.group !== null ? plan.groups[pr.group] : undefined;
+  const ref = pr.reference ? refs.get(pr.reference) : undefined;
+  const base: LayerRow = {
+    name: pr.name,
+    modules: pr.modules,
+    module_types: pr.module_types,
+    onnx_nodes: g?.onnx_nodes ?? [],
+    op_types: g ? [...new Set(g.op_types)] : [],
+    onnx_tensor: pr.onnx_tensor,
+    shape: ref ? [...ref.shape] : null,
+    max_abs_diff: null,
+    mean_abs_diff: null,
+    max_rel_diff: null,
+    accumulated_status: null,
+    local_max_abs_diff: null,
+    local_mean_abs_diff: null,
+    local_status: null,
+    status: 'skipped',
+    layout: null,
+    reason: pr.reason,
+  };
+  if (pr.status === 'skipped' || !ref || !pr.onnx_tensor) return { row: base, accLayout: null };
+  const actual = accumulated[pr.onnx_tensor];
+  if (!actual) return { row: { ...base, status: 'error', reason: `tensor ${pr.onnx_tensor} missing from the instrumented run` }, accLayout: null };
+  let acc: ParityResult;
+  try {
+    acc = checkParity(actual, ref, toleranceSpec);
+  } catch (err) {
+    return { row: { ...base, status: 'error', reason: message(err) }, accLayout: null };
+  }
+  return { row: { ...base, ...rowNumbers(acc), reason: acc.reason ?? null }, acc, accLayout: acc.status === 'fail' ? detectLayout(actual, ref, tolerance) : null };
 }
 
 /**
@@ -189,13 +245,22 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
     }
     const onnxMs = performance.now() - to;
 
+    // Judge the accumulated tensors now and keep only what the local run reads (integer and shape
+    // tensors fed from the ONNX run): the outputs of the two runs are never held together.
+    const tc = performance.now();
+    const judged = plan.rows.map((pr) => judgeAccumulated(pr, plan, refs, accumulated, toleranceSpec, tolerance));
+    const aux: TensorMap = {};
+    for (const g of plan.groups) for (const i of g.inputs) if (i.source === 'onnx' && accumulated[i.ref]) aux[i.ref] = accumulated[i.ref]!;
+    accumulated = {};
+    let compareMs = performance.now() - tc;
+
     const tl = performance.now();
     const groupErrors = new Map<number, string>();
     for (const g of plan.groups) if (g.error) groupErrors.set(g.index, `its subgraph cannot be extracted: ${g.error}`);
     let local: TensorMap = {};
     const usable = plan.groups.filter((g) => !g.error && g.outputs.length > 0);
     try {
-      if (usable.length > 0) local = await runModel(plan.local, localFeeds(usable, sampleInputs, refs, accumulated), options.signal);
+      if (usable.length > 0) local = await runModel(plan.local, localFeeds(usable, sampleInputs, refs, aux), options.signal);
     } catch (err) {
       // one layer's subgraph spoils the combined model: run each layer on its own to find it
       warnings.push(`the combined local model did not run (${message(err).split('\n')[0]}); each layer was run on its own`);
@@ -203,7 +268,7 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
       for (const g of plan.groups) {
         if (g.error || g.outputs.length === 0 || !g.model) continue;
         try {
-          Object.assign(local, await runModel(g.model, localFeeds([g], sampleInputs, refs, accumulated), options.signal));
+          Object.assign(local, await runModel(g.model, localFeeds([g], sampleInputs, refs, aux), options.signal));
         } catch (e) {
           groupErrors.set(g.index, `its subgraph does not run on its own: ${message(e).split('\n')[0]}`);
         }
@@ -211,39 +276,11 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
     }
     const localMs = performance.now() - tl;
 
-    const tc = performance.now();
-    const rows: LayerRow[] = plan.rows.map((pr) => {
-      const g = pr.group !== null ? plan.groups[pr.group] : undefined;
-      const ref = pr.reference ? refs.get(pr.reference) : undefined;
-      const base: LayerRow = {
-        name: pr.name,
-        modules: pr.modules,
-        module_types: pr.module_types,
-        onnx_nodes: g?.onnx_nodes ?? [],
-        op_types: g ? [...new Set(g.op_types)] : [],
-        onnx_tensor: pr.onnx_tensor,
-        shape: ref ? [...ref.shape] : null,
-        max_abs_diff: null,
-        mean_abs_diff: null,
-        max_rel_diff: null,
-        accumulated_status: null,
-        local_max_abs_diff: null,
-        local_mean_abs_diff: null,
-        local_status: null,
-        status: 'skipped',
-        layout: null,
-        reason: pr.reason,
-      };
-      if (pr.status === 'skipped' || !ref || !pr.onnx_tensor) return base;
-      const actual = accumulated[pr.onnx_tensor];
-      if (!actual) return { ...base, status: 'error', reason: `tensor ${pr.onnx_tensor} missing from the instrumented run` };
-      let acc: ParityResult;
-      try {
-        acc = checkParity(actual, ref, toleranceSpec);
-      } catch (err) {
-        return { ...base, status: 'error', reason: message(err) };
-      }
-      const row: LayerRow = { ...base, ...rowNumbers(acc), reason: acc.reason ?? null };
+    const tc2 = performance.now();
+    const rows: LayerRow[] = judged.map(({ row, acc, accLayout }, k) => {
+      const pr = plan.rows[k]!;
+      if (!acc) return row;
+      const ref = refs.get(pr.reference!)!;
       const groupError = pr.group !== null ? groupErrors.get(pr.group) : undefined;
       const localActual = pr.local_tensor ? local[pr.local_tensor] : undefined;
       let loc: ParityResult | undefined;
@@ -257,14 +294,12 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
         row.reason = `local error not measured: ${groupError ?? 'no local output'}`;
       }
       row.status = layerStatus(acc.status, row.local_status);
-      if (acc.status === 'fail' || loc?.status === 'fail') {
-        const failing = loc?.status === 'fail' && localActual ? localActual : actual;
-        row.layout = detectLayout(failing, ref, tolerance);
-        if (!row.reason && (acc.reason ?? loc?.reason)) row.reason = acc.reason ?? loc?.reason ?? null;
-      }
+      if (loc?.status === 'fail' && localActual) row.layout = detectLayout(localActual, ref, tolerance);
+      else if (acc.status === 'fail') row.layout = accLayout;
+      if ((acc.status === 'fail' || loc?.status === 'fail') && !row.reason && (acc.reason ?? loc?.reason)) row.reason = acc.reason ?? loc?.reason ?? null;
       return row;
     });
-    const compareMs = performance.now() - tc;
+    compareMs += performance.now() - tc2;
     const verdict = judgeLayers(rows, tolerance);
     const compared = rows.filter((r) => r.accumulated_status !== null);
     return {
