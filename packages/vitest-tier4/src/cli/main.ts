@@ -82,7 +82,8 @@ Options:
   --config <file>            validate every export dir of a tiers config ({"exports": [{"dir": ...,
                              "thresholds", "samples", "gates", ...}]}, dirs relative to the file);
                              the options below apply to entries that do not set their own
-  --threshold <spec>         thresholds, e.g. fp32=1e-4,quantized=1e-2 (defaults shown); quantized
+  --threshold <spec>         thresholds, e.g. fp32=1e-4,quantized=1e-2 (defaults shown): the preset's
+                             atol, its rtol stays (fp32: 1e-4; docs/tolerances.md#presets); quantized
                              exports also take sqnr_db>=20 (default), cosine>=, top1_agreement>=,
                              relative_error<=, kl_divergence<= (see docs/tolerances.md)
   --no-memory                do not measure the resident memory of quantized artifacts
@@ -103,7 +104,8 @@ Options:
   --python <path>            Python interpreter with torch (default: TIER4_PYTHON, then candidates)
   --threads <n>              intra-op threads of every runtime, the eager baseline included
                              (default: available parallelism, at most 4)
-  --timeout-ms <ms>          timeout of each request to the Python worker (default 60000); its
+  --timeout-ms <ms>          timeout of each request to the Python worker, used as given (default
+                             60000, raised to 10x one measured forward pass of a slow model); its
                              start-up and model loads get at least 120000 and 60000
   --allow-non-finite <list>  output names whose reference may hold NaN or Inf (default: a
                              non-finite reference output fails the export)

@@ -30,6 +30,8 @@ export interface MeasureLatencyOptions {
   budgetLevel?: LatencyBudgetLevel;
   /** Aborts the measurement. */
   signal?: AbortSignal;
+  /** Limit of the measurement in ms, for runners that time themselves out of process ({@link ModelRunner.time}). */
+  timeoutMs?: number;
 }
 
 /** Result of {@link measureLatency} (snake_case: it goes into the Tier 4 JSON). */
@@ -133,12 +135,15 @@ export async function measureLatency(
   if (budget !== undefined && (typeof budget !== 'number' || !(budget > 0) || !Number.isFinite(budget))) {
     throw new TypeError(`measureLatency: budgetMs must be a positive number of ms, received ${JSON.stringify(budget)}`);
   }
+  if (options.timeoutMs !== undefined && (typeof options.timeoutMs !== 'number' || !(options.timeoutMs > 0) || !Number.isFinite(options.timeoutMs))) {
+    throw new TypeError(`measureLatency: timeoutMs must be a positive number of ms, received ${JSON.stringify(options.timeoutMs)}`);
+  }
   options.signal?.throwIfAborted();
 
   let samples: number[];
   let clock: string;
   if (typeof runner.time === 'function') {
-    const timings = await runner.time(inputs, { iterations, warmup });
+    const timings = await runner.time(inputs, { iterations, warmup, ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}) });
     samples = timings.samplesMs;
     clock = timings.clock;
     if (samples.length !== iterations) {

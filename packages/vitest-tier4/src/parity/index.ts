@@ -19,7 +19,7 @@ export { histogramTotal } from './histogram.js';
 export { checkParityOutputs } from './outputs.js';
 export { addNormSums, emptyNormSums, scaleFreeStats } from './scale-free.js';
 export type { OutputsParityResult, OutputTolerances } from './outputs.js';
-export { DEFAULT_PRESET, PRESET_NAMES, PRESETS, resolveTolerance } from './tolerance.js';
+export { DEFAULT_PRESET, PRESET_NAMES, PRESETS, presetTolerance, resolveTolerance } from './tolerance.js';
 export type { PresetDefinition } from './tolerance.js';
 export type {
   AbsDiffHistogram,

@@ -173,6 +173,23 @@ export function resolveTolerance(spec?: ToleranceSpec | null, _dtype?: DType): R
   return make(preset, atol, rtol, statistic, frac);
 }
 
+/**
+ * The tolerance of preset `name` with its absolute threshold replaced by `atol` (what the preset map
+ * `{ [name]: atol }` means): rtol and statistic stay the preset's. The one meaning of a preset's
+ * threshold: `toMatchParity(ref, { fp32: 1e-5 })`, runTier4's `thresholds.fp32`, `tier4 validate
+ * --threshold fp32=1e-5` and the reporter all resolve it here, so they print the same description
+ * (`preset fp32 (atol 1e-5, rtol 1e-4)`).
+ *
+ * @param name - The preset.
+ * @param atol - Its threshold (default: the preset's atol).
+ * @throws TypeError when `name` is not a preset or `atol` is not a finite number >= 0.
+ */
+export function presetTolerance(name: PresetName, atol?: number): ResolvedTolerance {
+  if (!isPresetName(name)) throw new TypeError(`tolerance: unknown preset '${String(name)}' (expected one of ${PRESET_NAMES.join(', ')})`);
+  const p = PRESETS[name];
+  return make(name, atol === undefined ? p.atol : checkNonNegative(atol, name), p.rtol, p.statistic, 0);
+}
+
 function fromPreset(name: PresetName): ResolvedTolerance {
   const p = PRESETS[name];
   return make(name, p.atol, p.rtol, p.statistic, 0);

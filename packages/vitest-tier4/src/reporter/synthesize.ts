@@ -100,7 +100,7 @@ export function formatFromMatchers(records: readonly LabelledMatcherRecord[]): {
   const preset = tolerance?.preset === 'quantized' ? 'quantized' : 'fp32';
   const statistic = tolerance ? (typeof tolerance.statistic === 'string' ? tolerance.statistic : `quantile ${tolerance.statistic.quantile}`) : 'elementwise';
   const entry: Tier4FormatReport = {
-    ...emptyFormatReport({ threshold: tolerance?.atol ?? 0, preset, statistic, artifact: null }),
+    ...emptyFormatReport({ threshold: tolerance?.atol ?? 0, rtol: tolerance?.rtol ?? 0, preset, statistic, artifact: null }),
     ...agg.fields(),
     ...latencyFields(latency ? latencyBlock(latency) : null),
     status,

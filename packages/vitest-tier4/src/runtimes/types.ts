@@ -21,12 +21,23 @@ export interface RunResult {
   timingMs?: number;
 }
 
+/** Options of {@link ModelRunner.run}. */
+export interface RunnerRunOptions {
+  /**
+   * Limit of this call in ms, for out-of-process runners (the Python worker: its request timeout
+   * otherwise). In-process runners have no limit and ignore it.
+   */
+  timeoutMs?: number;
+}
+
 /** Options of {@link ModelRunner.time}. */
 export interface RunnerTimeOptions {
   /** Measured iterations. */
   iterations: number;
   /** Warm-up iterations run (and discarded) before the measured ones. */
   warmup: number;
+  /** Limit of the whole measurement in ms (the Python worker: its request timeout per 10 forwards otherwise). */
+  timeoutMs?: number;
 }
 
 /** Per-iteration timings measured inside the runtime (see {@link ModelRunner.time}). */
@@ -62,7 +73,7 @@ export interface ModelRunner {
    */
   readonly clock: string;
   /** Runs one batch. Inputs are matched by name; extra inputs are an error. */
-  run(inputs: TensorMap): Promise<RunResult>;
+  run(inputs: TensorMap, options?: RunnerRunOptions): Promise<RunResult>;
   /**
    * Optional: times `iterations` forward passes inside the runtime (after `warmup` discarded
    * ones), so that transport to an out-of-process runtime is not measured.

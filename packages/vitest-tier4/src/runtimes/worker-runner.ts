@@ -4,7 +4,7 @@
  */
 import type { TensorData } from 'vitest-tier4-fixtures';
 import { PythonWorker, PythonWorkerError, sharedPythonWorker, type PythonWorkerOptions, type RequestOptions, type WorkerHello, type WorkerResponse } from './python-worker.js';
-import type { ModelRunner, RunResult, RunnerThreading, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
+import type { ModelRunner, RunResult, RunnerRunOptions, RunnerThreading, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
 import { orderInputs } from './inputs.js';
 
 /** Least timeout of loading a model in the worker (see {@link WorkerRunnerOptions.loadTimeoutMs}). */
@@ -99,9 +99,12 @@ export class WorkerModelRunner implements ModelRunner {
     if (this.closed) throw new PythonWorkerError(`${this.format} runner for ${this.source} is closed`, 'closed');
   }
 
-  async run(inputs: TensorMap): Promise<RunResult> {
+  async run(inputs: TensorMap, options: RunnerRunOptions = {}): Promise<RunResult> {
     this.check();
-    const res = await this.worker.request({ cmd: 'run', model: this.handle }, this.orderedInputs(inputs), { subject: this.source });
+    const res = await this.worker.request({ cmd: 'run', model: this.handle }, this.orderedInputs(inputs), {
+      subject: this.source,
+      ...(options.timeoutMs !== undefined ? { timeoutMs: options.timeoutMs } : {}),
+    });
     const outputs: TensorMap = {};
     const allNamed = res.tensors.length > 0 && res.tensors.every((t) => t.named);
     if (allNamed) {
@@ -133,7 +136,7 @@ export class WorkerModelRunner implements ModelRunner {
       throw new TypeError(`time(): warmup must be an integer >= 0, received ${String(warmup)}`);
     }
     // one request runs warmup + iterations forwards: it gets the request timeout per 10 forwards
-    const timeoutMs = this.worker.requestTimeoutMs * Math.max(1, Math.ceil((iterations + warmup) / 10));
+    const timeoutMs = options.timeoutMs ?? this.worker.requestTimeoutMs * Math.max(1, Math.ceil((iterations + warmup) / 10));
     const res = await this.worker.request({ cmd: 'time', model: this.handle, iterations, warmup }, this.orderedInputs(inputs), {
       subject: this.source,
       timeoutMs,

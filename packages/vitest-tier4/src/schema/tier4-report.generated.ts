@@ -60,9 +60,13 @@ export interface Tier4FormatReport {
    */
   max_rel_diff: number | null;
   /**
-   * Threshold the format was judged by (the preset's atol).
+   * Threshold the format was judged by: the preset's atol, or `thresholds.<preset>` when given.
    */
   threshold: number;
+  /**
+   * Relative tolerance of the preset (fp32 1e-4, quantized 0): an element passes when |a - r| <= threshold + threshold_rtol * |r|, as under toMatchParity's preset of the same name (docs/tolerances.md#presets).
+   */
+  threshold_rtol: number;
   threshold_preset: Tier4ThresholdPreset;
   /**
    * What the threshold bounds: `elementwise` (every element) or `mean` (mean |a - r|, quantized).
@@ -177,6 +181,10 @@ export interface Tier4FormatReport {
    * Size and sha256 of the artifact on disk against metadata.json; null when not checked.
    */
   artifact_check?: ArtifactCheck | null;
+  /**
+   * A request of this format to the Python worker that timed out (opening, a sample's run, or latency), reported as its own reason and never as a parity failure; null when none did.
+   */
+  timeout?: Tier4WorkerTimeout | null;
   /**
    * ONNX only, when its parity failed and it was compared per layer: the first layer whose local error breaks the tolerance, or null when none does (docs/layers.md). Absent otherwise.
    */
@@ -642,6 +650,43 @@ export interface ArtifactCheck {
    * Time taken to hash the file, in ms (the cost of this check).
    */
   ms: number;
+}
+/**
+ * A Python worker request that exceeded its limit; the worker was killed.
+ */
+export interface Tier4WorkerTimeout {
+  /**
+   * What timed out: loading the model (`open`), one sample's forward pass (`run`, the remaining samples are not run), or the latency measurement.
+   */
+  step: 'open' | 'run' | 'latency';
+  /**
+   * The sample being run, or null (`open`).
+   */
+  sample: string | null;
+  /**
+   * The worker's error, one line (`Python worker timed out after 1500 ms on 'run' (...)`).
+   */
+  message: string;
+  /**
+   * The limit that was exceeded, in ms (null when the error did not say).
+   */
+  timeout_ms: number | null;
+  /**
+   * The slowest measured forward pass of this format per batch item, in ms, before the timeout; null when none finished.
+   */
+  forward_ms: number | null;
+  /**
+   * The sample that forward pass was measured on, or null.
+   */
+  forward_sample: string | null;
+  /**
+   * True when the limit was the default scaled with the measured forward pass (no `timeoutMs` given).
+   */
+  scaled: boolean;
+  /**
+   * What raises the limit: `runTier4 timeoutMs, tier4 validate --timeout-ms`.
+   */
+  option: string;
 }
 /**
  * Per format, per sample id, per output: the parity results and the shapes.

@@ -20,6 +20,8 @@ export function worseStatus(a: Tier4Status, b: Tier4Status): Tier4Status {
 /** A format entry with nothing measured yet: every field of {@link Tier4FormatReport}. */
 export function emptyFormatReport(init: {
   threshold: number;
+  /** The preset's rtol (what `threshold_rtol` records). */
+  rtol: number;
   preset: Tier4ThresholdPreset;
   statistic: string;
   artifact: string | null;
@@ -31,6 +33,7 @@ export function emptyFormatReport(init: {
     mean_abs_diff: null,
     max_rel_diff: null,
     threshold: init.threshold,
+    threshold_rtol: init.rtol,
     threshold_preset: init.preset,
     threshold_statistic: init.statistic,
     relative_error: null,
@@ -39,6 +42,7 @@ export function emptyFormatReport(init: {
     min_sqnr_db: null,
     agreement: null,
     artifact_check: null,
+    timeout: null,
     threads: null,
     pytorch_threads: null,
     shape: null,

@@ -5,14 +5,46 @@
  *
  * Pure: no I/O.
  */
+import { describeStatistic, PRESETS, presetTolerance, resolveTolerance } from '../parity/tolerance.js';
 import type { ParityResult } from '../parity/types.js';
 import type { Tier4OutputSummary, Tier4Status, Tier4ThresholdPreset } from './types.js';
 
-/** The tolerance runTier4 judges with: the preset's threshold as an absolute bound (rtol 0). */
+/**
+ * The tolerance runTier4 judges with: the parity core's preset (docs/tolerances.md#presets) with its
+ * atol replaced by the threshold, as `toMatchParity(ref, { fp32: threshold })` judges.
+ */
 export interface ThresholdTolerance {
   preset: Tier4ThresholdPreset;
   atol: number;
   rtol: number;
+}
+
+/** Default thresholds of runTier4: each preset's atol (fp32 1e-4 per element, quantized 1e-2 on the mean). */
+export const DEFAULT_TIER4_THRESHOLDS: Readonly<Record<Tier4ThresholdPreset, number>> = {
+  fp32: PRESETS.fp32.atol,
+  quantized: PRESETS.quantized.atol,
+};
+
+/**
+ * The tolerance of a format judged under `preset` with threshold `atol`: the preset's rtol, what
+ * `{ [preset]: atol }` means to the matchers.
+ */
+export function thresholdTolerance(preset: Tier4ThresholdPreset, atol: number): ThresholdTolerance {
+  const t = presetTolerance(preset, atol);
+  return { preset, atol: t.atol, rtol: t.rtol };
+}
+
+/**
+ * The description a format's tolerance is printed with, from its report fields: the same text as
+ * the matchers' `Tolerance:` line and the reasons (`preset fp32 (atol 1e-4, rtol 1e-4)`).
+ */
+export function describeFormatTolerance(f: { threshold_preset: Tier4ThresholdPreset; threshold: number; threshold_rtol: number }): string {
+  return resolveTolerance({ preset: f.threshold_preset, atol: f.threshold, rtol: f.threshold_rtol }).description;
+}
+
+/** What the threshold of `preset` bounds: `elementwise` (fp32) or `mean` (quantized). */
+export function thresholdStatistic(preset: Tier4ThresholdPreset): string {
+  return describeStatistic(PRESETS[preset].statistic);
 }
 
 const RANK: Record<Tier4Status, number> = { ok: 0, warn: 1, fail: 2 };

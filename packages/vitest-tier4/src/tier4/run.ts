@@ -22,7 +22,7 @@ import { compareQuantizedLayers } from '../quantization/layer-sqnr.js';
 import { checkQuantizationOptions, quantizationCollector, quantizationSection, type Tier4QuantizationOptions } from '../quantization/step.js';
 import { checkQuantizationThresholds, QUANTIZATION_METRICS, splitThresholds, type QuantizationThresholds } from '../quantization/thresholds.js';
 import { checkGateOptions, describeGates, evaluateGates, type Tier4GateOptions } from './gates.js';
-import { checkOutputThresholds, OutputTally, toleranceFor, type ThresholdTolerance } from './outputs.js';
+import { checkOutputThresholds, DEFAULT_TIER4_THRESHOLDS, OutputTally, thresholdStatistic, thresholdTolerance, toleranceFor, type ThresholdTolerance } from './outputs.js';
 import { DEFAULT_MIN_SQNR_DB } from './agreement.js';
 import { artifactMismatchMessage, checkArtifactDigest, type RecordedArtifact } from './artifact-digest.js';
 import { AgreementAccumulator, judgeScale, referenceScales } from './scale-verdict.js';
@@ -41,10 +41,10 @@ import type {
   Tier4ThresholdPreset,
   Tier4Worst,
 } from './types.js';
+import { applyRunTimeout, isWorkerTimeout, timeoutAdvice, timeoutReason, timeoutStep, WorkerTimeouts } from './timeouts.js';
 import { writeTier4Report } from './write.js';
 
-/** Default thresholds: fp32 exports at 1e-4 (elementwise), quantized at 1e-2 (mean |a - r|). */
-export const DEFAULT_TIER4_THRESHOLDS: Readonly<Record<Tier4ThresholdPreset, number>> = { fp32: 1e-4, quantized: 1e-2 };
+export { DEFAULT_TIER4_THRESHOLDS };
 /** Default intra-op threads of every runtime: the machine's available parallelism, at most 4. */
 export function defaultTier4Threads(): number {
   return Math.max(1, Math.min(4, availableParallelism()));
@@ -105,7 +105,12 @@ export interface RunTier4Options {
    * Either way latency is measured under the timing gate (docs/runtimes.md, "The worker pool").
    */
   pool?: ValidationPool | false;
-  /** Timeout of one request to the Python worker, in ms. */
+  /**
+   * Timeout of one request to the Python worker, in ms, used as given. Default: 60 000, and once a
+   * forward pass of the format is measured the larger of that and 10 times it (per batch item,
+   * times the batch); the latency request scales likewise. A request that exceeds its limit is the
+   * format's own reason (`formats.<format>.timeout`), never a parity failure (docs/tier4-report.md).
+   */
   timeoutMs?: number;
   /**
    * Intra-op threads of every runtime (onnxruntime's intraOpNumThreads, torch.set_num_threads in the
@@ -335,13 +340,13 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   const thresholds = { ...DEFAULT_TIER4_THRESHOLDS, ...split.presets } as Record<Tier4ThresholdPreset, number>;
   const preset: Tier4ThresholdPreset = md.quantization ? 'quantized' : 'fp32';
   const threshold = thresholds[preset];
-  // The threshold bounds the preset's statistic absolutely (rtol 0): the dict's max_abs_diff
-  // (fp32) or mean_abs_diff (quantized) compared with `threshold` IS the verdict.
-  const tolerance: ThresholdTolerance = { preset, atol: threshold, rtol: 0 };
-  const statistic = preset === 'quantized' ? 'mean' : 'elementwise';
+  // one meaning per preset: the threshold replaces the preset's atol, rtol stays (docs/tolerances.md#presets)
+  const tolerance: ThresholdTolerance = thresholdTolerance(preset, threshold);
+  const statistic = thresholdStatistic(preset);
   // quantized exports: their quantization thresholds (sqnr_db >= 20 by default) judge SQNR
   const minSqnr = preset === 'fp32' ? (options.minSqnrDb ?? DEFAULT_MIN_SQNR_DB) : -Infinity;
   const threads = options.threads ?? defaultTier4Threads();
+  const timeouts = new WorkerTimeouts(options.timeoutMs);
   const latencyOpts = options.latency === false ? null : { iterations: 100, warmup: 10, ...(options.latency ?? {}) };
 
   const warnings: string[] = [];
@@ -396,7 +401,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
       const artifactInfo = md.artifacts?.[artifactFormat as keyof ExportMetadata['artifacts']];
       const path = artifactFormat === 'metadata' ? undefined : ed.paths[artifactFormat as keyof ExportDir['paths']];
       const artifact = path ? relative(ed.dir, path).split('\\').join('/') : (artifactInfo?.path ?? null);
-      const entry = emptyFormatReport({ threshold, preset, statistic, artifact });
+      const entry = emptyFormatReport({ threshold, rtol: tolerance.rtol, preset, statistic, artifact });
       formats[format] = entry;
 
       // skipped formats
@@ -456,7 +461,8 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         openUngated();
         if (options.signal?.aborted) throw err;
         entry.status = 'fail';
-        entry.reason = `cannot open: ${errorLine(err)}`;
+        entry.timeout = isWorkerTimeout(err) ? timeouts.record(format, 'open', null, err, errorLine(err)) : null;
+        entry.reason = entry.timeout ? timeoutReason(entry.timeout, options.timeoutMs) : `cannot open: ${errorLine(err)}`;
         log(`${format}: ${entry.reason}`);
         continue;
       }
@@ -492,10 +498,17 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
           report[sample.id] = sr;
           let outputs;
           try {
-            outputs = (await runner.run(feeds(sample.inputs))).outputs;
+            const t0 = performance.now();
+            outputs = (await runner.run(feeds(sample.inputs), timeouts.runOptions(format, sample.batchSize))).outputs;
+            timeouts.observe(format, sample.id, sample.batchSize, performance.now() - t0);
           } catch (err) {
             if (options.signal?.aborted) throw err;
             sr.error = errorLine(err);
+            // a timeout is its own reason (the worker was killed): the samples after it are not run
+            if (isWorkerTimeout(err)) {
+              entry.timeout = timeouts.record(format, 'run', sample.id, err, sr.error);
+              break;
+            }
             parity = 'fail';
             firstFail ??= `run failed on ${sample.id}: ${sr.error}`;
             outcomes.push({ id: sample.id, bindings: bindInputDims(md.inputs, sample.inputs), failed: true, implicates: isSizeError(err instanceof Error ? err.message : String(err)) ? 'all' : [] });
@@ -588,7 +601,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         entry.max_rel_diff = entry.samples_checked > 0 ? maxRel : null;
         entry.mean_abs_diff = numel > 0 ? absSum / numel : entry.samples_checked > 0 ? 0 : null;
         entry.worst = worst;
-        const scale = judgeScale(agreement, scales, { atol: threshold, rtol: 0 }, minSqnr, 'minSqnrDb, --min-sqnr', entry.samples_checked);
+        const scale = judgeScale(agreement, scales, tolerance, minSqnr, 'minSqnrDb, --min-sqnr', entry.samples_checked);
         entry.relative_error = scale.worst ? scale.worst.stats.relative_error : null;
         entry.sqnr_db = scale.worst ? scale.worst.stats.sqnr_db : null;
         entry.cosine = scale.worst ? scale.worst.stats.cosine : null;
@@ -610,6 +623,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         entry.reason = [absolute, ...scale.reasons, digestWarning].filter((r): r is string => r !== null).join('; ') || null;
         if (digestWarning) entry.status = worseStatus(entry.status, 'warn');
         if (parity === 'warn' && !entry.reason) entry.reason = 'parity within the allowed mismatch fraction (warn)';
+        applyRunTimeout(entry, options.timeoutMs);
         if (collector && entry.samples_checked > 0) {
           const q = await quantizationSection({
             ed,
@@ -663,12 +677,16 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         openUngated();
 
         // latency
-        if (latencyOpts && latencySample && entry.samples_checked > 0) {
+        if (latencyOpts && latencySample && entry.samples_checked > 0 && !entry.timeout) {
           try {
             log(`${format}: measuring latency (${latencyOpts.iterations} iterations after ${latencyOpts.warmup} warm-up)`);
             const timedRunner = runner;
             const l = await workers.gated('exclusive', () =>
-              measureLatency(timedRunner, feeds(latencySample.inputs), { ...latencyOpts, ...(options.signal ? { signal: options.signal } : {}) }),
+              measureLatency(timedRunner, feeds(latencySample.inputs), {
+                ...latencyOpts,
+                ...timeouts.timeOptions(format, latencySample.batchSize, latencyOpts.iterations + latencyOpts.warmup),
+                ...(options.signal ? { signal: options.signal } : {}),
+              }),
             );
             Object.assign(entry, latencyFields(latencyBlock(l, latencySample)));
             timed.push(format);
@@ -679,7 +697,8 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
             }
           } catch (err) {
             if (options.signal?.aborted) throw err;
-            warnings.push(`${format}: latency not measured: ${errorLine(err)}`);
+            entry.timeout = isWorkerTimeout(err) ? timeouts.record(format, 'latency', latencySample.id, err, errorLine(err)) : null;
+            warnings.push(`${format}: ${entry.timeout ? timeoutReason(entry.timeout, options.timeoutMs) : `latency not measured: ${errorLine(err)}`}`);
           }
         }
       } finally {
@@ -706,6 +725,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
           measureLatency(opened, latencySample.inputs, {
             iterations: latencyOpts.iterations,
             warmup: latencyOpts.warmup,
+            ...timeouts.timeOptions(null, latencySample.batchSize, latencyOpts.iterations + latencyOpts.warmup),
             ...(options.signal ? { signal: options.signal } : {}),
           }),
         );
@@ -724,7 +744,8 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         }
       } catch (err) {
         if (options.signal?.aborted) throw err;
-        warnings.push(`speed-up vs PyTorch not measured: the eager baseline failed: ${errorLine(err)}`);
+        const advice = isWorkerTimeout(err) ? `; ${timeoutAdvice(timeouts.record(null, timeoutStep(err), latencySample.id, err, errorLine(err)), options.timeoutMs)}` : '';
+        warnings.push(`speed-up vs PyTorch not measured: the eager baseline failed: ${errorLine(err)}${advice}`);
       } finally {
         await eager?.close().catch(() => undefined);
       }

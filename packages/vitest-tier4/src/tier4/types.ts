@@ -24,6 +24,7 @@ export type {
   Tier4ShapeCheck,
   Tier4TensorSpec,
   Tier4ThresholdPreset,
+  Tier4WorkerTimeout,
   Tier4Worst,
 } from '../schema/tier4-report.generated.js';
 

@@ -11,6 +11,7 @@ function format(status: Tier4FormatReport['status'], reason: string | null, spee
     mean_abs_diff: 0,
     max_rel_diff: 0,
     threshold: 1e-4,
+    threshold_rtol: 1e-4,
     threshold_preset: 'fp32',
     threshold_statistic: 'elementwise',
     shape: 'ok',

@@ -108,6 +108,26 @@ onnx.save(m, sys.argv[1])
   );
 }
 
+/** Replaces the graph output `logits` of an ONNX file by `factor * logits` (a Mul node at the end). */
+export async function scaleOnnxOutput(src: string, dst: string, factor: number): Promise<void> {
+  await python(
+    `
+import sys, onnx
+from onnx import helper, TensorProto
+m = onnx.load(sys.argv[1])
+out = m.graph.output[0]
+raw = out.name + '_unscaled'
+for n in m.graph.node:
+    n.output[:] = [raw if o == out.name else o for o in n.output]
+m.graph.initializer.append(helper.make_tensor('tier4_test_factor', TensorProto.FLOAT, [], [float(sys.argv[3])]))
+m.graph.node.append(helper.make_node('Mul', [raw, 'tier4_test_factor'], [out.name]))
+onnx.checker.check_model(m)
+onnx.save(m, sys.argv[2])
+`,
+    [src, dst, String(factor)],
+  );
+}
+
 let validatorPromise: Promise<(value: unknown) => string[]> | undefined;
 
 /** Validates a value against schema/tier4-report.schema.json; returns the errors (empty when valid). */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildFixture, type Fixture } from 'vitest-tier4-fixtures';
 import { defaultTier4Threads, runTier4 } from '../../src/tier4/run.js';
-import { cleanupTmp, copyExport, fixture, python, schemaValidator } from './helpers.js';
+import { cleanupTmp, copyExport, fixture, python, scaleOnnxOutput, schemaValidator } from './helpers.js';
 
 afterAll(cleanupTmp);
 
@@ -22,26 +22,6 @@ function tv(factory: string, quantization: 'dynamic' | null = null): Promise<Fix
     builds.set(key, p);
   }
   return p;
-}
-
-/** Replaces the graph output `logits` of an ONNX file by `factor * logits` (a Mul node at the end). */
-async function scaleOnnxOutput(src: string, dst: string, factor: number): Promise<void> {
-  await python(
-    `
-import sys, onnx
-from onnx import helper, TensorProto
-m = onnx.load(sys.argv[1])
-out = m.graph.output[0]
-raw = out.name + '_unscaled'
-for n in m.graph.node:
-    n.output[:] = [raw if o == out.name else o for o in n.output]
-m.graph.initializer.append(helper.make_tensor('tier4_test_factor', TensorProto.FLOAT, [], [float(sys.argv[3])]))
-m.graph.node.append(helper.make_node('Mul', [raw, 'tier4_test_factor'], [out.name]))
-onnx.checker.check_model(m)
-onnx.save(m, sys.argv[2])
-`,
-    [src, dst, String(factor)],
-  );
 }
 
 const quiet = { latency: false as const, trustModelSource: true };
