@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
   {
-    ignores: ['**/node_modules/**', '**/dist/**', '**/coverage/**', '**/.tier4-cache/**', '**/*.d.ts.map'],
+    ignores: ['**/node_modules/**', '**/dist/**', 'docs/api/**', '**/coverage/**', '**/.tier4-cache/**', '**/*.d.ts.map'],
   },
   js.configs.recommended,
   ...tseslint.configs.recommended,

@@ -3,10 +3,5 @@
  * the Tier 4 dict). Defined once, by `definitions.layers_report` of schema/tier4-report.schema.json;
  * the types are generated into the parity core (parity/layers.generated.ts), which judges the rows.
  */
-import type { LayersReport } from '../parity/layers.generated.js';
-
-export type { LayerRow, LayersReport, LayerStatus, LayoutMatch } from '../parity/layers.generated.js';
+export type { LayerRow, LayersReport, LayersTimings, LayerStatus, LayoutMatch } from '../parity/layers.generated.js';
 export type { LayersVerdict } from '../parity/layers.js';
-
-/** Time spent in each step, in ms. */
-export type LayersTimings = LayersReport['timings'];

@@ -17,4 +17,23 @@ export type { ToHaveNoLayerDivergenceOptions } from './toHaveNoLayerDivergence.j
 /**
  * All vitest-tier4 matchers, for `expect.extend(tier4Matchers)` (what `vitest-tier4/setup` does).
  */
-export const tier4Matchers = { toMatchParity, toHaveShape, toHaveDtype, toBeFinite, toHaveSqnr, toHaveCosineSimilarity, toHaveTopKAgreement, toPassTier4, toHaveNoLayerDivergence };
+export const tier4Matchers = {
+  /** {@link toMatchParity} */
+  toMatchParity,
+  /** {@link toHaveShape} */
+  toHaveShape,
+  /** {@link toHaveDtype} */
+  toHaveDtype,
+  /** {@link toBeFinite} */
+  toBeFinite,
+  /** {@link toHaveSqnr} */
+  toHaveSqnr,
+  /** {@link toHaveCosineSimilarity} */
+  toHaveCosineSimilarity,
+  /** {@link toHaveTopKAgreement} */
+  toHaveTopKAgreement,
+  /** {@link toPassTier4} */
+  toPassTier4,
+  /** {@link toHaveNoLayerDivergence} */
+  toHaveNoLayerDivergence,
+};

@@ -8,9 +8,13 @@ import type { TensorView } from '../parity/view.js';
 
 /** What a matcher returns to Vitest. */
 export interface MatcherResult {
+  /** Whether the checked condition holds (Vitest applies `.not`). */
   pass: boolean;
+  /** The failure message, built only when Vitest shows it. */
   message: () => string;
+  /** What Vitest diffs as received. */
   actual?: unknown;
+  /** What Vitest diffs as expected. */
   expected?: unknown;
 }
 

@@ -102,7 +102,10 @@ function providedFixtures(): Record<string, Tier4ProvidedFixture> {
 export function createTier4Helpers(
   fixtures: Record<string, Tier4ProvidedFixture> = providedFixtures(),
   thresholds: Record<string, number> | null = (inject('tier4Thresholds') as Record<string, number> | null | undefined) ?? null,
-): Tier4TestHelpers & { close(): Promise<void> } {
+): Tier4TestHelpers & {
+  /** Closes every runner and session the helpers opened. */
+  close(): Promise<void>;
+} {
   const dirs = new Map<string, Promise<ExportDir>>();
   const runners = new Map<string, Promise<ModelRunner>>();
   const sessions = new Map<string, Promise<InferenceSession>>();

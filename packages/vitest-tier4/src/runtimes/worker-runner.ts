@@ -15,15 +15,21 @@ export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
  * worker pool (`PooledWorker`); both speak the worker protocol.
  */
 export interface WorkerChannel {
+  /** The worker's hello: protocol version, Python, torch and numpy versions. */
   readonly hello: WorkerHello;
+  /** Default timeout of one request in ms. */
   readonly requestTimeoutMs: number;
+  /** False once the worker process has exited or was closed. */
   readonly alive: boolean;
+  /** The worker process id (undefined before it started). */
   readonly pid: number | undefined;
+  /** Sends one request (a JSON header and tensors) and resolves to the worker's response. */
   request(
     header: Record<string, unknown> & { cmd: string },
     tensors?: Array<{ name: string; tensor: TensorData }>,
     options?: RequestOptions,
   ): Promise<WorkerResponse>;
+  /** Ends the worker, or returns a pool lease; resolves once that is done. */
   close(): Promise<void>;
 }
 

@@ -103,6 +103,8 @@ export interface RunTier4Options {
    * The Python worker pool to lease the worker from, or `false` for a private worker. Default: the
    * run's pool when the `tier4()` plugin started one (`TIER4_WORKER_POOL`) and no `python` is given.
    * Either way latency is measured under the timing gate (docs/runtimes.md, "The worker pool").
+   *
+   * @internal The pool types are the plugin's; outside it, `false` is the only value to pass.
    */
   pool?: ValidationPool | false;
   /**

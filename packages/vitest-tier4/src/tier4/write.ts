@@ -23,8 +23,9 @@ export function serializeTier4Report(report: Tier4Report | object): string {
 /**
  * Writes a Tier 4 report (or the reporter's run report) as JSON, atomically: the parent
  * directories are created, the JSON goes to a temporary file next to the target, which is then
- * renamed over it. A reader never sees a partial file. Only regular files are written (see
- * {@link writeReportFile}).
+ * renamed over it. A reader never sees a partial file. Only regular files are written: a path
+ * that is a directory, a device, a FIFO, a socket or a link to one is refused with an Error
+ * `Cannot write Tier 4 report to <path>: <why>`.
  *
  * @param path - destination file (relative paths resolve against the current directory).
  * @param report - the dict to write.
