@@ -164,6 +164,7 @@ export {
   PythonWorkerError,
   registerRunner,
   registeredFormats,
+  resolveExportDirTarget,
   resolveTarget,
   runnerArtifact,
   sharedPythonWorker,

@@ -32,4 +32,4 @@ export {
   type WorkerResponse,
 } from './python-worker.js';
 export type { WorkerRunnerOptions } from './worker-runner.js';
-export { resolveTarget, summarizeErrorText, type ResolvedTarget } from './target.js';
+export { resolveExportDirTarget, resolveTarget, summarizeErrorText, type ResolvedTarget } from './target.js';

@@ -9,7 +9,7 @@
  */
 import { assertModelSourceTrusted } from './model-source.js';
 import type { RunnerDefinition } from './registry.js';
-import { resolveTarget } from './target.js';
+import { resolveExportDirTarget } from './target.js';
 import type { ModelRunner, OpenRunnerOptions, RunnerTarget } from './types.js';
 import { loadInWorker, type WorkerRunnerOptions } from './worker-runner.js';
 
@@ -26,9 +26,15 @@ export type EagerRunnerOptions = WorkerRunnerOptions & Pick<OpenRunnerOptions, '
  *   cannot be rebuilt or a listed model.pth is missing.
  */
 export async function openEagerRunner(target: RunnerTarget, options: EagerRunnerOptions = {}): Promise<ModelRunner> {
-  const resolved = await resolveTarget('pytorch', target, options);
+  const resolved = await resolveExportDirTarget('pytorch', target, options);
   if (!resolved.exportDir) {
     throw new Error(`The eager PyTorch model needs an export dir (metadata.json with model_source), received the file ${resolved.file}`);
+  }
+  // The eager model is rebuilt from model_source (+ model.pth when the export has one, see worker.py).
+  if (resolved.exportDir.metadata.model_source === null) {
+    throw new Error(
+      `Export dir ${resolved.exportDir.dir} has no model_source in metadata.json (export_model was given an in-memory model): the eager model cannot be rebuilt`,
+    );
   }
   assertModelSourceTrusted(resolved.exportDir, options.trustModelSource);
   const load = { kind: 'eager', export_dir: resolved.exportDir.dir, trust_model_source: options.trustModelSource === true };

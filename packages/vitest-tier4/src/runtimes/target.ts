@@ -24,8 +24,8 @@ function isExportDir(t: RunnerTarget): t is ExportDir {
  * Finds the artifact of `format` in `target`: the building block of a runner factory
  * (docs/runtimes.md, "Adding a runtime").
  *
- * @param format - the export format whose artifact is wanted (`'onnx'`, `'torchscript'`, or
- *   `'pytorch'` for the export dir of the eager model).
+ * @param format - the export format whose artifact is wanted (`'onnx'`, `'torchscript'`); a runner
+ *   of the whole export dir uses {@link resolveExportDirTarget}.
  * @param target - an opened export dir, an export dir path, or the artifact path itself.
  * @param options - `inputNames` / `outputNames` override the names from metadata.json.
  *
@@ -37,39 +37,11 @@ export async function resolveTarget(
   target: RunnerTarget,
   options: OpenRunnerOptions = {},
 ): Promise<ResolvedTarget> {
-  let exportDir: ExportDir | undefined;
-  if (isExportDir(target)) {
-    exportDir = target;
-  } else if (typeof target === 'string') {
-    const abs = resolve(target);
-    let st;
-    try {
-      st = await stat(abs);
-    } catch {
-      throw new Error(`Cannot open ${format} model: ${abs} does not exist`);
-    }
-    if (st.isDirectory()) {
-      exportDir = await openExportDir(abs);
-    } else {
-      return {
-        file: abs,
-        ...(options.inputNames ? { inputNames: options.inputNames } : {}),
-        ...(options.outputNames ? { outputNames: options.outputNames } : {}),
-      };
-    }
-  } else {
-    throw new TypeError(
-      `Cannot open ${format} model: expected an export dir path, an artifact path or an opened ExportDir, received ${JSON.stringify(target)}`,
-    );
-  }
+  const opened = await openTarget(format, target, options);
+  if (opened.kind === 'file') return opened.resolved;
+  const { exportDir } = opened;
   const md = exportDir.metadata;
-  const file = format === 'pytorch' ? exportDir.dir : exportDir.paths[format as keyof ExportDir['paths']];
-  // The eager model is rebuilt from model_source (+ model.pth when the export has one, see worker.py).
-  if (format === 'pytorch' && md.model_source === null) {
-    throw new Error(
-      `Export dir ${exportDir.dir} has no model_source in metadata.json (export_model was given an in-memory model): the eager model cannot be rebuilt`,
-    );
-  }
+  const file = exportDir.paths[format as keyof ExportDir['paths']];
   if (!file) {
     const failed = md.formats_failed?.[format as keyof typeof md.formats_failed];
     throw new Error(
@@ -78,11 +50,53 @@ export async function resolveTarget(
         : `Export dir ${exportDir.dir} has no '${format}' artifact (formats written: ${md.formats_written.join(', ') || 'none'})`,
     );
   }
+  return { file, ...namesOf(exportDir, options) };
+}
+
+/**
+ * Like {@link resolveTarget}, for a runner that reads the whole export dir rather than one artifact
+ * (the eager model, rebuilt from metadata.json's `model_source`): `file` is the export dir itself.
+ * A bare file target resolves to the file without `exportDir`; the runner says whether it can use it.
+ *
+ * @throws Error naming the path when it does not exist; TypeError for any other kind of target.
+ */
+export async function resolveExportDirTarget(format: string, target: RunnerTarget, options: OpenRunnerOptions = {}): Promise<ResolvedTarget> {
+  const opened = await openTarget(format, target, options);
+  if (opened.kind === 'file') return opened.resolved;
+  return { file: opened.exportDir.dir, ...namesOf(opened.exportDir, options) };
+}
+
+/** The export dir of a target, or the artifact file the target names. */
+async function openTarget(format: string, target: RunnerTarget, options: OpenRunnerOptions): Promise<{ kind: 'file'; resolved: ResolvedTarget } | { kind: 'dir'; exportDir: ExportDir }> {
+  if (isExportDir(target)) return { kind: 'dir', exportDir: target };
+  if (typeof target !== 'string') {
+    throw new TypeError(
+      `Cannot open ${format} model: expected an export dir path, an artifact path or an opened ExportDir, received ${JSON.stringify(target)}`,
+    );
+  }
+  const abs = resolve(target);
+  let st;
+  try {
+    st = await stat(abs);
+  } catch {
+    throw new Error(`Cannot open ${format} model: ${abs} does not exist`);
+  }
+  if (st.isDirectory()) return { kind: 'dir', exportDir: await openExportDir(abs) };
   return {
-    file,
+    kind: 'file',
+    resolved: {
+      file: abs,
+      ...(options.inputNames ? { inputNames: options.inputNames } : {}),
+      ...(options.outputNames ? { outputNames: options.outputNames } : {}),
+    },
+  };
+}
+
+function namesOf(exportDir: ExportDir, options: OpenRunnerOptions): Required<Pick<ResolvedTarget, 'exportDir' | 'inputNames' | 'outputNames'>> {
+  return {
     exportDir,
-    inputNames: options.inputNames ?? md.inputs.map((i) => i.name),
-    outputNames: options.outputNames ?? md.outputs.map((o) => o.name),
+    inputNames: options.inputNames ?? exportDir.metadata.inputs.map((i) => i.name),
+    outputNames: options.outputNames ?? exportDir.metadata.outputs.map((o) => o.name),
   };
 }
 

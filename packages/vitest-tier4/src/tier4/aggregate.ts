@@ -130,14 +130,17 @@ export class ParityAggregate {
   private readonly failedSamples = new Set<string>();
   private readonly checked = new Set<string>();
 
-  /** Adds the parity result of `output` on `sample`. */
-  add(sample: string, output: string, p: ParityResult): void {
+  /**
+   * Adds the parity result of `output` on `sample`; `reason` replaces {@link parityReason}'s text when
+   * the result fails (runTier4 names NaN/Inf outputs its own way).
+   */
+  add(sample: string, output: string, p: ParityResult, reason?: string): void {
     this.checked.add(sample);
     this.status = this.status === null ? p.status : worseStatus(this.status, p.status);
     if (p.status === 'fail') {
       this.failedSamples.add(sample);
       const rank = failRank(p);
-      if (this.worstFail === null || rank > this.worstFail.rank) this.worstFail = { rank, text: parityReason(output, sample, p) };
+      if (this.worstFail === null || rank > this.worstFail.rank) this.worstFail = { rank, text: reason ?? parityReason(output, sample, p) };
     }
     if (p.numel > 0) {
       this.absSum += p.mean_abs_diff * p.numel;
@@ -165,6 +168,12 @@ export class ParityAggregate {
   /** A sample that could not be run: parity fails. */
   runFailed(): void {
     this.status = 'fail';
+  }
+
+  /** `sample` fails whatever its parity (e.g. a non-finite reference output nobody allowed). */
+  sampleFailed(sample: string): void {
+    this.status = 'fail';
+    this.failedSamples.add(sample);
   }
 
   /** Adds a shape verdict. */
