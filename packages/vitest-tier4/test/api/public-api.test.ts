@@ -16,7 +16,7 @@ const PUBLIC = [
   'defaultTier4Threads', 'emptyNormSums', 'formatParityMessage', 'formatScaleFree', 'hasRunner', 'latencyStats', 'measureLatency',
   'onnxRuntimeVersion', 'openEagerRunner', 'openOnnxRunner', 'openRunner', 'openTorchScriptRunner', 'readTier4Records', 'recordTier4',
   'recordTier4Report', 'registerRunner', 'registeredFormats', 'renderLayersMarkdown', 'renderLayersTable', 'renderMarkdownSummary',
-  'renderTier4Html', 'renderWorstLayers', 'resolveTarget', 'resolveTolerance', 'runTier4', 'runnerArtifact', 'scaleFreeStats',
+  'renderTier4Html', 'renderWorstLayers', 'resolveExportDirTarget', 'resolveTarget', 'resolveTolerance', 'runTier4', 'runnerArtifact', 'scaleFreeStats',
   'serializeTier4Report', 'sharedPythonWorker', 'tier4', 'tier4Matchers', 'toBeFinite', 'toHaveCosineSimilarity', 'toHaveDtype',
   'toHaveNoLayerDivergence', 'toHaveShape', 'toHaveSqnr', 'toHaveTopKAgreement', 'toMatchParity', 'toPassTier4', 'toReportDocument',
   'writeLayersReport', 'writeTier4Html', 'writeTier4Report',
