@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `pnpm run test:slowest [N=10]`: the N slowest tests of the last `npm test` (or `pnpm run test:ts`
-// / `test:py`), from the Vitest JSON reports scripts/test-ts.mjs writes and pytest's JUnit XML
+// / `test:py`), from the Vitest JSON reports scripts/check.mjs has every package's run write and pytest's JUnit XML
 // (scripts/python-check.mjs), under node_modules/.cache/vitest-tier4/test-times/. Durations are as
 // the runners measured them (a test's own time, without its file's collection); each report's
 // age is printed so a stale one is noticed.

@@ -1,9 +1,16 @@
 import { defineConfig } from 'vitest/config';
+import { defaultPoolSize } from './src/runtimes/pool/size.js';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
+    // The suite's own run shares one Python worker pool, exactly as a user's run with the tier4()
+    // plugin does: every runTier4 without `python` or `pool: false` leases a warm worker instead of
+    // starting Python (importing torch costs ~1.5 s of CPU each time). Tests of private workers
+    // pass `python` or `pool: false`; timed phases stay serialised by the pool's gate.
+    globalSetup: ['src/plugin/pool-setup.ts'],
+    provide: { tier4WorkerPool: { size: defaultPoolSize(), warm: true } },
   },
 });

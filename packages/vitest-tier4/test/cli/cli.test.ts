@@ -8,7 +8,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { main, parseCli, parseThresholds } from '../../src/cli/main.js';
 import { formatValue } from '../../src/parity/format.js';
 import type { Tier4Report } from '../../src/tier4/index.js';
-import { childPids, cleanupTmp, copyExport, fixture, perturbOnnx, schemaValidator, tmpDir, waitForExit } from '../tier4/helpers.js';
+import { childPids, cleanupTmp, copyExport, envWithoutPool, fixture, perturbOnnx, schemaValidator, tmpDir, waitForExit } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
 
@@ -218,6 +218,8 @@ describe('tier4 validate', () => {
     const fx = await fixture('lm_stub');
     const child = spawn(process.execPath, [bin, 'validate', fx.dir, '--formats', 'torchscript', '--samples', '1', '--iterations', '1000000', '--warmup', '0', '--verbose'], {
       stdio: ['ignore', 'pipe', 'pipe'],
+      // the CLI's own Python worker is what SIGINT must end (not a lease of this suite's pool)
+      env: envWithoutPool(),
     });
     const guard = setTimeout(() => child.kill('SIGKILL'), 60_000);
     let stderr = '';

@@ -142,6 +142,17 @@ export function schemaValidator(): Promise<(value: unknown) => string[]> {
   return validatorPromise;
 }
 
+/**
+ * This process's environment without `TIER4_WORKER_POOL`: for a child process (the CLI, a script)
+ * that must start its own Python worker, as it does outside a Vitest run, instead of leasing one
+ * from the pool this suite's run shares (vitest.config.ts).
+ */
+export function envWithoutPool(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env.TIER4_WORKER_POOL;
+  return env;
+}
+
 /** Whether a process with this pid exists. */
 export function processAlive(pid: number | undefined): boolean {
   if (pid === undefined) return false;

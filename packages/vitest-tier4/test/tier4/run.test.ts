@@ -277,6 +277,8 @@ describe('runTier4 on the built-in fixtures', () => {
       numSamples: 1,
       latency: { iterations: 1_000_000, warmup: 0 },
       signal: controller.signal,
+      // a private worker (the suite's shared pool is not this test's subject; test/runtimes/pool.test.ts covers aborting a lease)
+      pool: false,
       log: (line) => {
         lines.push(line);
         // abort as the timed phase starts (synchronously, no timer): the run stops there
