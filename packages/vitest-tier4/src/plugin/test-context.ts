@@ -38,6 +38,10 @@ import { annotateTask, type TaskWithContext } from '../meta/annotate.js';
 import { recordTier4 } from '../meta/index.js';
 import { checkAnnotation, reportAnnotations, TIER4_ANNOTATION_TYPE } from '../report/annotation.js';
 import type { Tier4Record } from '../meta/index.js';
+// The matcher types (toMatchParity, toHaveShape, ...) for a test file that imports only
+// 'vitest-tier4/test': the tier4() plugin registers the matchers, this brings their types.
+import '../matchers/vitest-augment.js';
+import '../meta/augment.js';
 import type { Tier4ProvidedFixture } from './provided.js';
 
 export type { Tier4ProvidedFixture } from './provided.js';
