@@ -11,7 +11,10 @@ export interface Tier4FixtureRequest {
    * `file` is resolved against the Vitest project root.
    */
   model: string | { file: string; factory: string };
-  /** Formats to export (default: the exporter's, i.e. torchscript, onnx and pytorch). */
+  /**
+   * Formats to export (default: `buildFixture`'s, all three: onnx, torchscript and pytorch; the
+   * Python CLI's own default without `--formats` is torchscript and onnx).
+   */
   formats?: string[];
   /** `'dynamic'` quantizes Linear layers to int8. */
   quantization?: 'dynamic' | 'static' | null;
