@@ -11,7 +11,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync, realpathSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -53,6 +53,27 @@ async function step(file: string, args: string[], cwd: string): Promise<{ stdout
   }
 }
 
+/** The test's temporary directory: tarballs/, app/ (the new project) and clone/. */
+let base = '';
+
+/**
+ * Where the guide's `(cd <dir> && pnpm pack ...)` runs. vitest-tier4 packs in place (pnpm pack only
+ * reads it, and needs the workspace for its `workspace:` versions). The fixtures package's prepack /
+ * postpack write and delete its `python/` copy, which the fixtures' own pack test also does: packing
+ * a copy laid out like the repository (`packages/fixtures` beside `python/tier4_export`) keeps this
+ * test from racing that one or leaving anything in the working tree.
+ */
+async function packDir(dir: string): Promise<string> {
+  if (dir !== 'packages/fixtures') return join(REPO, dir);
+  const copy = join(base, 'clone');
+  const pkg = JSON.parse(await readFile(join(REPO, dir, 'package.json'), 'utf8')) as { files: string[] };
+  for (const entry of [...pkg.files.filter((f) => !f.startsWith('!') && f !== 'python'), 'scripts', 'package.json', 'LICENSE']) {
+    await cp(join(REPO, dir, entry), join(copy, dir, entry), { recursive: true });
+  }
+  await cp(join(REPO, 'python', 'tier4_export'), join(copy, 'python', 'tier4_export'), { recursive: true, filter: (src) => !src.includes('__pycache__') });
+  return join(copy, dir);
+}
+
 const blocks = codeBlocks(GUIDE);
 const shell = blocks.filter((b) => b.lang === 'sh').flatMap((b) => b.code.split('\n'));
 /** `(cd packages/fixtures && pnpm pack --pack-destination ../../../tarballs)` -> the package dirs, in order. */
@@ -60,7 +81,6 @@ const packed = shell.flatMap((l) => /^\(cd (packages\/[\w-]+) && pnpm pack --pac
 const addLine = shell.find((l) => l.startsWith('pnpm add -D vitest@') && l.includes('../tarballs/'));
 
 describe('a new project installs the packed packages as docs/getting-started.md says', () => {
-  let base = '';
   let app = '';
   let tarballs: string[] = [];
 
@@ -72,7 +92,7 @@ describe('a new project installs the packed packages as docs/getting-started.md 
     await mkdir(join(base, 'tarballs'));
     await mkdir(join(app, 'test'), { recursive: true });
     if (packed.length !== 2 || addLine === undefined) return; // the first test names what the guide lacks
-    for (const dir of packed) await step('pnpm', ['pack', '--pack-destination', join(base, 'tarballs')], join(REPO, dir));
+    for (const dir of packed) await step('pnpm', ['pack', '--pack-destination', join(base, 'tarballs')], await packDir(dir));
     tarballs = (await readdir(join(base, 'tarballs'))).sort();
     await writeFile(join(app, 'package.json'), JSON.stringify({ name: 'my-app', private: true, type: 'module' }, null, 2));
     await writeFile(join(app, 'pnpm-workspace.yaml'), blockStartingWith(blocks, '# pnpm-workspace.yaml (also in a single-package project)').code);
