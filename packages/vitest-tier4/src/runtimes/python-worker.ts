@@ -12,10 +12,14 @@
  * `header.payload_bytes` bytes of raw little-endian tensor data described by `header.tensors`.
  */
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import path from 'node:path';
 import { onExit } from 'signal-exit';
 import { findPython, pythonPackageDir } from 'vitest-tier4-fixtures';
-import type { DType, TensorData } from 'vitest-tier4-fixtures';
-import { assertTensorData, isDType, tensorBytes, tensorFromBytes } from './tensor.js';
+import type { TensorData } from 'vitest-tier4-fixtures';
+import { decodeTensors, encodeFrame, FrameReader } from './frames.js';
+import { parseWorkerHello, type WorkerHello } from './worker-hello.js';
+
+export { WORKER_PROTOCOL_VERSION, type WorkerHello } from './worker-hello.js';
 
 /** Default timeout of one request, in ms. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 60_000;
@@ -89,21 +93,6 @@ export interface RequestOptions {
   subject?: string;
 }
 
-/** Information the worker reports at start. */
-export interface WorkerHello {
-  pid: number;
-  python: string;
-  executable: string;
-  torch: string;
-  num_threads: number;
-  /** torch.get_num_interop_threads() (workers before this field: absent). */
-  num_interop_threads?: number;
-  /** BLAS, ATen parallel backend and oneDNN of the worker's torch, e.g. `BLAS generic, ATen parallel OpenMP, oneDNN on`. */
-  backend?: string;
-  clock: string;
-  protocol: number;
-}
-
 interface Pending {
   id: number;
   cmd: string;
@@ -147,11 +136,7 @@ export class PythonWorker {
   hello!: WorkerHello;
   private nextId = 1;
   private pending = new Map<number, Pending>();
-  private buffer: Buffer = Buffer.alloc(0);
-  /** Chunks received since `buffer` was last assembled, their byte count, and the bytes the next frame still needs. */
-  private chunks: Buffer[] = [];
-  private chunkBytes = 0;
-  private need = 0;
+  private readonly frames = new FrameReader();
   private stderrTail = '';
   private exited = false;
   private fatal: PythonWorkerError | undefined;
@@ -222,7 +207,7 @@ export class PythonWorker {
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       ...options.env,
-      PYTHONPATH: [pkgDir, process.env.PYTHONPATH].filter(Boolean).join(':'),
+      PYTHONPATH: [pkgDir, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
       PYTHONUNBUFFERED: '1',
       PYTHONDONTWRITEBYTECODE: '1',
     };
@@ -237,7 +222,9 @@ export class PythonWorker {
           subject: `${info.executable} start-up: Python and import torch; startTimeoutMs or a larger timeoutMs raises the limit`,
         },
       );
-      worker.hello = res.header as unknown as WorkerHello;
+      const hello = parseWorkerHello(res.header, `Python worker ${info.executable}`);
+      if ('problem' in hello) throw new PythonWorkerError(hello.problem, 'protocol', worker.stderrTail);
+      worker.hello = hello.hello;
     } catch (err) {
       worker.killNow();
       throw err;
@@ -283,19 +270,7 @@ export class PythonWorker {
       return Promise.reject(new PythonWorkerError(`Python worker (pid ${this.child.pid}) is not running${this.stderrHint()}`, 'closed', this.stderrTail));
     }
     const id = this.nextId++;
-    const specs: Array<Record<string, unknown>> = [];
-    const buffers: Uint8Array[] = [];
-    let offset = 0;
-    for (const { name, tensor } of tensors) {
-      assertTensorData(tensor, `input '${name}'`);
-      const bytes = tensorBytes(tensor);
-      specs.push({ name, dtype: tensor.dtype, shape: tensor.shape, offset, nbytes: bytes.byteLength });
-      buffers.push(bytes);
-      offset += bytes.byteLength;
-    }
-    const head = Buffer.from(JSON.stringify({ ...header, id, tensors: specs, payload_bytes: offset }), 'utf8');
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(head.byteLength, 0);
+    const frame = encodeFrame({ ...header, id }, tensors, 'input');
     const subject = options.subject ?? '';
     return new Promise<WorkerResponse>((resolve, reject) => {
       const p: Pending = { id, cmd: header.cmd, subject, resolve, reject };
@@ -314,9 +289,7 @@ export class PythonWorker {
       }
       this.pending.set(id, p);
       this.updateRef();
-      this.child.stdin.write(len);
-      this.child.stdin.write(head);
-      for (const b of buffers) this.child.stdin.write(b);
+      for (const b of frame) this.child.stdin.write(b);
     });
   }
 
@@ -412,43 +385,17 @@ export class PythonWorker {
   }
 
   private onData(chunk: Buffer): void {
-    // Chunks are kept in a list until the frame they belong to is complete: concatenating the
-    // whole buffer on every 64 KiB chunk made a 33 MB response (per-layer activations) copy
-    // gigabytes and take seconds.
-    this.chunks.push(chunk);
-    this.chunkBytes += chunk.length;
-    if (this.chunkBytes < this.need) return;
-    this.buffer = Buffer.concat([this.buffer, ...this.chunks]);
-    this.chunks = [];
-    this.chunkBytes = 0;
-    this.need = 0;
-    for (;;) {
-      if (this.buffer.length < 4) {
-        this.need = 4 - this.buffer.length;
-        return;
-      }
-      const headerLen = this.buffer.readUInt32BE(0);
-      if (this.buffer.length < 4 + headerLen) {
-        this.need = 4 + headerLen - this.buffer.length;
-        return;
-      }
-      let header: Record<string, unknown>;
+    if (this.fatal?.code === 'protocol') return; // the stream cannot be resynchronised
+    let frames;
+    try {
+      frames = this.frames.push(chunk);
+    } catch (err) {
+      this.protocolError((err as Error).message);
+      return;
+    }
+    for (const frame of frames) {
       try {
-        header = JSON.parse(this.buffer.subarray(4, 4 + headerLen).toString('utf8')) as Record<string, unknown>;
-      } catch (err) {
-        this.protocolError(`bad frame header (${(err as Error).message})`);
-        return;
-      }
-      const payloadLen = Number(header.payload_bytes ?? 0);
-      const total = 4 + headerLen + payloadLen;
-      if (this.buffer.length < total) {
-        this.need = total - this.buffer.length;
-        return;
-      }
-      const payload = this.buffer.subarray(4 + headerLen, total);
-      this.buffer = this.buffer.subarray(total);
-      try {
-        this.dispatch(header, payload);
+        this.dispatch(frame.header, frame.payload);
       } catch (err) {
         this.protocolError((err as Error).message);
         return;
@@ -488,12 +435,13 @@ export class PythonWorker {
       );
       return;
     }
-    const tensors: WorkerResponse['tensors'] = [];
-    const specs = (header.tensors ?? []) as Array<{ name: string; named?: boolean; dtype: string; shape: number[]; offset: number; nbytes: number }>;
-    for (const s of specs) {
-      if (!isDType(s.dtype)) throw new Error(`response tensor '${s.name}' has unknown dtype '${s.dtype}'`);
-      const bytes = payload.subarray(s.offset, s.offset + s.nbytes);
-      tensors.push({ name: s.name, named: s.named === true, tensor: tensorFromBytes(s.dtype as DType, s.shape, bytes) });
+    let tensors: WorkerResponse['tensors'];
+    try {
+      tensors = decodeTensors({ header, payload }).map((t) => ({ name: t.name, named: t.named === true, tensor: t.tensor }));
+    } catch (err) {
+      // the response was taken off the pending map: it fails with the rest
+      this.pending.set(p.id, p);
+      throw new Error(`response to '${p.cmd}': ${(err as Error).message}`, { cause: err });
     }
     p.resolve({ header, tensors });
   }

@@ -3,7 +3,7 @@
  * arriving in many chunks.
  */
 import { describe, expect, it } from 'vitest';
-import { FrameReader } from '../../src/runtimes/pool/frames.js';
+import { FrameReader } from '../../src/runtimes/frames.js';
 
 function frame(header: Record<string, unknown>, payload: Buffer): Buffer {
   const head = Buffer.from(JSON.stringify({ ...header, payload_bytes: payload.length }), 'utf8');

@@ -6,7 +6,8 @@
 import { connect, type Socket } from 'node:net';
 import { PythonWorkerError, DEFAULT_REQUEST_TIMEOUT_MS, type PythonWorkerErrorCode, type RequestOptions, type WorkerHello, type WorkerResponse } from '../python-worker.js';
 import type { TensorData } from 'vitest-tier4-fixtures';
-import { decodeTensors, encodeFrame, FrameReader, type Frame } from './frames.js';
+import { decodeTensors, encodeFrame, FrameReader, type Frame } from '../frames.js';
+import { parseWorkerHello } from '../worker-hello.js';
 import { WORKER_POOL_ENV } from './pool-server.js';
 import type { TimingGateMode, TimingGateRelease } from './timing-gate.js';
 import type { PythonWorkerPoolStats } from './worker-pool.js';
@@ -175,8 +176,9 @@ export class PooledWorker {
       // the first hello may wait for a worker to start (import torch)
       const frame = await socket.send({ cmd: 'hello' }, [], (options.startTimeoutMs ?? 120_000) + CLIENT_GRACE_MS);
       if (frame.header.ok !== true) throw responseError(frame, address);
-      const { id: _id, ok: _ok, tensors: _t, payload_bytes: _p, ...hello } = frame.header;
-      return new PooledWorker(socket, hello as unknown as WorkerHello, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.signal);
+      const hello = parseWorkerHello(frame.header, `the pool's Python worker (${address})`);
+      if ('problem' in hello) throw new PythonWorkerError(hello.problem, 'protocol');
+      return new PooledWorker(socket, hello.hello, options.timeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS, options.signal);
     } catch (error) {
       socket.end();
       throw error;

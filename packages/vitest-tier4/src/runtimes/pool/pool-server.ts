@@ -19,7 +19,7 @@ import { createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PythonWorkerError, type PythonWorker } from '../python-worker.js';
-import { decodeTensors, encodeFrame, FrameReader, type Frame, type FrameTensor } from './frames.js';
+import { decodeTensors, encodeFrame, FrameReader, type Frame, type FrameTensor } from '../frames.js';
 import type { TimingGateMode, TimingGateRelease } from './timing-gate.js';
 import type { PythonWorkerLease, PythonWorkerPool } from './worker-pool.js';
 

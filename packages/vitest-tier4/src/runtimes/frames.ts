@@ -1,10 +1,12 @@
 /**
- * The worker protocol's frames over a socket (the pool server and its clients): the same framing
- * as the Python worker's pipes (docs/runtimes.md): `uint32 BE header length`, the JSON header,
- * then `header.payload_bytes` bytes of little-endian tensor data described by `header.tensors`.
+ * The worker protocol's frames, encoded and decoded here only: on the Python worker's pipes
+ * (python-worker.ts) and on the pool's socket (pool/pool-server.ts, pool/pool-client.ts). A frame is
+ * `uint32 BE header length`, the JSON header, then `header.payload_bytes` bytes of little-endian
+ * tensor data described by `header.tensors` (docs/runtimes.md). The Python side is
+ * python/tier4_export/worker.py.
  */
 import type { TensorData } from 'vitest-tier4-fixtures';
-import { assertTensorData, isDType, tensorBytes, tensorFromBytes } from '../tensor.js';
+import { assertTensorData, isDType, tensorBytes, tensorFromBytes } from './tensor.js';
 
 /** One decoded frame: its JSON header and its raw payload. */
 export interface Frame {
@@ -24,15 +26,15 @@ const MAX_HEADER_BYTES = 64 * 1024 * 1024;
 
 /**
  * The buffers of one frame, to be written in order: `tensors` go into the payload and are listed
- * in `header.tensors` (`payload_bytes` is filled in).
+ * in `header.tensors` (`payload_bytes` is filled in); `what` names them in errors (`input 'x'`).
  * @throws TypeError naming a tensor that is not a well-formed TensorData.
  */
-export function encodeFrame(header: Record<string, unknown>, tensors: readonly FrameTensor[] = []): Buffer[] {
+export function encodeFrame(header: Record<string, unknown>, tensors: readonly FrameTensor[] = [], what = 'tensor'): Buffer[] {
   const specs: Array<Record<string, unknown>> = [];
   const buffers: Uint8Array[] = [];
   let offset = 0;
   for (const { name, named, tensor } of tensors) {
-    assertTensorData(tensor, `tensor '${name}'`);
+    assertTensorData(tensor, `${what} '${name}'`);
     const bytes = tensorBytes(tensor);
     specs.push({ name, ...(named === undefined ? {} : { named }), dtype: tensor.dtype, shape: tensor.shape, offset, nbytes: bytes.byteLength });
     buffers.push(bytes);
