@@ -79,7 +79,7 @@ describe('tier4() wires the pieces into a real Vitest run', () => {
     // validate() of a verdict that is not ok (the deliberately tight threshold) annotates the test with its numbers
     const validateTest = modules.flatMap((m) => [...m.children.allTests()]).find((t) => t.name.startsWith('validate runs runTier4'))!;
     expect(validateTest.annotations().map((a) => [a.type, a.message])).toEqual([
-      ['tier4', expect.stringMatching(/^tier4 validate fail \(model simple_cnn, format onnx\): parity failed in 1\/1 sample\(s\).*; max \|a - r\| [\d.e-]+, mean [\d.e-]+ \(threshold 1\.00e-9, fp32, elementwise\); worst at \[\d, \d\] of logits in sample_000$/)],
+      ['tier4', expect.stringMatching(/^tier4 validate fail \(model simple_cnn, format onnx\): output 'logits': relative error [\d.e-]+, SQNR [\d.]+ dB, .*the scale-free gate needs SQNR >= 400\.0 dB .*; max \|a - r\| [\d.e-]+, mean [\d.e-]+ \(threshold 1\.00e-9, fp32, elementwise\); worst at \[\d, \d\] of logits in sample_000$/)],
     ]);
     const report = await readJson<Tier4RunReport>(reportPath);
     expect(report.tests).toEqual({ total: 7, passed: 7, failed: 0, skipped: 0 });
