@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { defaultPoolSize } from './src/runtimes/pool/size.js';
 
@@ -11,6 +12,9 @@ export default defineConfig({
     // starting Python (importing torch costs ~1.5 s of CPU each time). Tests of private workers
     // pass `python` or `pool: false`; timed phases stay serialised by the pool's gate.
     globalSetup: ['src/plugin/pool-setup.ts'],
+    // Vitest's default (one file at a time per core but one) runs a 2-core machine one file at a
+    // time, while a file mostly waits on the pool's Python processes: two at once fill both cores.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     provide: { tier4WorkerPool: { size: defaultPoolSize(), warm: true } },
   },
 });
