@@ -62,6 +62,30 @@ function runDemo(profile) {
   });
 }
 
+/** The runTier4 steps, in the order run.ts marks them. */
+const STEPS = ['plan', 'artifact', 'open runner', 'compare', 'quantization', 'localise', 'latency', 'speed-up', 'close'];
+
+/**
+ * Time in each runTier4 step summed over the run's validations and formats (`validation:step` marks:
+ * a step's time is from the validation's previous mark to its own). Validations run concurrently,
+ * so these sums may exceed the validations' wall time; latency and speed-up hold the timing gate
+ * exclusively, so their sum is a floor of it.
+ */
+function stepTotals(marks) {
+  const byValidation = new Map();
+  for (const m of marks) {
+    if (m.mark !== 'validation:start' && m.mark !== 'validation:step') continue;
+    const key = `${m.pid} ${m.export_dir}`;
+    if (m.mark === 'validation:start') byValidation.set(key, [m]);
+    else byValidation.get(key)?.push(m);
+  }
+  const totals = Object.fromEntries(STEPS.map((s) => [`  step: ${s}`, 0]));
+  for (const list of byValidation.values()) {
+    for (let i = 1; i < list.length; i++) totals[`  step: ${list[i].step}`] += list[i].t - list[i - 1].t;
+  }
+  return totals;
+}
+
 /** The phases of one run, in ms. */
 function phases({ started, ended, marks }) {
   const first = (name) => marks.find((m) => m.mark === name)?.t ?? NaN;
@@ -84,6 +108,7 @@ function phases({ started, ended, marks }) {
     report: first('report:written') - first('report:start'),
     'Vitest exit': first('vitest:exit') - first('report:written'),
     'npm exit': ended - first('vitest:exit'),
+    ...stepTotals(marks),
     _validations: validationStarts.length,
     _workers: workers.length,
     _cached: fixtures ? `${fixtures.cached}/${fixtures.fixtures}` : 'n/a',
@@ -97,10 +122,12 @@ try {
   for (let i = 0; i < runs; i++) {
     const load = loadavg();
     const run = await runDemo(join(dir, `run-${i}.jsonl`));
-    if (run.status !== 0) {
+    if (run.status !== 0 && !run.marks.some((m) => m.mark === 'report:written')) {
       console.error(`run ${i + 1}: npm run demo exited with ${run.status}:\n${run.output}`);
       process.exit(1);
     }
+    // a run whose tests failed (a latency budget on a loaded machine) still timed every phase: kept, and said
+    if (run.status !== 0) console.log(`  run ${i + 1}: npm run demo exited with ${run.status} (its report was written; timings kept):\n${run.output.split('\n').filter((l) => /failed|FAIL/.test(l)).slice(0, 6).join('\n')}`);
     const p = phases(run);
     results.push({ load, p });
     console.log(

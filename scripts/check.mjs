@@ -15,9 +15,10 @@
 //
 // Why: each check is one single-threaded process (tsc, mypy, eslint, one Vitest run), so running
 // them one after another left one of the two cores of a small CI machine idle most of the time.
-// A step starts when the steps it needs have passed; among the ready ones the longest (by the last
-// run's time, recorded in node_modules/.cache/vitest-tier4/check-times.json) starts first, so the
-// long test suite never starts last. A step's output is printed as one block when it ends (so the
+// A step starts when the steps it needs have passed; among the ready ones the one that heads the
+// longest chain of work (by the last run's times, recorded in
+// node_modules/.cache/vitest-tier4/check-times.json, or by estimates on a fresh clone) starts
+// first: the build, then the long test suite, never last. A step's output is printed as one block when it ends (so the
 // output of two steps never interleaves), with its wall time and CPU time (user + sys of the step
 // and everything it started: a figure that does not depend on how busy the machine is). A failed
 // step does not stop the others, except those that need it; the exit status is 1 when any failed,
@@ -80,6 +81,9 @@ function packages() {
  * @property {number} guessMs   expected wall time when no earlier run recorded one
  */
 
+/** Expected wall time of each package's tests before a run has recorded one (idle 2-core machine). */
+const PACKAGE_TEST_GUESS_MS = { 'vitest-tier4': 300_000, 'vitest-tier4-fixtures': 70_000, 'vitest-tier4-examples': 25_000 };
+
 /** Every step of the check (one definition: package.json's scripts select groups of it). */
 function allSteps(vitestArgs) {
   /** @type {Step[]} */
@@ -87,7 +91,7 @@ function allSteps(vitestArgs) {
     { name: 'build', group: 'build', command: node, args: [join(root, 'scripts', 'build.mjs')], needs: [], timeoutMs: 10 * MINUTE, guessMs: 20_000 },
     { name: 'schema types', group: 'schema', command: node, args: [join(root, 'scripts', 'schema-types.mjs'), '--check'], needs: [], timeoutMs: 2 * MINUTE, guessMs: 2000 },
     { name: 'eslint', group: 'lint', command: node, args: [bin('eslint', 'bin/eslint.js'), '--max-warnings=0', '.'], needs: [], timeoutMs: 10 * MINUTE, guessMs: 15_000 },
-    { name: 'mypy', group: 'typecheck:py', command: node, args: [join(root, 'scripts', 'python-check.mjs'), 'mypy'], needs: [], timeoutMs: 15 * MINUTE, guessMs: 90_000 },
+    { name: 'mypy', group: 'typecheck:py', command: node, args: [join(root, 'scripts', 'python-check.mjs'), 'mypy'], needs: [], timeoutMs: 15 * MINUTE, guessMs: 10_000 },
     // the API reference's checks (typedoc.config.mjs); tsc checks the types themselves
     { name: 'typedoc', group: 'docs', command: node, args: [bin('typedoc', 'bin/typedoc'), '--emit', 'none', '--logLevel', 'Warn'], needs: ['build'], timeoutMs: 10 * MINUTE, guessMs: 15_000 },
     { name: 'pytest', group: 'test:py', command: node, args: [join(root, 'scripts', 'python-check.mjs'), 'pytest'], needs: [], timeoutMs: 15 * MINUTE, guessMs: 20_000 },
@@ -106,9 +110,10 @@ function allSteps(vitestArgs) {
         args: ['run', '--silent', 'test', '--reporter=default', '--reporter=json', `--outputFile.json=${out}`, ...vitestArgs],
         cwd: join(root, pkg.dir),
         needs: ['build'],
+        // a fresh clone has no recorded times: the package suites' sizes, as measured on a 2-core machine
+        guessMs: PACKAGE_TEST_GUESS_MS[pkg.name] ?? 60_000,
         // a hang's limit, not a speed target: the suite took over 20 min at load 10 (6 users, 2 cores)
         timeoutMs: 45 * MINUTE,
-        guessMs: 120_000,
       });
     }
   }
@@ -178,6 +183,11 @@ function writeTimes(times) {
 
 const plural = (n, word) => `${n} ${word}${n === 1 ? '' : 's'}`;
 const seconds = (ms) => (ms === null || ms === undefined ? '   n/a' : `${(ms / 1000).toFixed(1).padStart(5)} s`);
+
+// a reader that went away (`| head`) is not an error of the check
+process.stdout.on('error', (error) => {
+  if (error.code !== 'EPIPE') throw error;
+});
 
 /** Process groups of the running steps, ended on every way out. */
 const running = new Set();
@@ -271,8 +281,20 @@ async function main() {
   const steps = select(allSteps(vitestArgs), groups);
   const times = readTimes();
   const expected = (s) => times[s.name]?.wallMs ?? s.guessMs;
+  // a step's priority is the longest chain of work it starts: its own time plus that of its
+  // longest chain of dependents (the build, which every test waits for, goes first)
+  const priority = new Map();
+  const chain = (s) => {
+    if (!priority.has(s.name)) {
+      const after = steps.filter((d) => d.needs.includes(s.name)).map(chain);
+      priority.set(s.name, expected(s) + Math.max(0, ...after));
+    }
+    return priority.get(s.name);
+  };
   if (list) {
-    for (const s of steps) process.stdout.write(`${s.name.padEnd(34)} ${s.group.padEnd(13)} needs: ${s.needs.join(', ') || '-'}\n`);
+    for (const s of [...steps].sort((a, b) => chain(b) - chain(a))) {
+      process.stdout.write(`${s.name.padEnd(34)} ${s.group.padEnd(13)} expected ${seconds(expected(s))}, chain ${seconds(chain(s))}  needs: ${s.needs.join(', ') || '-'}\n`);
+    }
     return 0;
   }
   mkdirSync(TIMES_DIR, { recursive: true });
@@ -293,7 +315,7 @@ async function main() {
           results.set(s.name, { ok: false, wallMs: null, cpuMs: null, why: `not run: ${failed} failed` });
         }
       }
-      const ready = [...pending].filter((s) => s.needs.every((n) => results.get(n)?.ok)).sort((a, b) => expected(b) - expected(a));
+      const ready = [...pending].filter((s) => s.needs.every((n) => results.get(n)?.ok)).sort((a, b) => chain(b) - chain(a));
       while (!stopping && active < jobs && ready.length > 0) {
         const s = ready.shift();
         pending.delete(s);

@@ -58,8 +58,12 @@ export { DEFAULT_TIER4_SAMPLES, DEFAULT_TIER4_THRESHOLDS, defaultTier4Threads, t
  */
 export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
   checkOptions(options);
-  profileMark('validation:start', { export_dir: typeof options.exportDir === 'string' ? options.exportDir : options.exportDir.dir });
+  const exportDir = typeof options.exportDir === 'string' ? options.exportDir : options.exportDir.dir;
+  profileMark('validation:start', { export_dir: exportDir });
+  // the end of each step, for bench/demo.mjs's per-step breakdown (nothing unless TIER4_PROFILE is set)
+  const stepDone = (step: string, format: string | null = null): void => profileMark('validation:step', { export_dir: exportDir, step, format });
   const plan = await planRun(options);
+  stepDone('plan');
   const { log } = plan;
   const workers = validationWorkers({
     ...(options.pool !== undefined ? { pool: options.pool } : {}),
@@ -73,27 +77,35 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
     for (const format of plan.requested) {
       options.signal?.throwIfAborted();
       const fa = await checkFormatArtifact(plan, format);
+      stepDone('artifact', format);
       if (!fa) continue;
       const opened = await openFormatRunner(plan, workers, fa);
+      stepDone('open runner', format);
       if (!opened) continue;
       const { runner, releaseGate } = opened;
       try {
         const comparison = await compareSamples(plan, fa, runner);
+        stepDone('compare', format);
         judgeFormat(plan, fa, comparison);
         await judgeQuantization(plan, fa, comparison);
+        stepDone('quantization', format);
         await localiseDivergence(plan, workers, fa);
+        stepDone('localise', format);
         log(`${format}: parity ${fa.entry.parity}, shape ${fa.entry.shape}, max abs diff ${formatValue(fa.entry.max_abs_diff)}`);
         releaseGate();
         if (await measureFormatLatency(plan, workers, fa, runner)) timed.push(format);
+        stepDone('latency', format);
       } finally {
         releaseGate();
         await runner.close().catch(() => undefined);
       }
     }
     await measureSpeedup(plan, workers, timed);
+    stepDone('speed-up');
   } finally {
     await workers.close();
   }
+  stepDone('close');
   applyGates(plan);
   const result = verdict(plan);
   profileMark('validation:end', { export_dir: plan.ed.dir, model: plan.md.task_name });
