@@ -145,7 +145,7 @@ def _clear_previous_export(export_dir: Path) -> None:
             shutil.rmtree(export_dir / dirname)
 
 
-def _torchscript_size(model: nn.Module, args: Tuple[torch.Tensor, ...], strict: bool = True) -> int:
+def _torchscript_size(model: nn.Module, args: Tuple[torch.Tensor, ...]) -> int:
     """Size in bytes of ``model``'s TorchScript file, traced into a temporary directory.
 
     The file is named like the real artifact because TorchScript archives embed
@@ -153,7 +153,7 @@ def _torchscript_size(model: nn.Module, args: Tuple[torch.Tensor, ...], strict: 
     """
     with tempfile.TemporaryDirectory(prefix="tier4-size-") as tmp:
         path = Path(tmp) / FILENAMES["torchscript"]
-        torch.jit.save(trace_torchscript(model, args, strict=strict), str(path))
+        torch.jit.save(trace_torchscript(model, args), str(path))
         return path.stat().st_size
 
 
@@ -165,17 +165,16 @@ def _measured_quantization_info(
     args: Tuple[torch.Tensor, ...],
     written: Optional[Path],
     fp32_written: Optional[Path] = None,
-    strict: bool = True,
 ) -> Dict[str, Any]:
     """Measure fp32 and quantized TorchScript sizes for ``quantization_info``."""
     fp32_size: Optional[int] = None
     q_size: Optional[int] = None
     try:
-        fp32_size = fp32_written.stat().st_size if fp32_written is not None else _torchscript_size(eager, args, strict)
+        fp32_size = fp32_written.stat().st_size if fp32_written is not None else _torchscript_size(eager, args)
     except Exception as exc:  # noqa: BLE001 - sizes are informative, never fatal
         logger.warning("could not measure the fp32 TorchScript size: %s: %s", type(exc).__name__, exc)
     try:
-        q_size = written.stat().st_size if written is not None else _torchscript_size(quantized, args, strict)
+        q_size = written.stat().st_size if written is not None else _torchscript_size(quantized, args)
     except Exception as exc:  # noqa: BLE001
         logger.warning("could not measure the quantized TorchScript size: %s: %s", type(exc).__name__, exc)
     return quantization_info(fp32_size, q_size, method, details)
@@ -312,14 +311,14 @@ def export_model(
         try:
             if quantization is not None and fmt == "torchscript":
                 q_formats[fmt] = write_quantized_torchscript(
-                    quantization, traced_eager, traced_model, args, out_dir, strict=output_kind != "dict"
+                    quantization, traced_eager, traced_model, args, out_dir
                 )
             elif quantization is not None and fmt == "onnx":
                 q_formats[fmt] = write_quantized_onnx(
                     quantization, traced_eager, traced_model, args, out_dir, inputs_desc, outputs_desc, opset
                 )
             elif fmt == "torchscript":
-                write_torchscript(traced_model, args, path, strict=output_kind != "dict")
+                write_torchscript(traced_model, args, path)
             elif fmt == "onnx":
                 write_onnx(traced_model, args, path, inputs_desc, outputs_desc, opset)
             else:
@@ -347,7 +346,6 @@ def export_model(
         q_info = _measured_quantization_info(
             quantization, q_details, traced_eager, traced_model, args, written.get("torchscript"),
             out_dir / FP32_DIRNAME / FILENAMES["torchscript"] if "torchscript" in q_formats else None,
-            strict=output_kind != "dict",
         )
         q_info["formats"] = q_formats
         q_info["warnings"] = [*q_info.get("warnings", []), *[w for r in q_formats.values() for w in r["warnings"]]]

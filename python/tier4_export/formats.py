@@ -37,24 +37,33 @@ def _remove_quietly(path: Path) -> None:
         pass
 
 
-def trace_torchscript(
-    model: nn.Module, args: Tuple[torch.Tensor, ...], strict: bool = True
-) -> torch.jit.ScriptModule:
+def _has_mutable_container(value: Any) -> bool:
+    """Whether a model output holds a dict or a list anywhere (tuples, named tuples and tensors do not count)."""
+    if isinstance(value, (dict, list)):
+        return True
+    if isinstance(value, tuple):
+        return any(_has_mutable_container(v) for v in value)
+    return False
+
+
+def trace_torchscript(model: nn.Module, args: Tuple[torch.Tensor, ...]) -> torch.jit.ScriptModule:
     """Trace ``model`` (already in eval mode) on ``args`` without gradients.
 
-    ``strict=False`` lets a model return a dict (its keys name the TorchScript outputs).
+    The tracer's ``strict`` flag is decided here, from the model's own output on ``args``: a dict
+    or a list anywhere in it needs ``strict=False`` (a dict's keys name the TorchScript outputs);
+    anything else is traced strictly. Every caller (fp32, quantized, size measurement) gets the
+    same decision.
     """
     with torch.no_grad():
+        strict = not _has_mutable_container(model(*args))
         traced: torch.jit.ScriptModule = torch.jit.trace(model, args, strict=strict)
     return traced
 
 
-def write_torchscript(
-    model: nn.Module, args: Tuple[torch.Tensor, ...], path: Path, strict: bool = True
-) -> None:
+def write_torchscript(model: nn.Module, args: Tuple[torch.Tensor, ...], path: Path) -> None:
     """Trace and save ``model`` to ``path``; a partial file is removed on failure."""
     try:
-        traced = trace_torchscript(model, args, strict)
+        traced = trace_torchscript(model, args)
         torch.jit.save(traced, str(path))
     except BaseException:
         _remove_quietly(path)

@@ -141,17 +141,17 @@ def write_quantized_torchscript(
     quantized: nn.Module,
     args: Tuple[torch.Tensor, ...],
     out_dir: Path,
-    strict: bool = True,
 ) -> Dict[str, Any]:
     """Write ``fp32/model.torchscript`` and the quantized ``model.torchscript``; return the record.
 
-    ``strict`` is passed to the tracer as for the fp32 TorchScript (``False`` for a model returning a dict).
+    Both are traced by :func:`trace_torchscript`, which decides the tracer's ``strict`` flag from
+    each model's output (a dict output, e.g., needs ``strict=False``).
     """
     fp32_path = out_dir / FP32_DIRNAME / FILENAMES["torchscript"]
     path = out_dir / FILENAMES["torchscript"]
     fp32_path.parent.mkdir(exist_ok=True)
-    write_torchscript(eager, args, fp32_path, strict=strict)
-    write_torchscript(quantized, args, path, strict=strict)
+    write_torchscript(eager, args, fp32_path)
+    write_torchscript(quantized, args, path)
     record: Dict[str, Any] = {
         "method": method,
         "scheme": (

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
+import { joinNegativeValues, openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import type { Tier4QuantizationOptions } from '../quantization/step.js';
 import { isQuantizationMetric, parseQuantizationThresholds, QUANTIZATION_METRICS } from '../quantization/thresholds.js';
 import { ExportDirReadError, runTier4, type RunTier4Options } from '../tier4/run.js';
@@ -218,23 +218,6 @@ interface ParsedValidate {
 }
 
 type Parsed = { kind: 'help' } | { kind: 'version' } | { kind: 'validate'; args: ParsedValidate };
-
-/**
- * `--samples -1` as `--samples=-1`: node's parseArgs takes a value starting with `-` for an option
- * ("argument is ambiguous"), so a negative number would never reach the check that explains it.
- */
-function joinNegativeValues(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i]!;
-    const next = argv[i + 1];
-    if (/^--[a-z][a-z-]*$/.test(arg) && next !== undefined && /^-(\d|\.\d|inf)/i.test(next)) {
-      out.push(`${arg}=${next}`);
-      i++;
-    } else out.push(arg);
-  }
-  return out;
-}
 
 /**
  * Parses the command line (without `node` and the script).
