@@ -6,6 +6,7 @@
 import type { AbsDiffHistogram } from '../../parity/types.js';
 import { fmtCount, fmtSci } from '../format.js';
 import { el, esc } from '../markup.js';
+import { chartSvg, xAxisTitle, yAxisTitle } from './frame.js';
 import { horizontalLogAxis, logDomain, logPos, logTicks, type LogScale } from './axis.js';
 
 /** What the chart draws. */
@@ -109,25 +110,13 @@ export function renderAbsDiffChart(input: AbsDiffChartInput): string {
       el('text', { class: 'mark-label mean-label', x: x < scale.p0 + 90 ? x + 3 : x - 3, y: TOP + 4, 'text-anchor': x < scale.p0 + 90 ? 'start' : 'end' }, esc(`mean ${fmtSci(mean)}`)),
     );
   }
-  parts.push(el('text', { class: 'axis-title', x: (scale.p0 + scale.p1) / 2, y: H - 3, 'text-anchor': 'middle' }, '|actual − reference| (log scale, power-of-two bins)'));
-  parts.push(el('text', { class: 'axis-title', x: 10, y: TOP + (H - TOP - BOTTOM) / 2, transform: `rotate(-90 10 ${TOP + (H - TOP - BOTTOM) / 2})`, 'text-anchor': 'middle' }, 'elements'));
-  return el(
-    'svg',
-    {
-      class: 'chart',
-      viewBox: `0 0 ${W} ${H}`,
-      width: W,
-      height: H,
-      role: 'img',
-      'aria-label': `Distribution of |actual - reference| for ${ids.model} ${ids.format} output ${ids.output}: ${total} elements`,
-      'data-chart': 'abs-diff',
-      'data-model': ids.model,
-      'data-format': ids.format,
-      'data-output': ids.output,
-      'data-total': total,
-      'data-bins': bins.length,
-    },
-    ...parts,
+  parts.push(xAxisTitle((scale.p0 + scale.p1) / 2, H - 3, '|actual − reference| (log scale, power-of-two bins)'));
+  parts.push(yAxisTitle(10, TOP + (H - TOP - BOTTOM) / 2, 'elements'));
+  return chartSvg(
+    { W, H },
+    `Distribution of |actual - reference| for ${ids.model} ${ids.format} output ${ids.output}: ${total} elements`,
+    { chart: 'abs-diff', model: ids.model, format: ids.format, output: ids.output, total, bins: bins.length },
+    parts,
   );
 }
 

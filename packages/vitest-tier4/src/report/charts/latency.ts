@@ -5,6 +5,7 @@
  */
 import { fmtMs, fmtRatio } from '../format.js';
 import { el, esc } from '../markup.js';
+import { chartSvg, xAxisTitle } from './frame.js';
 import { horizontalLogAxis, logDomain, logPos, logTicks, type LogScale } from './axis.js';
 
 /** The statistics one row draws (ms). */
@@ -87,20 +88,11 @@ export function renderLatencyChart(rows: readonly LatencyRow[], ids: { model: st
       ),
     );
   });
-  parts.push(el('text', { class: 'axis-title', x: (scale.p0 + scale.p1) / 2, y: H - 3, 'text-anchor': 'middle' }, 'latency per call, ms (log scale)'));
-  return el(
-    'svg',
-    {
-      class: 'chart',
-      viewBox: `0 0 ${W} ${H}`,
-      width: W,
-      height: H,
-      role: 'img',
-      'aria-label': `Latency of ${ids.model}: ${rows.map((r) => `${r.label} p50 ${fmtMs(r.stats.p50_ms)}`).join(', ')}`,
-      'data-chart': 'latency',
-      'data-model': ids.model,
-      'data-rows': rows.length,
-    },
-    ...parts,
+  parts.push(xAxisTitle((scale.p0 + scale.p1) / 2, H - 3, 'latency per call, ms (log scale)'));
+  return chartSvg(
+    { W, H },
+    `Latency of ${ids.model}: ${rows.map((r) => `${r.label} p50 ${fmtMs(r.stats.p50_ms)}`).join(', ')}`,
+    { chart: 'latency', model: ids.model, rows: rows.length },
+    parts,
   );
 }

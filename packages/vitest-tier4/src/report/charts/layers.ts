@@ -6,6 +6,7 @@
 import type { LayerRow } from '../../parity/layers.js';
 import { fmtSci } from '../format.js';
 import { el, esc } from '../markup.js';
+import { chartSvg, xAxisTitle, yAxisTitle } from './frame.js';
 import { logDomain, logTicks, tickLabel } from './axis.js';
 
 /** What the chart draws. */
@@ -83,23 +84,12 @@ export function renderLayersChart(input: LayersChartInput): string {
       );
     }
   }
-  parts.push(el('text', { class: 'axis-title', x: (LEFT + W - RIGHT) / 2, y: H - 8, 'text-anchor': 'middle' }, 'layer (execution order)'));
-  parts.push(el('text', { class: 'axis-title', x: 12, y: TOP + (H - TOP - BOTTOM) / 2, transform: `rotate(-90 12 ${TOP + (H - TOP - BOTTOM) / 2})`, 'text-anchor': 'middle' }, 'max |onnx − eager|'));
-  return el(
-    'svg',
-    {
-      class: 'chart',
-      viewBox: `0 0 ${W} ${H}`,
-      width: W,
-      height: H,
-      role: 'img',
-      'aria-label': `Per-layer error of ${ids.model} ${ids.format}: ${n} layers${origin ? `, drift origin ${origin}` : ''}`,
-      'data-chart': 'layers',
-      'data-model': ids.model,
-      'data-format': ids.format,
-      'data-layers': n,
-      'data-origin': origin ?? undefined,
-    },
-    ...parts,
+  parts.push(xAxisTitle((LEFT + W - RIGHT) / 2, H - 8, 'layer (execution order)'));
+  parts.push(yAxisTitle(12, TOP + (H - TOP - BOTTOM) / 2, 'max |onnx − eager|'));
+  return chartSvg(
+    { W, H },
+    `Per-layer error of ${ids.model} ${ids.format}: ${n} layers${origin ? `, drift origin ${origin}` : ''}`,
+    { chart: 'layers', model: ids.model, format: ids.format, layers: n, origin: origin ?? undefined },
+    parts,
   );
 }

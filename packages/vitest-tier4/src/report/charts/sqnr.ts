@@ -3,6 +3,7 @@
  * threshold as a red line, the worst layer in red. Server-side SVG, pure.
  */
 import { el, esc } from '../markup.js';
+import { chartSvg, xAxisTitle, yAxisTitle } from './frame.js';
 
 /** One bar. */
 export interface SqnrBar {
@@ -50,11 +51,7 @@ export function renderSqnrChart(bars: readonly SqnrBar[], threshold: number | nu
       el('text', { class: 'mark-label tol', x: W - RIGHT - 2, y: y(threshold) - 4, 'text-anchor': 'end' }, esc(`sqnr_db ≥ ${threshold} dB`)),
     );
   }
-  parts.push(el('text', { class: 'axis-title', x: (LEFT + W - RIGHT) / 2, y: H - 8, 'text-anchor': 'middle' }, 'layer (graph order); hover a bar for its name'));
-  parts.push(el('text', { class: 'axis-title', x: 12, y: TOP + (H - TOP - BOTTOM) / 2, transform: `rotate(-90 12 ${TOP + (H - TOP - BOTTOM) / 2})`, 'text-anchor': 'middle' }, 'SQNR (dB)'));
-  return el(
-    'svg',
-    { class: 'chart', viewBox: `0 0 ${W} ${H}`, width: W, height: H, role: 'img', 'aria-label': `Per-layer SQNR of ${ids.model} ${ids.format}: ${n} layers`, 'data-chart': 'layer-sqnr', 'data-model': ids.model, 'data-format': ids.format, 'data-layers': n },
-    ...parts,
-  );
+  parts.push(xAxisTitle((LEFT + W - RIGHT) / 2, H - 8, 'layer (graph order); hover a bar for its name'));
+  parts.push(yAxisTitle(12, TOP + (H - TOP - BOTTOM) / 2, 'SQNR (dB)'));
+  return chartSvg({ W, H }, `Per-layer SQNR of ${ids.model} ${ids.format}: ${n} layers`, { chart: 'layer-sqnr', model: ids.model, format: ids.format, layers: n }, parts);
 }
