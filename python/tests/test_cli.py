@@ -71,7 +71,8 @@ def test_info_reports_versions(tmp_path: Path) -> None:
     (["build", "--model", "lm_stub", "--out", "x", "--formats", "onnx,tflite"],
      "argument --formats: expected a comma-separated list of onnx, torchscript, pytorch, received 'onnx,tflite'"),
     (["build", "--model", "lm_stub", "--out", "x", "--quantization", "int4"], "argument --quantization: invalid choice"),
-    (["build", "--model", "lm_stub", "--out", "x", "--samples", "-1"], "argument --samples: expected an integer >= 0"),
+    (["build", "--model", "lm_stub", "--out", "x", "--samples", "-1"], "argument --samples: expected an integer >= 1"),
+    (["build", "--model", "lm_stub", "--out", "x", "--samples", "0"], "argument --samples: expected an integer >= 1"),
     (["build", "--model", "lm_stub", "--out", "x", "--opset", "5"], "argument --opset: expected an integer >= 7, received '5'"),
 ])
 def test_bad_usage_exits_2(argv: List[str], message: str, capsys: pytest.CaptureFixture[str]) -> None:

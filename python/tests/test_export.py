@@ -214,7 +214,9 @@ def test_metadata_is_written_last_and_no_temp_file_is_left(cnn_export: Exported)
     ({"formats": []}, ValueError, "formats: expected at least one of"),
     ({"quantization": "int4"}, ValueError,
      "quantization: expected None, 'dynamic' or 'static', received 'int4'"),
-    ({"num_samples": -1}, ValueError, "num_samples: expected an int >= 0, received -1"),
+    ({"num_samples": -1}, ValueError, "num_samples: expected an int >= 1, received -1"),
+    # the same limit as buildFixture's samples and the fixtures CLI's --samples
+    ({"num_samples": 0}, ValueError, "num_samples: expected an int >= 1, received 0"),
     ({"opset": "14"}, ValueError, "opset: expected an int >= 7, received '14'"),
     ({"model_source": {"kind": "url"}}, ValueError, "model_source: expected None"),
 ])
@@ -231,7 +233,7 @@ def test_bad_arguments_fail_before_anything_is_written(
 
 def test_comma_string_formats_and_pytorch_only(tmp_path: Path) -> None:
     model, spec = get_builtin("simple_cnn")
-    paths = export_model(model, spec, tmp_path, formats="pytorch,pytorch", num_samples=0)
+    paths = export_model(model, spec, tmp_path, formats="pytorch,pytorch", num_samples=1)
     md = json.loads(paths["metadata"].read_text())
-    assert md["formats_requested"] == ["pytorch"] and md["samples"] == []
+    assert md["formats_requested"] == ["pytorch"] and len(md["samples"]) == 1
     assert md["model_source"] is None

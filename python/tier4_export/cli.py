@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
         "in an ONNX rewritten from the fp32 model.onnx; static: FX graph mode, calibrated on generated inputs, "
         "refused with the tracer's reason when torch.fx cannot trace the model (default: none)",
     )
-    build.add_argument("--samples", type=_int_at_least(0), default=10, help="reference samples (default 10)")
+    build.add_argument("--samples", type=_int_at_least(1), default=10, help="reference samples, at least 1 (default 10)")
     build.add_argument(
         "--layers",
         type=_int_at_least(0),

@@ -258,7 +258,9 @@ def export_model(
     requested = _normalise_formats(formats)
     check_quantization(quantization)
     _check_int("opset", opset, 7)
-    _check_int("num_samples", num_samples, 0)
+    # at least one: an export without reference samples cannot be validated (the TypeScript side,
+    # buildFixture and the fixtures CLI, has the same limit)
+    _check_int("num_samples", num_samples, 1)
     _check_int("seed", seed, 0)
     source = _check_model_source(model_source)
     if calibration is not None and quantization != "static":
