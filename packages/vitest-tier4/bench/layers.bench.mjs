@@ -58,6 +58,7 @@ print(time.perf_counter() - t)
   return Number(stdout.trim().split('\n').at(-1));
 }
 
+const TIGHT = { atol: 5e-6, rtol: 0 };
 const fmt = (x) => (x === null || x === undefined ? '-' : x === 0 ? '0' : Math.abs(x) >= 1e-3 && Math.abs(x) < 1e4 ? x.toPrecision(3) : x.toExponential(2));
 
 function worst(rows, key) {
@@ -74,6 +75,7 @@ async function sweep(names) {
     '| :-- | --: | --: | --: | --: | :-- | :-- | :-- | :-- | --: | --: |',
   ];
   const memoryLines = [];
+  const tightLines = [];
   try {
     for (const name of names) {
       const dir = join(root, name);
@@ -102,6 +104,21 @@ async function sweep(names) {
         } | ${exportS.toFixed(1)} | ${s.toFixed(1)} |`,
       );
       process.stderr.write(`${lines.at(-1)}\n  ${r.explanation}\n`);
+      // The old rule against the local one at a tolerance fp32 noise can break (atol 5e-6, rtol 0):
+      // does the first accumulated break sit at a layer whose own error is noise, with later
+      // layers dropping back under it?
+      const tight = await compareLayers({ exportDir: dir, worker, timeoutMs: 1_800_000, tolerance: TIGHT });
+      const rowsT = tight.layers.filter((l) => l.max_abs_diff !== null);
+      const first = rowsT.findIndex((l) => l.accumulated_status === 'fail');
+      const fo = rowsT[first];
+      const origin = rowsT.find((l) => l.name === tight.drift_origin);
+      tightLines.push(
+        `- ${name}: first over tolerance (accumulated rule) ${fo ? `${fo.name} (accumulated ${fmt(fo.max_abs_diff)}, its local ${fmt(fo.local_max_abs_diff)})` : 'none'}; ` +
+          `drift origin (local rule) ${origin ? `${origin.name} (local ${fmt(origin.local_max_abs_diff)})` : 'none'}; ` +
+          `${tight.counts.over_tolerance_accumulated} rows over accumulated, ${tight.counts.over_tolerance_local} local; ` +
+          `${first >= 0 ? rowsT.slice(first + 1).filter((l) => l.accumulated_status !== 'fail').length : 0} rows after the first break are back under it; diagnosis ${tight.diagnosis}`,
+      );
+      process.stderr.write(`${tightLines.at(-1)}\n`);
       const m = await memory(dir);
       memoryLines.push(`- ${name}: ${m.text}`);
       process.stderr.write(`${memoryLines.at(-1)}\n`);
@@ -113,6 +130,7 @@ async function sweep(names) {
   }
   console.log(`Per-layer sweep, ${new Date().toISOString().slice(0, 16)}Z, tolerance preset fp32 (atol 1e-4, rtol 1e-4), load ${(await readFile('/proc/loadavg', 'utf8')).split(' ').slice(0, 3).join(' ')}`);
   console.log(lines.join('\n'));
+  console.log(`\nAt atol ${TIGHT.atol}, rtol ${TIGHT.rtol}:\n${tightLines.join('\n')}`);
   console.log(`\nPeak memory (fresh processes, VmHWM):\n${memoryLines.join('\n')}`);
 }
 

@@ -11,6 +11,7 @@ import { compareLayers, LayersError, type CompareLayersOptions } from '../layers
 import { renderLayersMarkdown, renderLayersTable } from '../layers/render.js';
 import type { LayersReport } from '../layers/types.js';
 import { writeLayersReport } from '../layers/write.js';
+import { validationWorkers } from '../runtimes/pool/validation-workers.js';
 
 /** Where the command writes. */
 export interface LayersCliIO {
@@ -34,6 +35,8 @@ Options:
   --json <file>            write the per-layer report as JSON (atomically)
   --markdown <file>        write it as Markdown
   --tolerance <x>          atol of every layer, rtol stays 1e-4 (default: preset fp32, 1e-4/1e-4)
+  --min-sqnr <dB|off>      scale-free gate of every layer: a tensor with a lower SQNR fails, whatever
+                           its max abs (default 60, as tier4 validate; off turns it off)
   --sample <n>             reference sample index (default 0)
   --trust-model-source     allow rebuilding the eager model from a file model source
   --python <path>          Python interpreter with torch and onnx
@@ -51,6 +54,7 @@ interface ParsedLayers {
   json?: string;
   markdown?: string;
   tolerance?: number;
+  minSqnrDb?: number;
   sample: number;
   trust: boolean;
   python?: string;
@@ -72,6 +76,7 @@ export function parseLayersArgs(argv: readonly string[]): ParsedLayers {
         json: { type: 'string' },
         markdown: { type: 'string' },
         tolerance: { type: 'string' },
+        'min-sqnr': { type: 'string' },
         sample: { type: 'string' },
         'trust-model-source': { type: 'boolean' },
         python: { type: 'string' },
@@ -93,6 +98,12 @@ export function parseLayersArgs(argv: readonly string[]): ParsedLayers {
     const n = Number(values.tolerance);
     if (values.tolerance.trim() === '' || !Number.isFinite(n) || n < 0) throw new LayersUsageError(`--tolerance expects a number >= 0, received '${values.tolerance}'`);
     out.tolerance = n;
+  }
+  const minSqnr = values['min-sqnr'];
+  if (minSqnr !== undefined) {
+    const n = minSqnr.trim().toLowerCase() === 'off' ? -Infinity : Number(minSqnr);
+    if (minSqnr.trim() === '' || Number.isNaN(n) || n === Infinity) throw new LayersUsageError(`--min-sqnr expects a number of dB or off, received '${minSqnr}'`);
+    out.minSqnrDb = n;
   }
   if (values.sample !== undefined) {
     if (!/^\d+$/.test(values.sample)) throw new LayersUsageError(`--sample expects an integer >= 0, received '${values.sample}'`);
@@ -146,6 +157,13 @@ export async function runLayersCommand(argv: readonly string[], io: LayersCliIO)
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let report: LayersReport;
+  // Like tier4 validate: the run's worker pool inside a Vitest run with the tier4() plugin
+  // (TIER4_WORKER_POOL), else a private worker closed at the end.
+  const workers = validationWorkers({
+    ...(args.python ? { python: args.python } : {}),
+    ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}),
+    signal: controller.signal,
+  });
   try {
     const options: CompareLayersOptions = {
       exportDir: ed,
@@ -153,10 +171,11 @@ export async function runLayersCommand(argv: readonly string[], io: LayersCliIO)
       trustModelSource: args.trust,
       signal: controller.signal,
       ...(args.tolerance !== undefined ? { tolerance: { fp32: args.tolerance } } : {}),
+      ...(args.minSqnrDb !== undefined ? { minSqnrDb: args.minSqnrDb } : {}),
       ...(args.python ? { python: args.python } : {}),
       ...(args.timeoutMs ? { timeoutMs: args.timeoutMs } : {}),
     };
-    report = await compareLayers(options);
+    report = await compareLayers({ ...options, worker: await workers.worker() });
   } catch (err) {
     showStack(err);
     if (err instanceof LayersError) {
@@ -166,6 +185,7 @@ export async function runLayersCommand(argv: readonly string[], io: LayersCliIO)
     io.stderr(`tier4: per-layer comparison aborted: ${oneLine(err)}\n`);
     return 1;
   } finally {
+    await workers.close();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }

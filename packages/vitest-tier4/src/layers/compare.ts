@@ -17,7 +17,9 @@ import { openExportDir, type ExportDir, type TensorData } from 'vitest-tier4-fix
 import { checkParity } from '../parity/check.js';
 import { judgeLayers, layerStatus, rowNumbers, type LayerRow, type LayoutMatch } from '../parity/layers.js';
 import { detectLayout } from '../parity/layout.js';
+import { formatSqnr, formatValue } from '../parity/format.js';
 import { resolveTolerance } from '../parity/tolerance.js';
+import { DEFAULT_MIN_SQNR_DB } from '../tier4/agreement.js';
 import type { ParityResult, ResolvedTolerance, ToleranceSpec } from '../parity/types.js';
 import { openOnnxRunner } from '../runtimes/onnx.js';
 import { PythonWorker, PythonWorkerError } from '../runtimes/python-worker.js';
@@ -37,6 +39,13 @@ export interface CompareLayersOptions {
   sample?: number;
   /** Tolerance every layer is judged with (default: preset fp32, atol 1e-4 and rtol 1e-4). */
   tolerance?: ToleranceSpec;
+  /**
+   * Scale-free gate of every row: a tensor whose SQNR is below it fails, whatever its max abs (the
+   * absolute tolerance cannot see a broken layer whose activations are tiny, as with random
+   * weights). Default {@link DEFAULT_MIN_SQNR_DB} (60 dB) when `tolerance` is the fp32 preset (or
+   * not given), as in `tier4 validate`; off otherwise. `-Infinity` turns it off.
+   */
+  minSqnrDb?: number;
   /**
    * Allow rebuilding the eager model from a `{ kind: 'file' }` model source named by metadata.json
    * when no activations are stored (that imports and runs the file; default false). A built-in
@@ -154,6 +163,12 @@ function localFeeds(groups: readonly PlanGroup[], sampleInputs: TensorMap, refs:
   return feeds;
 }
 
+/** `res` failed when its SQNR is below the gate (and it passed the tolerance). */
+function sqnrGate(res: ParityResult, minSqnrDb: number): ParityResult {
+  if (res.status === 'fail' || !(res.sqnr_db < minSqnrDb)) return res;
+  return { ...res, status: 'fail', reason: `SQNR ${formatSqnr(res.sqnr_db)} below the scale-free gate of ${formatSqnr(minSqnrDb)} (max abs ${formatValue(res.max_abs_diff)} within the tolerance)` };
+}
+
 /** A row judged on its accumulated error (the local error is added once the local model ran). */
 interface AccumulatedRow {
   row: LayerRow;
@@ -170,6 +185,7 @@ function judgeAccumulated(
   accumulated: TensorMap,
   toleranceSpec: ToleranceSpec,
   tolerance: ResolvedTolerance,
+  minSqnrDb: number,
 ): AccumulatedRow {
   const g = pr.group !== null ? plan.groups[pr.group] : undefined;
   const ref = pr.reference ? refs.get(pr.reference) : undefined;
@@ -197,11 +213,11 @@ function judgeAccumulated(
   if (!actual) return { row: { ...base, status: 'error', reason: `tensor ${pr.onnx_tensor} missing from the instrumented run` }, accLayout: null };
   let acc: ParityResult;
   try {
-    acc = checkParity(actual, ref, toleranceSpec);
+    acc = sqnrGate(checkParity(actual, ref, toleranceSpec), minSqnrDb);
   } catch (err) {
     return { row: { ...base, status: 'error', reason: message(err) }, accLayout: null };
   }
-  return { row: { ...base, ...rowNumbers(acc), reason: acc.reason ?? null }, acc, accLayout: acc.status === 'fail' ? detectLayout(actual, ref, tolerance) : null };
+  return { row: { ...base, ...rowNumbers(acc), reason: acc.reason ?? null }, acc, accLayout: acc.status === 'fail' ? detectLayout(actual, ref, tolerance, minSqnrDb) : null };
 }
 
 /**
@@ -218,6 +234,12 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
   if (!Number.isInteger(sample) || sample < 0) throw new TypeError(`compareLayers: sample must be an integer >= 0, received ${String(sample)}`);
   const toleranceSpec: ToleranceSpec = options.tolerance ?? 'fp32';
   const tolerance: ResolvedTolerance = resolveTolerance(toleranceSpec);
+  if (options.minSqnrDb !== undefined && (typeof options.minSqnrDb !== 'number' || Number.isNaN(options.minSqnrDb) || options.minSqnrDb === Infinity)) {
+    throw new TypeError(`compareLayers: minSqnrDb must be a number of dB (or -Infinity to turn the gate off), received ${JSON.stringify(options.minSqnrDb)}`);
+  }
+  const minSqnrDb = options.minSqnrDb ?? (tolerance.preset === 'fp32' ? DEFAULT_MIN_SQNR_DB : -Infinity);
+  // the explanation names both gates a row is judged by
+  const judgedBy: ResolvedTolerance = minSqnrDb > -Infinity ? { ...tolerance, description: `${tolerance.description} + SQNR >= ${formatSqnr(minSqnrDb)}` } : tolerance;
   const t0 = performance.now();
   const ed = typeof options.exportDir === 'string' ? await openExportDir(options.exportDir) : options.exportDir;
   if (!ed.paths.onnx) {
@@ -248,7 +270,7 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
     // Judge the accumulated tensors now and keep only what the local run reads (integer and shape
     // tensors fed from the ONNX run): the outputs of the two runs are never held together.
     const tc = performance.now();
-    const judged = plan.rows.map((pr) => judgeAccumulated(pr, plan, refs, accumulated, toleranceSpec, tolerance));
+    const judged = plan.rows.map((pr) => judgeAccumulated(pr, plan, refs, accumulated, toleranceSpec, tolerance, minSqnrDb));
     const aux: TensorMap = {};
     for (const g of plan.groups) for (const i of g.inputs) if (i.source === 'onnx' && accumulated[i.ref]) aux[i.ref] = accumulated[i.ref]!;
     accumulated = {};
@@ -285,7 +307,7 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
       const localActual = pr.local_tensor ? local[pr.local_tensor] : undefined;
       let loc: ParityResult | undefined;
       if (localActual) {
-        loc = checkParity(localActual, ref, toleranceSpec);
+        loc = sqnrGate(checkParity(localActual, ref, toleranceSpec), minSqnrDb);
         row.local_max_abs_diff = loc.max_abs_diff;
         row.local_mean_abs_diff = loc.mean_abs_diff;
         row.local_status = loc.status;
@@ -294,17 +316,18 @@ export async function compareLayers(options: CompareLayersOptions): Promise<Laye
         row.reason = `local error not measured: ${groupError ?? 'no local output'}`;
       }
       row.status = layerStatus(acc.status, row.local_status);
-      if (loc?.status === 'fail' && localActual) row.layout = detectLayout(localActual, ref, tolerance);
+      if (loc?.status === 'fail' && localActual) row.layout = detectLayout(localActual, ref, tolerance, minSqnrDb);
       else if (acc.status === 'fail') row.layout = accLayout;
       if ((acc.status === 'fail' || loc?.status === 'fail') && !row.reason && (acc.reason ?? loc?.reason)) row.reason = acc.reason ?? loc?.reason ?? null;
       return row;
     });
     compareMs += performance.now() - tc2;
-    const verdict = judgeLayers(rows, tolerance);
+    const verdict = judgeLayers(rows, judgedBy, minSqnrDb);
     const compared = rows.filter((r) => r.accumulated_status !== null);
     return {
       ...verdict,
       tolerance,
+      min_sqnr_db: minSqnrDb > -Infinity ? minSqnrDb : null,
       layers: rows,
       onnx: plan.onnx,
       sample: { index: plan.sample, id: plan.sample_id },

@@ -34,6 +34,10 @@ export interface LayersReport {
   explanation: string;
   tolerance: ResolvedTolerance;
   /**
+   * The scale-free gate every row is also judged by: a tensor whose SQNR (20 log10(||reference|| / ||actual - reference||)) is below it fails, whatever its max abs. Default 60 dB with the fp32 preset, as in tier4 validate; null when off (another tolerance, or -Infinity given).
+   */
+  min_sqnr_db?: number | null;
+  /**
    * The layers in execution order.
    */
   layers: LayerRow[];

@@ -7,7 +7,7 @@
  * in execution order whose local error breaks the tolerance; the older "first over tolerance" rule (first
  * accumulated break) is reported next to it.
  */
-import { formatValue } from './format.js';
+import { formatSqnr, formatValue } from './format.js';
 import type { LayerRow, LayersReport, LayerStatus } from './layers.generated.js';
 import type { ParityResult, ParityStatus, ResolvedTolerance } from './types.js';
 
@@ -54,13 +54,21 @@ export function worstLayers(rows: readonly LayerRow[], count = 5): LayerRow[] {
     .slice(0, count);
 }
 
+/** Whether the origin broke only the scale-free gate (its local max abs is within the atol). */
+function sqnrOnly(origin: LayerRow, tolerance: ResolvedTolerance, minSqnrDb: number): boolean {
+  const db = origin.local_sqnr_db;
+  return db !== undefined && db !== null && db < minSqnrDb && origin.local_max_abs_diff !== null && origin.local_max_abs_diff <= tolerance.atol;
+}
+
 /**
  * Where the divergence is born, from the rows in execution order.
  *
  * @param rows - The layer rows, in execution order.
  * @param tolerance - The tolerance the rows were judged with (named in the explanation).
+ * @param minSqnrDb - The scale-free gate the rows were also judged by (default: none); an origin
+ *   that broke only the gate (local max abs within the atol) has its local SQNR in the explanation.
  */
-export function judgeLayers(rows: readonly LayerRow[], tolerance: ResolvedTolerance): LayersVerdict {
+export function judgeLayers(rows: readonly LayerRow[], tolerance: ResolvedTolerance, minSqnrDb = -Infinity): LayersVerdict {
   const origin = rows.find((r) => r.status === 'fail') ?? null;
   const firstOver = rows.find((r) => r.accumulated_status === 'fail') ?? null;
   const unjudged = rows.find((r) => r.status === 'unjudged') ?? null;
@@ -77,6 +85,8 @@ export function judgeLayers(rows: readonly LayerRow[], tolerance: ResolvedTolera
       ...base,
       diagnosis: 'layer',
       explanation: `divergence born at ${describeRow(origin)} (local ${formatValue(origin.local_max_abs_diff)}${
+        sqnrOnly(origin, tolerance, minSqnrDb) ? `, local SQNR ${formatSqnr(origin.local_sqnr_db!)} < ${formatSqnr(minSqnrDb)}` : ''
+      }${
         origin.max_abs_diff !== null ? `, accumulated ${formatValue(origin.max_abs_diff)}` : ''
       })${layout}`,
     };

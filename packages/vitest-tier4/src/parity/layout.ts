@@ -73,8 +73,11 @@ export function permuteAxes(data: ArrayLike<number>, shape: readonly number[], p
  * Finds a permutation `p` with `actual ≈ reference.permute(p)` under `tolerance`, trying the
  * likely layouts first. Returns null when none restores agreement (or the ranks are not 3 or 4,
  * or the element counts differ).
+ *
+ * @param minSqnrDb - Also require this SQNR of the permuted comparison (default: none). Without it,
+ *   tensors whose values are all within the atol of zero "match" under any permutation.
  */
-export function detectLayout(actual: TensorLike, reference: TensorLike, tolerance: ResolvedTolerance): LayoutMatch | null {
+export function detectLayout(actual: TensorLike, reference: TensorLike, tolerance: ResolvedTolerance, minSqnrDb = -Infinity): LayoutMatch | null {
   const a = toTensorView(actual, 'actual');
   const r = toTensorView(reference, 'reference');
   if (a.shape.length !== r.shape.length || a.numel !== r.numel || a.numel === 0) return null;
@@ -91,7 +94,7 @@ export function detectLayout(actual: TensorLike, reference: TensorLike, toleranc
     if (shape.some((d, i) => d !== a.shape[i])) continue;
     const permuted = permuteAxes(refValues, r.shape, perm);
     const res = checkParity(actual, { data: permuted.data, shape: permuted.shape, dtype: 'float64' }, { atol: tolerance.atol, rtol: tolerance.rtol });
-    if (res.pass) {
+    if (res.pass && res.sqnr_db >= minSqnrDb) {
       const name = NAMES[`${perm.length}:${perm.join(',')}`];
       return {
         permutation: perm,

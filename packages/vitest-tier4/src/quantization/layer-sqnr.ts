@@ -25,6 +25,7 @@ export async function compareQuantizedLayers(ed: ExportDir, options: QuantizedLa
   const report = await compareLayers({
     exportDir: ed,
     sample: 0,
+    minSqnrDb: -Infinity, // only the SQNR values are used: no per-row gate (nor layout search on int8 rows)
     ...(options.python ? { python: options.python } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

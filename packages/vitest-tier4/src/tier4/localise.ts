@@ -27,6 +27,8 @@ export interface LocaliseOptions {
   ed: ExportDir;
   /** The format's own tolerance: every layer is judged as the format's outputs were. */
   tolerance: ToleranceSpec;
+  /** The format's scale-free gate (-Infinity: none): a layer is judged as the format's outputs were. */
+  minSqnrDb: number;
   trustModelSource: boolean;
   worker: WorkerChannel;
   timeoutMs?: number;
@@ -39,6 +41,7 @@ export async function localiseFailure(options: LocaliseOptions): Promise<LayersR
     exportDir: options.ed,
     sample: 0,
     tolerance: options.tolerance,
+    minSqnrDb: options.minSqnrDb,
     trustModelSource: options.trustModelSource,
     worker: options.worker,
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),

@@ -1,49 +1,45 @@
 /**
- * Helpers of the per-layer tests: export the test models (models/vision.py) with the Python
- * exporter, and put faults into copies of a model.onnx (models/edits.py), each batch in one
- * Python process.
+ * Helpers of the per-layer tests: export the test models (models/vision.py) through the fixture
+ * cache, and put faults into copies of a model.onnx (models/edits.py, one Python process).
  */
 import { execFile } from 'node:child_process';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { findPython } from 'vitest-tier4-fixtures';
-import { copyExport, python, tmpDir } from '../tier4/helpers.js';
+import { buildFixture, findPython } from 'vitest-tier4-fixtures';
+import { copyExport } from '../tier4/helpers.js';
 
 const run = promisify(execFile);
 export const MODELS_FILE = fileURLToPath(new URL('./models/vision.py', import.meta.url));
 const EDITS_FILE = fileURLToPath(new URL('./models/edits.py', import.meta.url));
-const PYTHON_DIR = fileURLToPath(new URL('../../../../python', import.meta.url));
 
-/** One export of a factory of models/vision.py (ONNX only). */
+/** One export of a factory of models/vision.py (ONNX only, one sample). */
 export interface ExportJob {
   factory: string;
-  /** Store the first sample's activations (layers=True). */
+  /** Store the first sample's activations (layers: 1). */
   layers?: boolean;
-  /** Record the file model source (default true). */
+  /** Keep the file model source in metadata.json (default true); false: a copy without it. */
   source?: boolean;
 }
 
-/** Exports every job into its own fresh directory (one Python process); returns the directories. */
+/**
+ * The export of every job: built once by vitest-tier4-fixtures' cache (keyed by models/vision.py's
+ * content, the exporter source and the options), so a warm run exports nothing. Never modify a
+ * returned directory unless it is a copy (`source: false` jobs are copies with model_source null).
+ */
 export async function exportTestModels(jobs: readonly ExportJob[]): Promise<string[]> {
-  const root = await tmpDir('layers-');
-  const specs = jobs.map((j, i) => ({ ...j, out: join(root, `${i}-${j.factory}`) }));
-  await python(
-    `
-import sys, json, importlib.util, warnings
-warnings.filterwarnings("ignore")
-sys.path.insert(0, sys.argv[1])
-spec = importlib.util.spec_from_file_location("vision_models", sys.argv[2])
-mod = importlib.util.module_from_spec(spec); spec.loader.exec_module(mod)
-from tier4_export import export_model
-for job in json.loads(sys.argv[3]):
-    model, task = getattr(mod, job["factory"])()
-    source = None if job.get("source") is False else {"kind": "file", "file": sys.argv[2], "factory": job["factory"]}
-    export_model(model, task, job["out"], formats=["onnx"], num_samples=1, layers=bool(job.get("layers")), model_source=source)
-`,
-    [PYTHON_DIR, MODELS_FILE, JSON.stringify(specs)],
+  return Promise.all(
+    jobs.map(async (j) => {
+      const fixture = await buildFixture({ model: { file: MODELS_FILE, factory: j.factory }, formats: ['onnx'], samples: 1, layers: j.layers ? 1 : 0 });
+      if (j.source !== false) return fixture.dir;
+      const copy = await copyExport(fixture.dir);
+      const metaPath = join(copy, 'metadata.json');
+      const meta = JSON.parse(await readFile(metaPath, 'utf8')) as Record<string, unknown>;
+      await writeFile(metaPath, `${JSON.stringify({ ...meta, model_source: null }, null, 2)}\n`);
+      return copy;
+    }),
   );
-  return specs.map((s) => s.out);
 }
 
 /** A fault of models/edits.py applied to one node of a copy's model.onnx. */

@@ -8,14 +8,21 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { compareLayers, LayersError } from '../../src/layers/index.js';
 import type { LayersReport } from '../../src/layers/index.js';
-import { PythonWorker } from '../../src/runtimes/python-worker.js';
+import { startWorkerPoolServer, WORKER_POOL_ENV, type WorkerPoolServer } from '../../src/runtimes/pool/pool-server.js';
+import { PythonWorkerPool } from '../../src/runtimes/pool/worker-pool.js';
+import type { PythonWorker } from '../../src/runtimes/python-worker.js';
 import { renderMarkdownSummary, summaryRows } from '../../src/reporter/table.js';
 import type { Tier4RunReport } from '../../src/reporter/types.js';
 import { runTier4 } from '../../src/tier4/run.js';
 import type { Tier4Report } from '../../src/tier4/types.js';
-import { cleanupTmp, schemaValidator } from '../tier4/helpers.js';
+import { cleanupTmp, schemaValidator, tmpDir } from '../tier4/helpers.js';
 import { editedCopies, exportTestModels } from './helpers.js';
 
+// One Python worker for the whole file: the tests' own compareLayers calls lease it, and the CLI
+// (tier4 layers, tier4 validate) and runTier4 reach it through TIER4_WORKER_POOL, as in a Vitest
+// run with the tier4() plugin.
+let server: WorkerPoolServer;
+let release: () => void;
 let worker: PythonWorker;
 let resnet: string;
 let reused: string;
@@ -36,9 +43,10 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 beforeAll(async () => {
-  let dirs: string[];
-  [worker, dirs] = await Promise.all([
-    PythonWorker.start(),
+  server = await startWorkerPoolServer(new PythonWorkerPool({ size: 1 }));
+  process.env[WORKER_POOL_ENV] = server.address;
+  const [lease, dirs] = await Promise.all([
+    server.pool.lease(),
     exportTestModels([
       { factory: 'make_resnet18', layers: true },
       { factory: 'make_reused_inplace', layers: true },
@@ -47,6 +55,7 @@ beforeAll(async () => {
       { factory: 'make_reused_inplace' },
     ]),
   ]);
+  ({ worker, release } = lease);
   [resnet, reused, vit, noSource, untrusted] = dirs as [string, string, string, string, string];
   const edits = editedCopies(resnet, [
     { edit: 'perturb', node: '/layer3/layer3.0/conv2/Conv' },
@@ -59,7 +68,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await worker?.close();
+  release?.();
+  delete process.env[WORKER_POOL_ENV];
+  await server?.close();
   await cleanupTmp();
 });
 
@@ -92,8 +103,9 @@ describe('a clean fp32 export', () => {
   });
 
   it('tier4 layers prints the table and exits 0; the JSON has the documented keys', async () => {
-    const out = join(resnet, '..', 'layers.json');
-    const md = join(resnet, '..', 'layers.md');
+    const dir = await tmpDir('layers-cli-');
+    const out = join(dir, 'layers.json');
+    const md = join(dir, 'layers.md');
     const res = await cli(['layers', resnet, '--json', out, '--markdown', md]);
     expect(res.code).toBe(0);
     expect(res.stdout).toContain('| layer3.0.conv2 (+ layer3.0.bn2)');
@@ -121,6 +133,22 @@ describe('a fault put into model.onnx after export', () => {
     expect(r.layers.slice(0, at).every((l) => l.status === 'ok')).toBe(true);
     expect(r.layers.find((l) => l.name === 'layer3.1.conv1')!.status).toBe('inherited');
     expect(r.layers.find((l) => l.name === 'layer3.0.conv2')!.layout).toBeNull();
+  });
+
+  it('a broken layer whose error the absolute tolerance cannot see is caught by the scale-free gate', async () => {
+    // atol 10: no max abs breaks it (as with tiny random-init activations); the layer's SQNR does
+    const blind = await compareLayers({ exportDir: perturbed, worker, tolerance: { atol: 10, rtol: 0 }, minSqnrDb: -Infinity });
+    expect(blind.drift_origin).toBeNull();
+    expect(blind.min_sqnr_db).toBeNull();
+    const r = await compareLayers({ exportDir: perturbed, worker, tolerance: { atol: 10, rtol: 0 }, minSqnrDb: 60 });
+    expect(r.min_sqnr_db).toBe(60);
+    expect(r.drift_origin).toBe('layer3.0.conv2');
+    expect(r.explanation).toMatch(/^divergence born at layer3\.0\.conv2 \(\+ layer3\.0\.bn2\) \(local [0-9.e-]+, local SQNR -?[0-9.]+ dB < 60\.0 dB, accumulated [0-9.e-]+\)$/);
+    const row = r.layers.find((l) => l.name === 'layer3.0.conv2')!;
+    expect(row.reason).toMatch(/^SQNR -?[0-9.]+ dB below the scale-free gate of 60\.0 dB \(max abs [0-9.e-]+ within the tolerance\)$/);
+    expect(row.layout).toBeNull();
+    expect(r.layers.slice(0, r.layers.indexOf(row)).every((l) => l.status === 'ok')).toBe(true);
+    await expect(compareLayers({ exportDir: perturbed, worker, minSqnrDb: Number.NaN })).rejects.toThrow(/minSqnrDb must be a number of dB/);
   });
 
   it('tier4 layers exits 1 and names the origin', async () => {
@@ -211,6 +239,7 @@ describe('bad input', () => {
     expect((await cli(['layers'])).stderr).toContain('layers: missing <export-dir>');
     expect((await cli(['layers', resnet, '--tolerance', 'abc'])).code).toBe(2);
     expect((await cli(['layers', resnet, '--sample', '1.5'])).stderr).toContain("--sample expects an integer >= 0, received '1.5'");
+    expect((await cli(['layers', resnet, '--min-sqnr', 'loud'])).stderr).toContain("--min-sqnr expects a number of dB or off, received 'loud'");
     const missing = await cli(['layers', join(resnet, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read export dir');

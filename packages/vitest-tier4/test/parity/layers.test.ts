@@ -62,6 +62,17 @@ describe('detectLayout', () => {
     expect(detectLayout({ data: new Float32Array(6), shape: [1, 6] }, { data: new Float32Array(6), shape: [1, 6] }, fp32)).toBeNull();
     expect(detectLayout({ data: new Float32Array(8), shape: [1, 2, 2, 2] }, ref, fp32)).toBeNull();
   });
+
+  it('with the scale-free gate, activations within the atol of zero do not match any permutation', () => {
+    // every value is ~1e-7: under atol 1e-4 alone any permutation "restores agreement"
+    const ref = { data: nchw(1, 3, 4, 5).map((v) => v * 1e-7), shape: [1, 3, 4, 5], dtype: 'float32' };
+    const other = { data: Float32Array.from(ref.data).reverse(), shape: [1, 4, 5, 3], dtype: 'float32' };
+    expect(detectLayout(other, ref, fp32)).not.toBeNull();
+    expect(detectLayout(other, ref, fp32, 60)).toBeNull();
+    // a true NHWC copy still matches with the gate (identical values: SQNR +Inf)
+    const nhwc = permuteAxes(ref.data, ref.shape, [0, 2, 3, 1]);
+    expect(detectLayout({ data: Float32Array.from(nhwc.data), shape: nhwc.shape, dtype: 'float32' }, ref, fp32, 60)?.permutation).toEqual([0, 2, 3, 1]);
+  });
 });
 
 function row(name: string, acc: number | null, local: number | null, extra: Partial<LayerRow> = {}): LayerRow {
@@ -137,6 +148,17 @@ describe('judgeLayers', () => {
     expect(v.drift_origin).toBeNull();
     expect(v.first_over_tolerance).toBe('b');
     expect(v.explanation).toContain('whose local error could not be measured: local error not measured: x');
+  });
+
+  it('an origin broken only by the scale-free gate has its local SQNR in the explanation', () => {
+    const b = { ...row('b', 2e-6, 2e-6), status: 'fail' as const, local_status: 'fail' as const, local_sqnr_db: -5.4 };
+    const v = judgeLayers([row('a', 1e-7, 1e-7), b], fp32, 60);
+    expect(v.drift_origin).toBe('b');
+    expect(v.explanation).toBe('divergence born at b (local 2e-6, local SQNR -5.4 dB < 60.0 dB, accumulated 2e-6)');
+    // above the gate, without one, or with a max abs that breaks the tolerance anyway, the SQNR is not mentioned
+    expect(judgeLayers([{ ...b, local_sqnr_db: 80 }], fp32, 60).explanation).toBe('divergence born at b (local 2e-6, accumulated 2e-6)');
+    expect(judgeLayers([{ ...b, local_max_abs_diff: 0.3 }], fp32, 60).explanation).toBe('divergence born at b (local 0.3, accumulated 2e-6)');
+    expect(judgeLayers([b], fp32).explanation).toBe('divergence born at b (local 2e-6, accumulated 2e-6)');
   });
 
   it('a later local break is still the origin when an earlier row only inherits', () => {

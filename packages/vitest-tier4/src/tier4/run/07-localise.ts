@@ -25,6 +25,7 @@ export async function localiseDivergence(plan: RunPlan, workers: ValidationWorke
     const lr = await localiseFailure({
       ed,
       tolerance: plan.tolerance,
+      minSqnrDb: plan.minSqnr,
       trustModelSource: options.trustModelSource === true,
       worker: await workers.worker(),
       ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
