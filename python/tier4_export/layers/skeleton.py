@@ -78,7 +78,7 @@ def _fields(buf: "mmap.mmap | bytes", start: int, end: int) -> Iterator[Tuple[in
         else:
             raise SkeletonError(f"unsupported wire type {wire} (field {number}) at byte {tag_start}")
         if pos > end:
-            raise SkeletonError(f"field {number} at byte {tag_start} runs past its message (byte {end})")
+            raise SkeletonError(f"field {number} at byte {tag_start} runs past its message (byte {end}): a truncated file?")
         yield number, tag_start, value_start, pos
 
 

@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { compareLayers, LayersError } from '../../src/layers/index.js';
 import type { LayersReport } from '../../src/layers/index.js';
-import { startWorkerPoolServer, WORKER_POOL_ENV, type WorkerPoolServer } from '../../src/runtimes/pool/pool-server.js';
-import { PythonWorkerPool } from '../../src/runtimes/pool/worker-pool.js';
-import type { PythonWorker } from '../../src/runtimes/python-worker.js';
+import { validationWorkers, type ValidationWorkers } from '../../src/runtimes/pool/validation-workers.js';
+import type { WorkerChannel } from '../../src/runtimes/worker-runner.js';
 import { renderMarkdownSummary, summaryRows } from '../../src/reporter/table.js';
 import type { Tier4RunReport } from '../../src/reporter/types.js';
 import { runTier4 } from '../../src/tier4/run.js';
@@ -18,12 +17,11 @@ import type { Tier4Report } from '../../src/tier4/types.js';
 import { cleanupTmp, schemaValidator, tmpDir } from '../tier4/helpers.js';
 import { editedCopies, exportTestModels } from './helpers.js';
 
-// One Python worker for the whole file: the tests' own compareLayers calls lease it, and the CLI
-// (tier4 layers, tier4 validate) and runTier4 reach it through TIER4_WORKER_POOL, as in a Vitest
-// run with the tier4() plugin.
-let server: WorkerPoolServer;
-let release: () => void;
-let worker: PythonWorker;
+// The suite's worker pool (vitest.config.ts, TIER4_WORKER_POOL) serves the whole file: the tests'
+// own compareLayers calls lease a worker from it, and the CLI (tier4 layers, tier4 validate) and
+// runTier4 reach it the same way, as in a user's Vitest run with the tier4() plugin.
+let workers: ValidationWorkers;
+let worker: WorkerChannel;
 let resnet: string;
 let reused: string;
 let vit: string;
@@ -43,10 +41,9 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
 }
 
 beforeAll(async () => {
-  server = await startWorkerPoolServer(new PythonWorkerPool({ size: 1 }));
-  process.env[WORKER_POOL_ENV] = server.address;
-  const [lease, dirs] = await Promise.all([
-    server.pool.lease(),
+  workers = validationWorkers();
+  const [leased, dirs] = await Promise.all([
+    workers.worker(),
     exportTestModels([
       { factory: 'make_resnet18', layers: true },
       { factory: 'make_reused_inplace', layers: true },
@@ -55,7 +52,7 @@ beforeAll(async () => {
       { factory: 'make_reused_inplace' },
     ]),
   ]);
-  ({ worker, release } = lease);
+  worker = leased;
   [resnet, reused, vit, noSource, untrusted] = dirs as [string, string, string, string, string];
   const edits = editedCopies(resnet, [
     { edit: 'perturb', node: '/layer3/layer3.0/conv2/Conv' },
@@ -68,9 +65,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  release?.();
-  delete process.env[WORKER_POOL_ENV];
-  await server?.close();
+  await workers?.close();
   await cleanupTmp();
 });
 
