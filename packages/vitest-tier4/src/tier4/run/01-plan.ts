@@ -8,6 +8,7 @@ import { eagerBaselineFormat, hasRunner } from '../../runtimes/registry.js';
 import { splitThresholds, type QuantizationThresholds } from '../../quantization/thresholds.js';
 import { DEFAULT_MIN_SQNR_DB } from '../agreement.js';
 import { checkOutputThresholds, DEFAULT_TIER4_THRESHOLDS, thresholdStatistic, thresholdTolerance, type ThresholdTolerance } from '../outputs.js';
+import { CrossFormatAgreement } from '../diagnose-stale.js';
 import { WorkerTimeouts } from '../timeouts.js';
 import { referenceScales } from '../scale-verdict.js';
 import type { Tier4FormatReport, Tier4Report, Tier4ThresholdPreset } from '../types.js';
@@ -43,6 +44,8 @@ export interface RunPlan {
   threads: number;
   /** The Python worker's request limits and the timeouts met (tier4/timeouts.ts). */
   timeouts: WorkerTimeouts;
+  /** The first format's outputs and every later format's agreement with them (stale references, tier4/diagnose-stale.ts). */
+  cross: CrossFormatAgreement;
   latency: PlannedLatency | null;
   /** The eager baseline runner's format (the reference of the speed-up), or null. */
   baseline: string | null;
@@ -109,6 +112,7 @@ export async function planRun(options: RunTier4Options): Promise<RunPlan> {
     minSqnr,
     threads: options.threads ?? defaultTier4Threads(),
     timeouts: new WorkerTimeouts(options.timeoutMs),
+    cross: new CrossFormatAgreement(),
     latency,
     baseline,
     requested,

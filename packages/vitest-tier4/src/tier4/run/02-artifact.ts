@@ -10,6 +10,7 @@ import { runnerArtifact } from '../../runtimes/registry.js';
 import { summarizeErrorText } from '../../runtimes/target.js';
 import { emptyFormatReport } from '../aggregate.js';
 import { artifactMismatchMessage, checkArtifactDigest, type RecordedArtifact } from '../artifact-digest.js';
+import { onnxTrainingModeReason } from '../onnx-training-mode.js';
 import type { Tier4FormatReport } from '../types.js';
 import type { RunPlan } from './01-plan.js';
 
@@ -21,6 +22,8 @@ export interface FormatArtifact {
   path: string | undefined;
   /** The digest mismatch warning, or null (it joins the format's reason). */
   digestWarning: string | null;
+  /** An ONNX graph in training mode (tier4/onnx-training-mode.ts), or null (it leads the format's reason). */
+  trainingWarning: string | null;
 }
 
 /**
@@ -72,5 +75,8 @@ export async function checkFormatArtifact(plan: RunPlan, format: string): Promis
       // an unreadable file is the runner's error to report
     }
   }
-  return { format, entry, path, digestWarning };
+  // an ONNX graph exported in training mode, read as data before it runs
+  const trainingWarning = path && artifactFormat === 'onnx' ? await onnxTrainingModeReason(path, entry.artifact ?? path) : null;
+  if (trainingWarning) warnings.push(`${format}: ${trainingWarning}`);
+  return { format, entry, path, digestWarning, trainingWarning };
 }

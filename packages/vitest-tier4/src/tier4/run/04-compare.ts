@@ -66,6 +66,7 @@ export async function compareSamples(plan: RunPlan, fa: FormatArtifact, runner: 
       const t0 = performance.now();
       outputs = (await runner.run(feeds(sample.inputs), plan.timeouts.runOptions(format, sample.batchSize))).outputs;
       plan.timeouts.observe(format, sample.id, sample.batchSize, performance.now() - t0);
+      plan.cross.add(format, sample.id, outputs);
     } catch (err) {
       if (options.signal?.aborted) throw err;
       sr.error = errorLine(err);

@@ -14,7 +14,7 @@ import type { FormatComparison } from './04-compare.js';
 
 /** Fills the figures, status and reason of `fa.entry` from the comparison. */
 export function judgeFormat(plan: RunPlan, fa: FormatArtifact, c: FormatComparison): void {
-  const { entry, digestWarning } = fa;
+  const { entry, digestWarning, trainingWarning } = fa;
   const { warnings, minSqnr } = plan;
   Object.assign(entry, c.parity.fields());
   entry.outputs = c.tally.summary();
@@ -35,8 +35,9 @@ export function judgeFormat(plan: RunPlan, fa: FormatArtifact, c: FormatComparis
   const specialised = firstFail ? diagnoseTracedSize(c.outcomes, plan.md.traced_with) : null;
   const absolute = specialised ? `${specialised}; first failure: ${firstFail}` : firstFail;
   // the absolute check's failure first (it names the worst element), then the scale-free gate and vacuous checks
-  entry.reason = [absolute, ...scale.reasons, digestWarning].filter((r): r is string => r !== null).join('; ') || null;
-  if (digestWarning) entry.status = worseStatus(entry.status, 'warn');
+  // a graph in training mode explains any failure after it: it leads
+  entry.reason = [trainingWarning, absolute, ...scale.reasons, digestWarning].filter((r): r is string => r !== null).join('; ') || null;
+  if (digestWarning || trainingWarning) entry.status = worseStatus(entry.status, 'warn');
   if (parity === 'warn' && !entry.reason) entry.reason = 'parity within the allowed mismatch fraction (warn)';
   applyRunTimeout(entry, plan.options.timeoutMs);
 }

@@ -10,6 +10,7 @@ import type { ValidationWorkers } from '../../runtimes/pool/validation-workers.j
 import { openRunner } from '../../runtimes/registry.js';
 import type { ModelRunner } from '../../runtimes/types.js';
 import { latencyBlock } from '../aggregate.js';
+import { applyEagerNondeterminism, eagerNondeterminism } from '../diagnose-eager.js';
 import type { RunPlan } from './01-plan.js';
 import { runnerOptions } from './03-open-runner.js';
 import { isWorkerTimeout, timeoutAdvice, timeoutStep } from '../timeouts.js';
@@ -39,6 +40,8 @@ export async function measureSpeedup(plan: RunPlan, workers: ValidationWorkers, 
     await workers.worker().catch(() => undefined);
     const opened = await workers.gated('shared', async () => openRunner(baseline, ed, await runnerOptions(plan, workers, baseline)));
     eager = opened;
+    // two runs of one sample that differ: the references are random draws (tier4/diagnose-eager.ts)
+    applyEagerNondeterminism(await workers.gated('shared', () => eagerNondeterminism(opened, sample.id, sample.inputs)), plan.formats, warnings);
     const l = await workers.gated('exclusive', () =>
       measureLatency(opened, sample.inputs, {
         iterations: latency.iterations,

@@ -6,12 +6,15 @@
 import type { ExportDir, ExportMetadata } from 'vitest-tier4-fixtures';
 import { summarizeErrorText } from '../../runtimes/target.js';
 import { worseStatus } from '../aggregate.js';
+import { applyStaleReferences } from '../diagnose-stale.js';
 import type { Tier4ModelInfo, Tier4Report, Tier4Status } from '../types.js';
 import type { RunPlan } from './01-plan.js';
 
 /** The Tier 4 dict of the run. */
 export function verdict(plan: RunPlan): Tier4Report {
   const { formats, warnings, requested } = plan;
+  // two formats that agree with each other and not with the references: the references are stale
+  applyStaleReferences(plan.cross, formats, warnings);
   const validated = Object.values(formats).filter((f) => !f.skipped);
   let status: Tier4Status = 'ok';
   if (validated.length === 0) {
