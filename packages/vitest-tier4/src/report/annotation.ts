@@ -4,6 +4,7 @@
  */
 import type { Tier4Record } from '../meta/types.js';
 import type { ParityResult } from '../parity/types.js';
+import { describeFormatTolerance } from '../tier4/outputs.js';
 import type { Tier4Report } from '../tier4/types.js';
 import { fmtIndex, fmtMs, fmtPercent, fmtRatio, fmtSci, fmtValue } from './format.js';
 
@@ -85,7 +86,7 @@ export function reportAnnotations(report: Tier4Report, key: string): Array<{ mes
   for (const [name, f] of Object.entries(report.formats)) {
     if (f.status === 'ok') continue;
     const parts = [f.reason ?? `status ${f.status}`];
-    if (f.max_abs_diff !== null) parts.push(`max |a - r| ${fmtSci(f.max_abs_diff)}, mean ${fmtSci(f.mean_abs_diff)} (threshold ${fmtSci(f.threshold)}, ${f.threshold_preset}, ${f.threshold_statistic})`);
+    if (f.max_abs_diff !== null) parts.push(`max |a - r| ${fmtSci(f.max_abs_diff)}, mean ${fmtSci(f.mean_abs_diff)} (tolerance ${describeFormatTolerance(f)})`);
     if (f.worst && f.worst.max_abs_diff > 0) parts.push(`worst at ${fmtIndex(f.worst.index)} of ${f.worst.output} in ${f.worst.sample}`);
     if (f.latency_ms !== null) parts.push(`latency ${fmtMs(f.latency_ms)}${f.speedup_vs_pytorch !== null ? `, ${fmtRatio(f.speedup_vs_pytorch)} vs eager` : ''}`);
     out.push({ message: `tier4 validate ${f.status} (model ${key}, format ${name}): ${parts.join('; ')}`, type: TIER4_ANNOTATION_TYPE });

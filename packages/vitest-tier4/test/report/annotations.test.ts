@@ -52,7 +52,7 @@ describe('annotation text', () => {
       type: 'tier4',
       message:
         `tier4 validate fail (model simple_cnn, format onnx): parity failed in 1/3 sample(s); ` +
-        `max |a - r| ${f.max_abs_diff!.toExponential(2)}, mean ${f.mean_abs_diff!.toExponential(2)} (threshold 1.00e-4, fp32, elementwise); ` +
+        `max |a - r| ${f.max_abs_diff!.toExponential(2)}, mean ${f.mean_abs_diff!.toExponential(2)} (tolerance preset fp32 (atol 1e-4, rtol 1e-4)); ` +
         `worst at [${f.worst!.index!.join(', ')}] of logits in ${f.worst!.sample}; latency ${Number(f.latency_ms!.toPrecision(3))} ms, ${f.speedup_vs_pytorch!.toFixed(2)}× vs eager`,
     });
     expect(reportAnnotations(sampleTier4Report(), 'simple_cnn')).toEqual([]);
