@@ -28,6 +28,7 @@ import { inject, test } from 'vitest';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import { compareLayers, type CompareLayersOptions } from '../layers/compare.js';
 import type { LayersReport } from '../layers/types.js';
+import { checkSampleBatch, measuredBatchSize } from '../runtimes/inputs.js';
 import { openOnnxRunner } from '../runtimes/onnx.js';
 import { validationWorkers } from '../runtimes/pool/validation-workers.js';
 import { sharedPythonWorker } from '../runtimes/python-worker.js';
@@ -256,13 +257,16 @@ export const tier4Test = test
       let sampleIndex = index ?? 0;
       if (batchSize !== undefined) {
         const samples = await dir.loadSamples();
-        sampleIndex = samples.findIndex((s) => s.batchSize === batchSize);
+        const batches = samples.map((s) => measuredBatchSize(dir.metadata.inputs, s.inputs) ?? s.batchSize);
+        sampleIndex = batches.indexOf(batchSize);
         if (sampleIndex === -1) {
-          const sizes = [...new Set(samples.map((s) => s.batchSize))].join(', ');
+          const sizes = [...new Set(batches)].join(', ');
           throw new Error(`vitest-tier4: latency('${name}'): no sample of batch size ${batchSize} (the export has batch sizes ${sizes})`);
         }
       }
       const sample = await dir.loadSample(sampleIndex);
+      // the batch its inputs have: a metadata.json that records another is an error, not the reported batch size
+      const batch = checkSampleBatch(dir.metadata.inputs, sample);
       const runner = await tier4.onnx(name);
       // a timed phase: exclusive on the run's timing gate, like runTier4's (no other validation runs a model meanwhile)
       const { samples_ms: _samples, ...result } = await validationWorkers({ signal }).gated('exclusive', () =>
@@ -271,7 +275,7 @@ export const tier4Test = test
       const summary: Tier4LatencyRecordSummary = {
         ...result,
         sample: sample.id,
-        batch_size: sample.batchSize,
+        batch_size: batch,
         budget_status: result.budget_ms === null ? null : result.status,
       };
       const record = {

@@ -14,7 +14,7 @@ import { resolveTarget } from './target.js';
 import { assertTensorData, isDType } from './tensor.js';
 import type { DType, TensorData } from 'vitest-tier4-fixtures';
 import type { ModelRunner, OpenRunnerOptions, RunResult, RunnerTarget, RunnerThreading, TensorMap } from './types.js';
-import { orderInputs } from './inputs.js';
+import { orderInputs, type DeclaredInput } from './inputs.js';
 
 type Ort = typeof OrtModule;
 
@@ -134,6 +134,7 @@ class OnnxRunner implements ModelRunner {
     private readonly ownsSession: boolean,
     private readonly signal?: AbortSignal,
     sessionOptions: InferenceSession.SessionOptions = {},
+    private readonly declared: readonly DeclaredInput[] = [],
   ) {
     // onnxruntime's default intra-op pool has one thread per physical core; it does not report the count
     this.threading = {
@@ -150,7 +151,7 @@ class OnnxRunner implements ModelRunner {
     if (this.closed || !this.session) throw new Error(`ONNX runner for ${this.source} is closed`);
     this.signal?.throwIfAborted();
     const feeds: Record<string, Tensor> = {};
-    for (const { name, tensor } of orderInputs(`ONNX run(${this.source})`, this.inputNames, inputs)) {
+    for (const { name, tensor } of orderInputs(`ONNX run(${this.source})`, this.inputNames, inputs, this.declared)) {
       feeds[name] = toOrtTensor(this.ort, name, tensor);
     }
     return feeds;
@@ -209,7 +210,7 @@ export async function openOnnxRunner(target: RunnerTarget, options: OnnxRunnerOp
     ...(options.sessionOptions ?? {}),
   };
   const session = await getSession(resolved.file, sessionOptions, cache);
-  return new OnnxRunner(ort, session, resolved.file, !cache, options.signal, sessionOptions);
+  return new OnnxRunner(ort, session, resolved.file, !cache, options.signal, sessionOptions, resolved.inputSpecs);
 }
 
 /** The `onnx` runner: onnxruntime-node, in process. Registered by runtimes/builtin.ts. */

@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
 import type { OpenRunnerOptions, RunnerTarget } from './types.js';
+import type { DeclaredInput } from './inputs.js';
 
 /** A runner target after resolution. */
 export interface ResolvedTarget {
@@ -14,6 +15,8 @@ export interface ResolvedTarget {
   inputNames?: readonly string[];
   /** Output names from metadata.json (or the options) when known. */
   outputNames?: readonly string[];
+  /** metadata.json's declared inputs (dtype, shape), when the target was an export dir: what `orderInputs` checks a run's inputs against. */
+  inputSpecs?: readonly DeclaredInput[];
 }
 
 function isExportDir(t: RunnerTarget): t is ExportDir {
@@ -92,11 +95,12 @@ async function openTarget(format: string, target: RunnerTarget, options: OpenRun
   };
 }
 
-function namesOf(exportDir: ExportDir, options: OpenRunnerOptions): Required<Pick<ResolvedTarget, 'exportDir' | 'inputNames' | 'outputNames'>> {
+function namesOf(exportDir: ExportDir, options: OpenRunnerOptions): Required<Pick<ResolvedTarget, 'exportDir' | 'inputNames' | 'outputNames' | 'inputSpecs'>> {
   return {
     exportDir,
     inputNames: options.inputNames ?? exportDir.metadata.inputs.map((i) => i.name),
     outputNames: options.outputNames ?? exportDir.metadata.outputs.map((o) => o.name),
+    inputSpecs: exportDir.metadata.inputs,
   };
 }
 

@@ -5,7 +5,7 @@
 import type { TensorData } from 'vitest-tier4-fixtures';
 import { PythonWorker, PythonWorkerError, sharedPythonWorker, type PythonWorkerOptions, type RequestOptions, type WorkerHello, type WorkerResponse } from './python-worker.js';
 import type { ModelRunner, RunResult, RunnerRunOptions, RunnerThreading, RunnerTimeOptions, RunnerTimings, TensorMap } from './types.js';
-import { orderInputs } from './inputs.js';
+import { orderInputs, type DeclaredInput } from './inputs.js';
 
 /** Least timeout of loading a model in the worker (see {@link WorkerRunnerOptions.loadTimeoutMs}). */
 export const DEFAULT_LOAD_TIMEOUT_MS = 60_000;
@@ -76,6 +76,7 @@ export class WorkerModelRunner implements ModelRunner {
     readonly inputNames: readonly string[],
     outputNames: readonly string[],
     threading?: RunnerThreading,
+    private readonly declared: readonly DeclaredInput[] = [],
   ) {
     this.outNames = [...outputNames];
     this.clock = worker.hello.clock;
@@ -97,7 +98,7 @@ export class WorkerModelRunner implements ModelRunner {
   }
 
   private orderedInputs(inputs: TensorMap): Array<{ name: string; tensor: TensorMap[string] }> {
-    return orderInputs(`${this.format} run(${this.source})`, this.inputNames, inputs);
+    return orderInputs(`${this.format} run(${this.source})`, this.inputNames, inputs, this.declared);
   }
 
 
@@ -171,7 +172,7 @@ export async function loadInWorker(
   source: string,
   load: Record<string, unknown>,
   options: WorkerRunnerOptions,
-  names: { inputNames?: readonly string[]; outputNames?: readonly string[] },
+  names: { inputNames?: readonly string[]; outputNames?: readonly string[]; inputSpecs?: readonly DeclaredInput[] },
 ): Promise<WorkerModelRunner> {
   const owns = !options.worker && !options.shared;
   let worker: WorkerChannel;
@@ -202,6 +203,7 @@ export async function loadInWorker(
       names.inputNames ?? argNames,
       names.outputNames ?? [],
       threading,
+      names.inputSpecs,
     );
   } catch (err) {
     if (owns) await worker.close();

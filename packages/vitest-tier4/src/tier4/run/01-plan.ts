@@ -3,6 +3,7 @@
  * reference samples (an unreadable one is an {@link ExportDirReadError}), resolves the thresholds,
  * the preset and the tolerance, and lists the formats to validate. Nothing runs a model yet.
  */
+import { checkSampleBatch, measuredBatchSize } from '../../runtimes/inputs.js';
 import { openExportDir, type ExportDir, type ExportMetadata, type Sample } from 'vitest-tier4-fixtures';
 import { eagerBaselineFormat, hasRunner } from '../../runtimes/registry.js';
 import { splitThresholds, type QuantizationThresholds } from '../../quantization/thresholds.js';
@@ -51,7 +52,10 @@ export interface RunPlan {
   baseline: string | null;
   /** The formats to validate, in order. */
   requested: string[];
+  /** The samples to check; each `batchSize` is measured on its inputs (runtimes/inputs.ts), not read from metadata.json. */
   samples: Sample[];
+  /** Why a sample cannot be run as metadata.json describes it (a recorded batch_size its inputs do not have, an input of another dtype or shape), by sample id. */
+  sampleErrors: Map<string, string>;
   scales: ReturnType<typeof referenceScales>;
   warnings: string[];
   formats: Record<string, Tier4FormatReport>;
@@ -92,12 +96,20 @@ export async function planRun(options: RunTier4Options): Promise<RunPlan> {
     warnings.push(`only ${ed.sampleCount} reference sample(s) in the export; checked ${count} instead of ${numSamples}`);
   }
   const samples: Sample[] = [];
+  const sampleErrors = new Map<string, string>();
   for (let i = 0; i < count; i++) {
+    let sample: Sample;
     try {
-      samples.push(await ed.loadSample(i));
+      sample = await ed.loadSample(i);
     } catch (err) {
       throw new ExportDirReadError(ed.dir, err);
     }
+    try {
+      checkSampleBatch(md.inputs, sample);
+    } catch (err) {
+      sampleErrors.set(sample.id, (err as Error).message);
+    }
+    samples.push({ ...sample, batchSize: measuredBatchSize(md.inputs, sample.inputs) ?? sample.batchSize });
   }
   return {
     options,
@@ -117,6 +129,7 @@ export async function planRun(options: RunTier4Options): Promise<RunPlan> {
     baseline,
     requested,
     samples,
+    sampleErrors,
     scales: referenceScales(samples),
     warnings,
     formats: {},

@@ -63,6 +63,8 @@ export async function compareSamples(plan: RunPlan, fa: FormatArtifact, runner: 
     report[sample.id] = sr;
     let outputs;
     try {
+      const refused = plan.sampleErrors.get(sample.id);
+      if (refused !== undefined) throw new Error(refused);
       const t0 = performance.now();
       outputs = (await runner.run(feeds(sample.inputs), plan.timeouts.runOptions(format, sample.batchSize))).outputs;
       plan.timeouts.observe(format, sample.id, sample.batchSize, performance.now() - t0);

@@ -15,6 +15,8 @@ export async function localiseDivergence(plan: RunPlan, workers: ValidationWorke
   const { options, warnings, ed, log } = plan;
   const { entry } = fa;
   if (entry.parity !== 'fail' || fa.format !== 'onnx' || plan.preset !== 'fp32' || options.localise === false) return;
+  // a sample that could not be run (inputs refused) has no divergence to localise: only an output over tolerance does
+  if (!Object.values(entry.outputs ?? {}).some((o) => o.status === 'fail')) return;
   const blocker = localisationBlocker(ed, options.trustModelSource === true);
   if (blocker) {
     warnings.push(`onnx: divergence not localised per layer: ${blocker}`);
