@@ -22,7 +22,7 @@ METADATA_KEYS = [
     "input_schema", "output_schema", "formats_requested", "formats_written", "formats_failed",
     "artifacts", "quantization", "quantization_info", "opset", "seed", "output_structure",
     "traced_with", "export_notes", "exported_at", "torch_version", "onnx_version", "python_version",
-    "samples", "layers", "formats", "input_shape", "output_shape", "export_wall_time_s",
+    "samples", "layers", "formats", "input_shape", "output_shape", "files", "export_wall_time_s",
 ]
 
 ORIGINAL_CONTRACT_KEYS = [
@@ -90,6 +90,20 @@ def test_artifact_sizes_and_hashes_match_the_files(any_export: Exported) -> None
         assert record["size_bytes"] == len(data) > 0
         assert record["sha256"] == hashlib.sha256(data).hexdigest()
         assert ("onnx_checker" in record) == (fmt == "onnx")
+
+
+def test_files_lists_every_written_file_with_its_size_and_hash(any_export: Exported) -> None:
+    files = any_export.metadata["files"]
+    on_disk = sorted(
+        p.relative_to(any_export.dir).as_posix() for p in any_export.dir.rglob("*") if p.is_file() and p.name != "metadata.json"
+    )
+    assert sorted(files) == on_disk
+    listed = {rel for s in any_export.metadata["samples"] for rel in [*s["inputs"].values(), *s["outputs"].values()]}
+    assert listed <= set(files)
+    assert {a["path"] for a in any_export.metadata["artifacts"].values()} <= set(files)
+    for rel, record in files.items():
+        data = (any_export.dir / rel).read_bytes()
+        assert record == {"size_bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}
 
 
 def test_onnx_checker_and_graph_names_and_dynamic_axes(any_export: Exported) -> None:

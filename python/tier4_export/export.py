@@ -23,7 +23,7 @@ from .attention import use_composite_attention
 from .dummy_input import generate_dummy_input
 from .errors import ExportError
 from .formats import FILENAMES, check_onnx, trace_torchscript, write_onnx, write_pytorch, write_torchscript
-from .hashing import artifact_record
+from .hashing import artifact_record, file_manifest
 from .metadata import (
     METADATA_FILENAME,
     SCHEMA_VERSION,
@@ -386,6 +386,8 @@ def export_model(
     }
     # the original contract's keys (docs/export-format.md, "The original contract")
     metadata.update(contract_fields(inputs_desc, outputs_desc, formats_written))
+    # sizes and digests of every file written, so damage after the export is found (docs/export-format.md)
+    metadata["files"] = file_manifest(out_dir, [*FILENAMES.values(), SAMPLES_DIRNAME, FP32_DIRNAME, LAYERS_DIRNAME])
     metadata["export_wall_time_s"] = round(time.perf_counter() - started, 3)
     metadata_path = out_dir / METADATA_FILENAME
     write_json_atomic(metadata_path, metadata)

@@ -29,7 +29,9 @@ export function toProvidedFixture(name: string, fixture: Fixture): Tier4Provided
 export function describeBuild(name: string, fixture: Fixture, elapsedMs: number): string {
   const { task_name: model, quantization, formats_written: formats } = fixture.metadata;
   const what = `${model}${quantization ? ` (${quantization} quantization)` : ''}: ${formats.join(', ')}, ${fixture.sampleCount} samples`;
-  const how = fixture.cached ? 'reused from the cache' : `exported with Python in ${(elapsedMs / 1000).toFixed(1)} s`;
+  const how = fixture.cached
+    ? 'reused from the cache'
+    : `${fixture.cacheDamage !== undefined ? `the cached entry was damaged (${fixture.cacheDamage}): ` : ''}exported with Python in ${(elapsedMs / 1000).toFixed(1)} s`;
   return ` vitest-tier4 fixture ${name}: ${what}, ${how} -> ${fixture.dir}`;
 }
 

@@ -24,4 +24,11 @@ describe('describeBuild', () => {
       ' vitest-tier4 fixture lmQ: lm_stub (dynamic quantization): torchscript, pytorch, 10 samples, reused from the cache -> /cache/lm_stub-abc',
     );
   });
+
+  it('says when a damaged cached entry was rebuilt, and what was damaged', () => {
+    const f = { ...fixture(false, null), cacheDamage: 'samples/sample_001/logits.npy is missing' } as Fixture;
+    expect(describeBuild('lm', f, 2500)).toBe(
+      ' vitest-tier4 fixture lm: lm_stub: torchscript, pytorch, 10 samples, the cached entry was damaged (samples/sample_001/logits.npy is missing): exported with Python in 2.5 s -> /cache/lm_stub-abc',
+    );
+  });
 });
