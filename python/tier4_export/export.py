@@ -22,7 +22,8 @@ from torch import nn
 from .attention import use_composite_attention
 from .dummy_input import generate_dummy_input
 from .errors import ExportError
-from .formats import FILENAMES, check_onnx, trace_torchscript, write_onnx, write_pytorch, write_torchscript
+from .fault import fault_point
+from .formats import FILENAMES, check_onnx, check_onnx_opset, trace_torchscript, write_onnx, write_pytorch, write_torchscript
 from .hashing import artifact_record, file_manifest
 from .metadata import (
     METADATA_FILENAME,
@@ -230,7 +231,8 @@ def export_model(
         quantization: None, ``"dynamic"`` (nn.Linear -> qint8) or ``"static"`` (FX graph mode,
             calibrated on generated inputs; a model torch.fx cannot trace is refused with a
             ValueError that gives the tracer's reason, before anything is written).
-        opset: ONNX opset version.
+        opset: ONNX opset version, from 7 to the highest this torch writes (17 for torch 1.13);
+            another is refused before anything is written when "onnx" is requested.
         num_samples: number of reference samples (batch sizes 1, 4, 3, 1, 4, 3, ...; text
             samples alternate between ``max_seq_len`` and a shorter length).
         seed: base seed of the sample inputs (sample ``i`` uses ``seed + i``).
@@ -258,6 +260,8 @@ def export_model(
     requested = _normalise_formats(formats)
     check_quantization(quantization)
     _check_int("opset", opset, 7)
+    if "onnx" in requested:
+        check_onnx_opset(opset)
     # at least one: an export without reference samples cannot be validated (the TypeScript side,
     # buildFixture and the fixtures CLI, has the same limit)
     _check_int("num_samples", num_samples, 1)
@@ -354,6 +358,7 @@ def export_model(
         for warning in q_info["warnings"]:
             logger.warning("%s", warning)
 
+    fault_point("export-artifacts")
     samples = write_samples(eager, task_spec, out_dir, num_samples, seed)
     layer_records = _write_layers(eager, task_spec, out_dir, samples[:layer_samples], seed)
 
@@ -390,6 +395,7 @@ def export_model(
     metadata["files"] = file_manifest(out_dir, [*FILENAMES.values(), SAMPLES_DIRNAME, FP32_DIRNAME, LAYERS_DIRNAME])
     metadata["export_wall_time_s"] = round(time.perf_counter() - started, 3)
     metadata_path = out_dir / METADATA_FILENAME
+    fault_point("export-metadata")
     write_json_atomic(metadata_path, metadata)
     logger.info(
         "exported %s to %s in %.2f s (written: %s; failed: %s)",

@@ -14,7 +14,7 @@ from __future__ import annotations
 import inspect
 import os
 from pathlib import Path
-from typing import Any, Dict, Mapping, Sequence, Tuple
+from typing import Any, Dict, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -90,6 +90,30 @@ def legacy_exporter_kwargs() -> Dict[str, Any]:
     except (TypeError, ValueError):
         return {}
     return {"dynamo": False} if "dynamo" in params else {}
+
+
+def onnx_opset_range() -> Optional[Tuple[int, int]]:
+    """The ONNX opsets this torch's exporter writes, ``(min, max)``; None when torch does not say."""
+    try:
+        from torch.onnx import _constants
+    except ImportError:  # pragma: no cover - torch without the legacy exporter's constants
+        return None
+    low = getattr(_constants, "ONNX_MIN_OPSET", None)
+    high = getattr(_constants, "ONNX_MAX_OPSET", None)
+    if isinstance(low, int) and isinstance(high, int):
+        return low, high
+    return None  # pragma: no cover
+
+
+def check_onnx_opset(opset: int) -> None:
+    """Refuse, before anything is exported, an opset this torch cannot write.
+
+    Raises:
+        ValueError: ``opset: torch 1.13.1 exports ONNX opsets 7 to 17, received 99``.
+    """
+    bounds = onnx_opset_range()
+    if bounds is not None and not bounds[0] <= opset <= bounds[1]:
+        raise ValueError(f"opset: torch {torch.__version__} exports ONNX opsets {bounds[0]} to {bounds[1]}, received {opset}")
 
 
 def write_onnx(

@@ -412,6 +412,10 @@ class Worker:
                 write_frame(stdout, {"id": req_id, "ok": True}, [])
                 return 0
             handler = getattr(self, f"cmd_{cmd}", None) if isinstance(cmd, str) else None
+            if os.environ.get("TIER4_FAULT_POINT"):  # fault-injection tests only (tier4_export/fault.py)
+                from tier4_export.fault import fault_point
+
+                fault_point(f"worker-{cmd}")
             try:
                 if handler is None:
                     raise WorkerError(f"unknown command {cmd!r}")

@@ -12,6 +12,7 @@ import { renderLayersMarkdown, renderLayersTable } from '../layers/render.js';
 import type { LayersReport } from '../layers/types.js';
 import { writeLayersReport } from '../layers/write.js';
 import { validationWorkers } from '../runtimes/pool/validation-workers.js';
+import { assertWritableFile } from '../tier4/atomic-file.js';
 
 /** Where the command writes. */
 export interface LayersCliIO {
@@ -135,9 +136,17 @@ export async function runLayersCommand(argv: readonly string[], io: LayersCliIO)
     io.stdout(LAYERS_HELP);
     return 0;
   }
-  for (const [flag, file] of [['--json', args.json], ['--markdown', args.markdown]] as const) {
-    if (file !== undefined && (await stat(file).catch(() => undefined))?.isDirectory()) {
+  // refused before the run, by the report-path rule (regular files only; docs/trust-model.md)
+  for (const [flag, file, example] of [['--json', args.json, 'layers.json'], ['--markdown', args.markdown, 'layers.md']] as const) {
+    if (file === undefined) continue;
+    if ((await stat(file).catch(() => undefined))?.isDirectory()) {
       io.stderr(`tier4: ${flag} expects a file path, received the directory ${file} (see tier4 layers --help)\n`);
+      return 2;
+    }
+    try {
+      await assertWritableFile(file, 'per-layer report', example);
+    } catch (err) {
+      io.stderr(`tier4: ${flag}: ${oneLine(err)} (see tier4 layers --help)\n`);
       return 2;
     }
   }

@@ -29,10 +29,18 @@ export function checkShapePattern(pattern: unknown, argName: string): ShapePatte
     if (d === null) return null;
     if (typeof d === 'number' && Number.isInteger(d) && d >= 0) return d;
     if (typeof d === 'string' && d.length > 0) return d;
-    throw new TypeError(
-      `${argName}: entry ${i} must be a non-negative integer, a dimension name or null, received ${typeof d === 'string' ? '""' : String(d)}`,
-    );
+    throw new TypeError(`${argName}: entry ${i} must be a non-negative integer (number), a dimension name or null, received ${describeEntry(d)}`);
   });
+}
+
+/** A refused shape entry in words: `2n (a bigint; write 2)`, `-1`, `1.5`, `"" (an empty name)`, `an object`. */
+function describeEntry(d: unknown): string {
+  if (typeof d === 'bigint') return `${d}n (a bigint; write ${d >= 0n && d <= BigInt(Number.MAX_SAFE_INTEGER) ? String(d) : 'a number'})`;
+  if (typeof d === 'string') return '"" (an empty name)';
+  if (typeof d === 'number') return Number.isNaN(d) ? 'NaN' : String(d);
+  if (d === undefined) return 'undefined';
+  if (Array.isArray(d)) return 'an array';
+  return typeof d === 'object' ? 'an object' : `a ${typeof d}`;
 }
 
 /**

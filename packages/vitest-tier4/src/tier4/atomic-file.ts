@@ -13,7 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { lstat, realpath, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { fileKind, makeDirs } from 'vitest-tier4-fixtures';
+import { faultPoint, fileKind, makeDirs } from 'vitest-tier4-fixtures';
 
 /**
  * Where writing to `abs` will actually put the file, by the rule above.
@@ -91,6 +91,7 @@ export async function writeFileAtomic(path: string, text: string, what: string, 
   try {
     // flag 'wx': the temporary name is new, never an existing file or link
     await writeFile(tmp, text, { encoding: 'utf8', flag: 'wx' });
+    faultPoint('report-rename');
     await rename(tmp, target);
   } catch (err) {
     await unlink(tmp).catch(() => undefined);

@@ -116,8 +116,14 @@ describe('toHaveShape', () => {
   describe('invalid arguments', () => {
     test('TypeError naming the argument', () => {
       expect(() => expect(logits).toHaveShape([2, -1, 10])).toThrow(
-        new TypeError('toHaveShape: expected shape: entry 1 must be a non-negative integer, a dimension name or null, received -1'),
+        new TypeError('toHaveShape: expected shape: entry 1 must be a non-negative integer (number), a dimension name or null, received -1'),
       );
+      // a bigint is named as such (it read "received 2", as if 2 were not an integer)
+      expect(() => expect(logits).toHaveShape([2n, 3] as never)).toThrow(
+        new TypeError('toHaveShape: expected shape: entry 0 must be a non-negative integer (number), a dimension name or null, received 2n (a bigint; write 2)'),
+      );
+      expect(() => expect(logits).toHaveShape([2, 1.5, ''] as never)).toThrow(/entry 1 must be .*, received 1\.5$/);
+      expect(() => expect(logits).toHaveShape([2, '', 10])).toThrow(/entry 1 must be .*, received "" \(an empty name\)$/);
       expect(() => expect(logits).toHaveShape('2x3' as never)).toThrow(
         new TypeError('toHaveShape: expected shape: expected an array of sizes (number), names (string) or null, received string'),
       );

@@ -179,6 +179,11 @@ describe('TorchScript runner (long-lived Python worker)', () => {
     const runner = await openTorchScriptRunner(fx);
     try {
       await expect(runner.run({})).rejects.toThrow(/model inputs are \[pixel_values\], received \[\]; missing 'pixel_values'/);
+      // metadata.json's declared dtype and shape, checked in Node (torch would say "expected scalar type Float")
+      await expect(runner.run({ pixel_values: { dtype: 'float64', shape: [1, 3, 32, 32], data: new Float64Array(3072) } })).rejects.toThrow(
+        `torchscript run(${fx.paths.torchscript!}): input 'pixel_values' expected float32 [batch, 3, 32, 32] (metadata.json), received float64 [1, 3, 32, 32]: dtype float64 is not float32`,
+      );
+      await expect(runner.run({ pixel_values: { dtype: 'float32', shape: [1, 5, 7], data: new Float32Array(35) } })).rejects.toThrow(/: 3 axes, expected 4$/);
     } finally {
       await runner.close();
     }
@@ -186,7 +191,9 @@ describe('TorchScript runner (long-lived Python worker)', () => {
 
   test('a Python exception in forward is an error in the caller and the worker keeps serving', async () => {
     const fx = await fixture('simple_cnn');
-    const runner = await openTorchScriptRunner(fx);
+    // opened on the bare file: no metadata.json declares its inputs, so a wrong shape reaches torch
+    // (on the export dir the input check refuses it before anything is sent: test/trust/inputs.test.ts)
+    const runner = await openTorchScriptRunner(fx.paths.torchscript!);
     try {
       const bad = { pixel_values: { dtype: 'float32' as const, shape: [1, 5, 7], data: new Float32Array(35) } };
       const err = await runner.run(bad).catch((e: unknown) => e);

@@ -13,6 +13,7 @@ import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
 import { Tier4Reporter } from '../../src/reporter/index.js';
 import { writeTier4Report } from '../../src/tier4/index.js';
+import { writeLayersReport } from '../../src/layers/index.js';
 import { cleanupTmp, fixture, tmpDir } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
@@ -108,3 +109,24 @@ describe('writeTier4Report (runTier4 json, the reporter outputFile)', () => {
     expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
   });
 });
+
+describe('tier4 layers --json / --markdown follow the same rule (they replaced /dev/full with a regular file)', () => {
+  test('refused before the run, exit 2 with one line; writeLayersReport refuses too, and /dev/full stays a device', async () => {
+    const fx = await fixture('simple_cnn');
+    const r = await cli(['layers', fx.dir, '--json', '/dev/full']);
+    expect(r).toEqual({
+      code: 2,
+      stdout: '',
+      stderr: 'tier4: --json: Cannot write per-layer report to /dev/full: it is a character device, not a regular file; only regular files are written (see tier4 layers --help)\n',
+    });
+    await expect(writeLayersReport('/dev/full', '{}')).rejects.toThrow(
+      'Cannot write per-layer report to /dev/full: it is a character device, not a regular file; only regular files are written',
+    );
+    expect(statSync('/dev/full').isCharacterDevice()).toBe(true);
+    const dir = await tmpDir('layers-path-');
+    const file = join(dir, 'nested', 'layers.json');
+    expect(await writeLayersReport(file, '{"ok": true}')).toBe(file);
+    expect(await readFile(file, 'utf8')).toBe('{"ok": true}\n');
+  });
+});
+
