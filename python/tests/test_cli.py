@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import List
 
 import pytest
+import torch
 
 from tier4_export.cli import main
 
@@ -92,6 +93,25 @@ def test_static_quantization_exits_1_with_one_line(tmp_path: Path, capfd: pytest
     )
     assert "TraceError" in captured.err
     assert len(captured.err.strip().splitlines()) == 1
+
+
+def test_opset_the_installed_torch_cannot_write_exits_1_with_one_line(
+    tmp_path: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    # it exited 0 with the error only in metadata.json's formats_failed
+    code = main(["build", "--model", "simple_cnn", "--out", str(tmp_path / "o"), "--formats", "onnx", "--opset", "99"])
+    captured = capfd.readouterr()
+    assert code == 1 and captured.out == ""
+    assert captured.err.strip().splitlines() == [
+        f"tier4_export: error: ValueError: opset: torch {torch.__version__} exports ONNX opsets 7 to 17, received 99"
+    ]
+    assert not (tmp_path / "o").exists()
+
+
+def test_opset_is_not_checked_when_onnx_is_not_requested(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    code = main(["build", "--model", "simple_cnn", "--out", str(tmp_path / "p"), "--formats", "pytorch", "--opset", "99", "--samples", "1"])
+    assert code == 0
+    assert json.loads(capfd.readouterr().out)["formats_written"] == ["pytorch"]
 
 
 def test_in_process_build_keeps_stdout_clean(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:

@@ -232,6 +232,7 @@ def test_metadata_is_written_last_and_no_temp_file_is_left(cnn_export: Exported)
     # the same limit as buildFixture's samples and the fixtures CLI's --samples
     ({"num_samples": 0}, ValueError, "num_samples: expected an int >= 1, received 0"),
     ({"opset": "14"}, ValueError, "opset: expected an int >= 7, received '14'"),
+    ({"opset": 99}, ValueError, f"opset: torch {torch.__version__} exports ONNX opsets 7 to 17, received 99"),
     ({"model_source": {"kind": "url"}}, ValueError, "model_source: expected None"),
 ])
 def test_bad_arguments_fail_before_anything_is_written(

@@ -193,7 +193,7 @@ describe('TorchScript runner (long-lived Python worker)', () => {
     const fx = await fixture('simple_cnn');
     // opened on the bare file: no metadata.json declares its inputs, so a wrong shape reaches torch
     // (on the export dir the input check refuses it before anything is sent: test/trust/inputs.test.ts)
-    const runner = await openTorchScriptRunner(fx.paths.torchscript!);
+    const runner = await openTorchScriptRunner(fx.paths.torchscript!, { outputNames: ['logits'] });
     try {
       const bad = { pixel_values: { dtype: 'float32' as const, shape: [1, 5, 7], data: new Float32Array(35) } };
       const err = await runner.run(bad).catch((e: unknown) => e);
