@@ -172,6 +172,7 @@ export {
   UntrustedModelSourceError,
 } from './runtimes/index.js';
 export type {
+  DeclaredInput,
   EagerRunnerOptions,
   ModelRunner,
   OnnxRunnerOptions,

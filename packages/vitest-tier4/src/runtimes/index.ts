@@ -33,3 +33,4 @@ export {
 } from './python-worker.js';
 export type { WorkerRunnerOptions } from './worker-runner.js';
 export { resolveExportDirTarget, resolveTarget, summarizeErrorText, type ResolvedTarget } from './target.js';
+export type { DeclaredInput } from './inputs.js';
