@@ -5,6 +5,7 @@ import { describeFormatTolerance } from '../tier4/outputs.js';
 import { renderQuantizationTable } from '../quantization/render.js';
 import { describeGates } from '../tier4/gates.js';
 import { threadsText } from '../runtimes/threading.js';
+import { formatNonFinite, maxAbsDiffCell } from '../tier4/non-finite.js';
 import type { Tier4FormatReport, Tier4Report } from '../tier4/types.js';
 
 const num = (x: number | null | undefined): string => (x === null || x === undefined ? '-' : formatValue(x));
@@ -55,7 +56,7 @@ export function renderSummaryTable(report: Tier4Report): string {
       name,
       f.status.toUpperCase() + (f.skipped ? ' (skipped)' : ''),
       f.parity ?? '-',
-      num(f.max_abs_diff),
+      maxAbsDiffCell(f.max_abs_diff, formatNonFinite(report.parity_report[name]), num),
       num(f.mean_abs_diff),
       thresholdCell(f),
       sqnrCell(f),

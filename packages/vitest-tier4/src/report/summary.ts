@@ -3,6 +3,7 @@
  * shared by the terminal summary and the Markdown step summary. Pure.
  */
 import type { Tier4RunReport } from '../reporter/types.js';
+import { formatNonFinite, maxAbsDiffCell } from '../tier4/non-finite.js';
 
 type Loose = Record<string, unknown>;
 
@@ -41,7 +42,7 @@ export function summaryRows(report: Tier4RunReport): string[][] {
         model,
         name,
         skipped ? 'skipped' : String(f['parity'] ?? '-') + (typeof f['drift_origin'] === 'string' ? ` (born at ${f['drift_origin']})` : ''),
-        formatDiff(f['max_abs_diff']),
+        maxAbsDiffCell(f['max_abs_diff'] as number | null, formatNonFinite(isObject(loose['parity_report']) ? (loose['parity_report'][name] as Parameters<typeof formatNonFinite>[0]) : undefined), formatDiff),
         formatLatency(f['latency_ms'], f['latency_std_ms']),
         String(f['status'] ?? '-'),
       ]);

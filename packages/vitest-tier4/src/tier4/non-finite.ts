@@ -47,3 +47,40 @@ export function nonFiniteParityReason(output: string, sample: string, p: ParityR
     `the output has ${describeNonFinite(c)} (${p.nan_mismatches} NaN and ${p.inf_mismatches} Inf where the reference differs); ${finite}`
   );
 }
+
+/** NaN and Inf elements of one format's outputs where the reference has none (see {@link formatNonFinite}). */
+export interface NonFiniteCounts {
+  /** Elements where exactly one side is NaN. */
+  nan: number;
+  /** Elements where an infinity is not matched by the same infinity. */
+  inf: number;
+}
+
+/** The part of a format's parity report that {@link formatNonFinite} reads (`parity_report.<format>`). */
+type SampleReports = Readonly<Record<string, { outputs?: Readonly<Record<string, { parity?: { nan_mismatches?: number; inf_mismatches?: number } | null }>> }>>;
+
+/** Sums the NaN and Inf mismatches of one format over its samples and outputs (`parity_report.<format>`). */
+export function formatNonFinite(samples: SampleReports | undefined): NonFiniteCounts {
+  const counts = { nan: 0, inf: 0 };
+  for (const sample of Object.values(samples ?? {})) {
+    for (const output of Object.values(sample.outputs ?? {})) {
+      counts.nan += output.parity?.nan_mismatches ?? 0;
+      counts.inf += output.parity?.inf_mismatches ?? 0;
+    }
+  }
+  return counts;
+}
+
+/**
+ * The "max abs diff" cell of a summary table: the value as `format` writes it, plus the NaN and Inf
+ * the format produced where the reference is finite. That is `10 NaN` when no finite pair differs,
+ * else `3.10e-5 + 10 NaN, 2 Inf`. A NaN output used to show as "0" (the reason names the first index).
+ */
+export function maxAbsDiffCell(maxAbs: number | null | undefined, counts: NonFiniteCounts, format: (value: number | null | undefined) => string): string {
+  const parts: string[] = [];
+  if (counts.nan > 0) parts.push(`${counts.nan} NaN`);
+  if (counts.inf > 0) parts.push(`${counts.inf} Inf`);
+  if (parts.length === 0) return format(maxAbs);
+  const bad = parts.join(', ');
+  return maxAbs === null || maxAbs === undefined || maxAbs === 0 ? bad : `${format(maxAbs)} + ${bad}`;
+}

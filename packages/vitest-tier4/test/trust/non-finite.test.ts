@@ -6,7 +6,10 @@
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main } from '../../src/cli/main.js';
+import { renderSummaryTable } from '../../src/cli/table.js';
+import { renderTier4Html, toReportDocument } from '../../src/report/index.js';
 import { runTier4 } from '../../src/tier4/index.js';
+import { maxAbsDiffCell } from '../../src/tier4/non-finite.js';
 import { cleanupTmp, copyExport, fixture, python } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
@@ -74,5 +77,17 @@ onnx.save(m, sys.argv[1])
       "output 'logits' (sample_000): 10/10 elements over tolerance (preset fp32 (atol 1e-4, rtol 1e-4)); the output has 10 NaN (first at [0, 0]) of 10 elements (10 NaN and 0 Inf where the reference differs); no finite pair to compare",
     );
     expect(reason).not.toContain('n/a');
+    // the tables say NaN and how many, not a max abs diff of 0
+    const row = renderSummaryTable(report).split('\n').find((l) => l.startsWith('| onnx'))!;
+    expect(row.split('|').map((c) => c.trim())[4]).toBe('10 NaN');
+    expect(renderTier4Html(toReportDocument(report))).toContain('>10 NaN</td>');
+  });
+
+  test('the max abs diff cell: the value alone, NaN and Inf counts alone, or both', () => {
+    const fmt = (v: number | null | undefined): string => (v === null || v === undefined ? '-' : String(v));
+    expect(maxAbsDiffCell(3e-5, { nan: 0, inf: 0 }, fmt)).toBe('0.00003');
+    expect(maxAbsDiffCell(0, { nan: 10, inf: 0 }, fmt)).toBe('10 NaN');
+    expect(maxAbsDiffCell(null, { nan: 0, inf: 2 }, fmt)).toBe('2 Inf');
+    expect(maxAbsDiffCell(3e-5, { nan: 10, inf: 2 }, fmt)).toBe('0.00003 + 10 NaN, 2 Inf');
   });
 });

@@ -12,6 +12,7 @@ import { renderSqnrChart } from '../charts/sqnr.js';
 import { fmtBytes, fmtCount, fmtIndex, fmtMs, fmtPercent, fmtRatio, fmtSci, fmtValue } from '../format.js';
 import { el, esc } from '../markup.js';
 import { latencyRows, parityGroups, type ParityGroup } from '../view.js';
+import { formatNonFinite, maxAbsDiffCell } from '../../tier4/non-finite.js';
 
 /** How many worst elements (one per sample) each output lists. */
 const WORST_SHOWN = 5;
@@ -49,7 +50,7 @@ function verdictTable(report: Tier4Report): string {
         el('td', {}, statusCell(f.status)),
         el('td', {}, f.skipped ? 'skipped' : statusCell(f.parity)),
         el('td', {}, statusCell(f.shape)),
-        num(fmtSci(f.max_abs_diff)),
+        num(maxAbsDiffCell(f.max_abs_diff, formatNonFinite(report.parity_report?.[name]), fmtSci)),
         num(fmtSci(f.mean_abs_diff)),
         num(fmtSci(f.max_rel_diff)),
         num(threshold),

@@ -9,6 +9,7 @@ import { el, esc } from '../markup.js';
 import type { Tier4ReportDocument } from '../document.js';
 import { anchorOf, renderModelSection, statusCell } from './model.js';
 import { STYLE } from './style.js';
+import { formatNonFinite, maxAbsDiffCell } from '../../tier4/non-finite.js';
 
 /** The page's Content-Security-Policy: nothing may be fetched; inline styles only, no script. */
 export const REPORT_CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'";
@@ -29,7 +30,7 @@ function summaryTable(doc: Tier4ReportDocument): string {
           el('td', {}, esc(name)),
           el('td', {}, statusCell(f.status)),
           el('td', {}, f.skipped ? 'skipped' : statusCell(f.parity)),
-          el('td', { class: 'num' }, esc(fmtSci(f.max_abs_diff))),
+          el('td', { class: 'num' }, esc(maxAbsDiffCell(f.max_abs_diff, formatNonFinite(report.parity_report?.[name]), fmtSci))),
           el('td', { class: 'num' }, esc(fmtMs(f.latency_p50_ms))),
           el('td', { class: 'num' }, esc(fmtRatio(f.speedup_vs_pytorch))),
         ),
