@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildFixture, openExportDir } from 'vitest-tier4-fixtures';
 import { waitForFile } from '../../../fixtures/test/helpers.js';
-import { processAlive, schemaValidator, waitForExit } from '../tier4/helpers.js';
+import { envWithoutPool, processAlive, schemaValidator, waitForExit } from '../tier4/helpers.js';
 
 const FIXTURES_BIN = fileURLToPath(new URL('../../../fixtures/bin/vitest-tier4-fixtures.js', import.meta.url));
 const TIER4_BIN = fileURLToPath(new URL('../../bin/tier4.js', import.meta.url));
@@ -41,7 +41,8 @@ interface Run {
 
 /** Starts a bin with the fault point armed. */
 function start(bin: string, args: string[], point: string | null, marker: string): Run {
-  const env = { ...process.env, TIER4_FAULT_POINT: point ?? '', TIER4_FAULT_MARKER: point ? marker : '' };
+  // without the test run's worker pool: the CLI starts its own worker, which inherits the fault point
+  const env = { ...envWithoutPool(), TIER4_FAULT_POINT: point ?? '', TIER4_FAULT_MARKER: point ? marker : '' };
   const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
