@@ -25,6 +25,21 @@ export const STALE_MARGIN_DB = 20;
 export class CrossFormatAgreement {
   private first: { format: string; outputs: Map<string, TensorMap> } | null = null;
   private readonly against = new Map<string, AgreementAccumulator>();
+  private readonly dropped = new Map<string, readonly string[]>();
+
+  /**
+   * Records that `format` was not fed the sample inputs `names` (its graph takes no such input). Two
+   * such formats agreeing with each other and not with the references are explained by the dropped
+   * input (the eager model used it, the exports cannot), not by stale samples.
+   */
+  markInputsDropped(format: string, names: readonly string[]): void {
+    if (names.length > 0) this.dropped.set(format, [...names]);
+  }
+
+  /** The sample inputs `format` was not fed, or an empty list. */
+  inputsDropped(format: string): readonly string[] {
+    return this.dropped.get(format) ?? [];
+  }
 
   /** The format whose outputs the others are compared with (the first that ran a sample), or null. */
   get baseFormat(): string | null {
@@ -82,7 +97,8 @@ export interface StaleReferences {
 /**
  * Finds stale references: a pair of formats whose parity both failed, and an output on which they agree
  * with each other by at least {@link STALE_MARGIN_DB} more than the better of them agrees with the
- * references. The output with the lowest reference SQNR is named.
+ * references. The output with the lowest reference SQNR is named. A pair in which a format was not fed
+ * an input of the samples (`markInputsDropped`) is not flagged: the dropped input is the cause.
  *
  * @param cross - The run's cross-format agreement.
  * @param formats - The run's format entries (their `agreement` against the references).
@@ -96,6 +112,8 @@ export function findStaleReferences(cross: CrossFormatAgreement, formats: Readon
   for (const [other, byOutput] of cross.agreement()) {
     const b = formats[other];
     if (!b || b.parity !== 'fail' || !b.agreement) continue;
+    // an export that dropped an input the references were computed with explains the disagreement
+    if (cross.inputsDropped(base).length > 0 || cross.inputsDropped(other).length > 0) continue;
     for (const [output, c] of Object.entries(byOutput)) {
       const ra = a.agreement[output];
       const rb = b.agreement[output];

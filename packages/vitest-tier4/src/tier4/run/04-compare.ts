@@ -51,6 +51,7 @@ export async function compareSamples(plan: RunPlan, fa: FormatArtifact, runner: 
   // and the warning tells the deployment engineer the artifact's signature differs
   const feeds = feedsFor(runner.inputNames);
   const unused = unusedInputs(runner.inputNames, samples.flatMap((s) => Object.keys(s.inputs)));
+  plan.cross.markInputsDropped(format, unused);
   if (unused.length > 0) {
     warnings.push(
       `${format}: the model takes no input ${unused.map((n) => `'${n}'`).join(', ')} (its inputs: ${runner.inputNames.join(', ')}); ` +
