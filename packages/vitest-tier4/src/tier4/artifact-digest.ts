@@ -37,17 +37,31 @@ export async function sha256File(path: string, signal?: AbortSignal): Promise<st
  * @param path - The artifact on disk.
  * @param recorded - `metadata.artifacts.<format>` (or undefined).
  * @param signal - Aborts the read.
+ * @param bytes - The file's contents when the caller already read them (an ONNX graph read for the
+ *   training-mode check): they are hashed instead of reading the file a second time.
  * @throws the file system error when the file cannot be read.
  */
-export async function checkArtifactDigest(path: string, recorded: RecordedArtifact | undefined, signal?: AbortSignal): Promise<ArtifactCheck> {
+export async function checkArtifactDigest(
+  path: string,
+  recorded: RecordedArtifact | undefined,
+  signal?: AbortSignal,
+  bytes?: Uint8Array,
+): Promise<ArtifactCheck> {
   const t0 = performance.now();
-  const st = await stat(path);
-  const sha256 = await sha256File(path, signal);
+  let size: number;
+  let sha256: string;
+  if (bytes) {
+    size = bytes.byteLength;
+    sha256 = createHash('sha256').update(bytes).digest('hex');
+  } else {
+    size = (await stat(path)).size;
+    sha256 = await sha256File(path, signal);
+  }
   const ms = performance.now() - t0;
   const recSize = typeof recorded?.size_bytes === 'number' ? recorded.size_bytes : null;
   const recSha = typeof recorded?.sha256 === 'string' ? recorded.sha256.toLowerCase() : null;
-  const status = recSha === null && recSize === null ? 'unrecorded' : (recSha !== null && recSha !== sha256) || (recSize !== null && recSize !== st.size) ? 'mismatch' : 'match';
-  return { status, size_bytes: st.size, sha256, recorded_size_bytes: recSize, recorded_sha256: recSha, ms };
+  const status = recSha === null && recSize === null ? 'unrecorded' : (recSha !== null && recSha !== sha256) || (recSize !== null && recSize !== size) ? 'mismatch' : 'match';
+  return { status, size_bytes: size, sha256, recorded_size_bytes: recSize, recorded_sha256: recSha, ms };
 }
 
 /** The warning for a mismatch, naming the file, both digests and what is validated instead; null otherwise. */

@@ -13,7 +13,7 @@ import protobuf from 'protobufjs/light.js';
 import { readRegularFile } from 'vitest-tier4-fixtures';
 
 /** Largest ONNX file read (protobuf's own limit: larger models keep their weights as external data). */
-const MAX_ONNX_BYTES = 2 ** 31 - 1;
+export const MAX_ONNX_BYTES = 2 ** 31 - 1;
 
 // The subset of onnx.proto (ONNX IR, proto2) that the check reads; unknown fields are skipped by the decoder.
 const ONNX_SUBSET = {
@@ -180,6 +180,18 @@ export function trainingModeReason(artifact: string, nodes: readonly TrainingMod
 }
 
 /**
+ * {@link trainingModeReason} for the bytes of an ONNX file, or null when it computes in inference mode
+ * or cannot be decoded (the runner reports a broken file).
+ */
+export function onnxBytesTrainingModeReason(bytes: Uint8Array, artifact: string): string | null {
+  try {
+    return trainingModeReason(artifact, trainingModeNodes(bytes));
+  } catch {
+    return null;
+  }
+}
+
+/**
  * Reads an ONNX file and returns {@link trainingModeReason} for it, or null when it computes in
  * inference mode, or cannot be read or decoded (the runner reports a broken file).
  */
@@ -190,9 +202,5 @@ export async function onnxTrainingModeReason(path: string, artifact: string): Pr
   } catch {
     return null;
   }
-  try {
-    return trainingModeReason(artifact, trainingModeNodes(bytes));
-  } catch {
-    return null;
-  }
+  return onnxBytesTrainingModeReason(bytes, artifact);
 }

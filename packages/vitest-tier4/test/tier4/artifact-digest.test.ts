@@ -33,6 +33,20 @@ describe('artifact digest', () => {
     expect(artifactMismatchMessage('model.onnx', await checkArtifactDigest(path, { size_bytes: 3, sha256: sha }))).toBeNull();
   });
 
+  test('bytes the caller already read give the same check as streaming the file', async () => {
+    const path = join(await tmpDir('digest-'), 'model.onnx');
+    const bytes = new Uint8Array(200_000).map((_, i) => (i * 31) % 251);
+    await writeFile(path, bytes);
+    const recorded = { size_bytes: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+    const { ms: _streamMs, ...streamed } = await checkArtifactDigest(path, recorded);
+    const { ms, ...fromBytes } = await checkArtifactDigest(path, recorded, undefined, bytes);
+    expect(fromBytes).toEqual(streamed);
+    expect(fromBytes.status).toBe('match');
+    expect(ms).toBeGreaterThanOrEqual(0);
+    const { ms: _m, ...changed } = await checkArtifactDigest(path, recorded, undefined, bytes.subarray(1));
+    expect(changed).toMatchObject({ status: 'mismatch', size_bytes: bytes.length - 1 });
+  });
+
   test('a missing file is the file system error (the runner reports it)', async () => {
     await expect(checkArtifactDigest('/nonexistent/model.onnx', undefined)).rejects.toThrow(/ENOENT/);
   });

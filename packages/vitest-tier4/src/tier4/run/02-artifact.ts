@@ -5,12 +5,12 @@
  * a warning (the report says it may not be the file that was exported).
  */
 import { relative } from 'node:path';
-import type { ExportDir, ExportMetadata } from 'vitest-tier4-fixtures';
+import { readRegularFile, type ExportDir, type ExportMetadata } from 'vitest-tier4-fixtures';
 import { runnerArtifact } from '../../runtimes/registry.js';
 import { summarizeErrorText } from '../../runtimes/target.js';
 import { emptyFormatReport } from '../aggregate.js';
 import { artifactMismatchMessage, checkArtifactDigest, type RecordedArtifact } from '../artifact-digest.js';
-import { onnxTrainingModeReason } from '../onnx-training-mode.js';
+import { MAX_ONNX_BYTES, onnxBytesTrainingModeReason } from '../onnx-training-mode.js';
 import type { Tier4FormatReport } from '../types.js';
 import type { RunPlan } from './01-plan.js';
 
@@ -64,10 +64,13 @@ export async function checkFormatArtifact(plan: RunPlan, format: string): Promis
   }
 
   // the artifact is the one that was exported, or the report says it is not
+  // an ONNX graph is read once: its bytes are hashed here and decoded for the training-mode check below
+  // (a file that cannot be read whole is streamed through the digest and left to the runner)
+  const onnxBytes = path && artifactFormat === 'onnx' ? await readRegularFile(path, MAX_ONNX_BYTES).catch(() => undefined) : undefined;
   let digestWarning: string | null = null;
   if (path) {
     try {
-      entry.artifact_check = await checkArtifactDigest(path, artifactInfo as RecordedArtifact | undefined, options.signal);
+      entry.artifact_check = await checkArtifactDigest(path, artifactInfo as RecordedArtifact | undefined, options.signal, onnxBytes);
       digestWarning = artifactMismatchMessage(entry.artifact ?? path, entry.artifact_check);
       if (digestWarning) warnings.push(`${format}: ${digestWarning}`);
     } catch (err) {
@@ -76,7 +79,7 @@ export async function checkFormatArtifact(plan: RunPlan, format: string): Promis
     }
   }
   // an ONNX graph exported in training mode, read as data before it runs
-  const trainingWarning = path && artifactFormat === 'onnx' ? await onnxTrainingModeReason(path, entry.artifact ?? path) : null;
+  const trainingWarning = path && onnxBytes ? onnxBytesTrainingModeReason(onnxBytes, entry.artifact ?? path) : null;
   if (trainingWarning) warnings.push(`${format}: ${trainingWarning}`);
   return { format, entry, path, digestWarning, trainingWarning };
 }
