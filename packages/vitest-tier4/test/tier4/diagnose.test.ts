@@ -11,7 +11,7 @@ import { buildFixture, type ExportFormat, type Fixture } from 'vitest-tier4-fixt
 import { STALE_MARGIN_DB } from '../../src/tier4/diagnose-stale.js';
 import { trainingModeNodes, trainingModeReason } from '../../src/tier4/onnx-training-mode.js';
 import { runTier4 } from '../../src/tier4/run.js';
-import { cleanupTmp, copyExport, fixture, python, schemaValidator, tmpDir } from './helpers.js';
+import { appendOnnxOutputNode, cleanupTmp, copyExport, fixture, python, schemaValidator, tmpDir, type OnnxScalarInput } from './helpers.js';
 
 afterAll(cleanupTmp);
 
@@ -65,23 +65,11 @@ describe('stale reference samples', () => {
 
 /** Appends Dropout(ratio, training_mode) to the output of a copy of an ONNX model. */
 async function withDropout(src: string, dst: string, ratio: number, trainingMode: boolean): Promise<void> {
-  await python(
-    `
-import sys, onnx
-from onnx import helper, TensorProto
-m = onnx.load(sys.argv[1])
-out = m.graph.output[0]
-raw = out.name + '_before_dropout'
-for n in m.graph.node:
-    n.output[:] = [raw if o == out.name else o for o in n.output]
-m.graph.initializer.append(helper.make_tensor('tier4_test_ratio', TensorProto.FLOAT, [], [float(sys.argv[3])]))
-m.graph.initializer.append(helper.make_tensor('tier4_test_training', TensorProto.BOOL, [], [sys.argv[4] == 'true']))
-m.graph.node.append(helper.make_node('Dropout', [raw, 'tier4_test_ratio', 'tier4_test_training'], [out.name], name='tier4_test_dropout'))
-onnx.checker.check_model(m)
-onnx.save(m, sys.argv[2])
-`,
-    [src, dst, String(ratio), String(trainingMode)],
-  );
+  const scalars: OnnxScalarInput[] = [
+    { name: 'tier4_test_ratio', type: 'FLOAT', value: ratio },
+    { name: 'tier4_test_training', type: 'BOOL', value: trainingMode },
+  ];
+  await appendOnnxOutputNode(src, dst, 'Dropout', scalars, 'tier4_test_dropout');
 }
 
 describe('an ONNX graph exported in training mode', () => {

@@ -108,24 +108,41 @@ onnx.save(m, sys.argv[1])
   );
 }
 
-/** Replaces the graph output `logits` of an ONNX file by `factor * logits` (a Mul node at the end). */
-export async function scaleOnnxOutput(src: string, dst: string, factor: number): Promise<void> {
+/** A scalar initializer fed, after the graph's output, to the node {@link appendOnnxOutputNode} appends. */
+export interface OnnxScalarInput {
+  name: string;
+  type: 'FLOAT' | 'BOOL';
+  value: number | boolean;
+}
+
+/**
+ * Writes to `dst` a copy of the ONNX file `src` whose first graph output is produced by one more node,
+ * `op(output, ...scalars)`, appended at the end of the graph (checked with onnx.checker).
+ */
+export async function appendOnnxOutputNode(src: string, dst: string, op: string, scalars: OnnxScalarInput[], nodeName = ''): Promise<void> {
   await python(
     `
-import sys, onnx
+import sys, json, onnx
 from onnx import helper, TensorProto
 m = onnx.load(sys.argv[1])
+spec = json.loads(sys.argv[3])
 out = m.graph.output[0]
-raw = out.name + '_unscaled'
+raw = out.name + '_before_' + spec['op'].lower()
 for n in m.graph.node:
     n.output[:] = [raw if o == out.name else o for o in n.output]
-m.graph.initializer.append(helper.make_tensor('tier4_test_factor', TensorProto.FLOAT, [], [float(sys.argv[3])]))
-m.graph.node.append(helper.make_node('Mul', [raw, 'tier4_test_factor'], [out.name]))
+for s in spec['scalars']:
+    m.graph.initializer.append(helper.make_tensor(s['name'], getattr(TensorProto, s['type']), [], [s['value']]))
+m.graph.node.append(helper.make_node(spec['op'], [raw] + [s['name'] for s in spec['scalars']], [out.name], name=spec['node']))
 onnx.checker.check_model(m)
 onnx.save(m, sys.argv[2])
 `,
-    [src, dst, String(factor)],
+    [src, dst, JSON.stringify({ op, scalars, node: nodeName })],
   );
+}
+
+/** Replaces the graph output `logits` of an ONNX file by `factor * logits` (a Mul node at the end). */
+export async function scaleOnnxOutput(src: string, dst: string, factor: number): Promise<void> {
+  await appendOnnxOutputNode(src, dst, 'Mul', [{ name: 'tier4_test_factor', type: 'FLOAT', value: factor }]);
 }
 
 let validatorPromise: Promise<(value: unknown) => string[]> | undefined;
