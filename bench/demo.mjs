@@ -15,26 +15,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadavg, median } from './lib.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const runs = Math.max(1, Number(process.argv[2] ?? 5));
 const npm = process.platform === 'win32' ? 'npm.cmd' : 'npm';
 const RUN_TIMEOUT_MS = 10 * 60_000;
-
-function loadavg() {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return 'n/a';
-  }
-}
-
-function median(xs) {
-  const s = xs.filter((x) => Number.isFinite(x)).sort((a, b) => a - b);
-  if (s.length === 0) return NaN;
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** One `npm run demo`; resolves to its wall time, exit status, output tail and marks. */
 function runDemo(profile) {

@@ -24,6 +24,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadavg } from './lib.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const parts = process.argv.slice(2);
@@ -31,13 +32,6 @@ const want = (p) => parts.length === 0 || parts.includes(p);
 const work = mkdtempSync(join(tmpdir(), 'vitest-tier4-bench-fresh-'));
 const { packagesFor } = await import(pathToFileURL(join(root, 'scripts', 'python.mjs')).href);
 
-function loadavg() {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return 'n/a';
-  }
-}
 
 /** Runs a command; returns its wall time in s, status and output. */
 function timed(command, args, options = {}) {

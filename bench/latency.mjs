@@ -9,9 +9,9 @@
 // of the rounds' means and the harness/bare ratio (target: within 2%), with /proc/loadavg.
 //
 //   pnpm run build && node bench/latency.mjs [rounds=7]
-import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadavg, median } from './lib.mjs';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const lib = (p) => import(pathToFileURL(join(root, p)).href);
@@ -23,20 +23,6 @@ const ort = ortModule.default ?? ortModule;
 const rounds = Math.max(5, Number(process.argv[2] ?? 7));
 const ITERATIONS = 100;
 const WARMUP = 10;
-
-function loadavg() {
-  try {
-    return readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
-  } catch {
-    return 'n/a';
-  }
-}
-
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 async function bare(session, feeds) {
   for (let i = 0; i < WARMUP; i++) await session.run(feeds);
