@@ -62,13 +62,26 @@ describe.concurrent('Tier 4 validations', () => {
     // `validate` is the short form of the two lines above: runTier4 on a plugin fixture with the
     // plugin's thresholds, recorded for the reporter.
     test('the dynamically quantized LM stub stays under the quantized threshold', async ({ validate }) => {
-      const report = await validate('lmQuantized', { latency });
+      // verbose: the layer names and the per-layer SQNR list (drawn in the HTML report)
+      const report = await validate('lmQuantized', { latency, quantization: { verbose: true } });
       expect(report.model.quantization).toBe('dynamic');
       expectBudgetVerdict(report);
-      const ts = report.formats['torchscript']!;
-      expect(ts).toMatchObject({ parity: 'ok', threshold_preset: 'quantized', threshold_statistic: 'mean', threshold: 1e-2 });
-      expect(ts.mean_abs_diff).toBeLessThan(1e-2);
-      expect(Object.keys(report.formats)).toEqual(['torchscript']);
+      expect(Object.keys(report.formats)).toEqual(['onnx', 'torchscript']);
+      for (const format of ['onnx', 'torchscript']) {
+        const entry = report.formats[format]!;
+        expect(entry).toMatchObject({ parity: 'ok', threshold_preset: 'quantized', threshold_statistic: 'mean', threshold: 1e-2 });
+        expect(entry.mean_abs_diff).toBeLessThan(1e-2);
+        // quantization happened and was measured: fewer bytes of weights, and the outputs still agree
+        expect(entry.quantization?.method).toBe('dynamic');
+        expect(entry.quantization?.layers_quantized).toBeGreaterThan(0);
+        expect(entry.quantization?.size_ratio).toBeLessThan(1);
+      }
+      // the int8 ONNX names the layer that loses most, from the per-layer comparison
+      const onnx = report.formats['onnx']!.quantization!;
+      const finite = (onnx.layer_sqnr ?? []).filter((l) => l.sqnr_db !== null);
+      expect(finite.length).toBeGreaterThanOrEqual(onnx.layers_quantized!);
+      const lowest = finite.reduce((a, b) => (b.sqnr_db! < a.sqnr_db! ? b : a));
+      expect(onnx.worst_layer?.name).toBe(lowest.name);
     });
   });
 });
