@@ -160,7 +160,7 @@ function formatQuantization(key: string, name: string, q: Tier4QuantizationSecti
     el('div', { class: 'kv spaced' }, ...kv),
     checks.length > 0 ? el('table', { class: 'worst' }, el('thead', {}, el('tr', {}, el('th', {}, 'threshold'), el('th', { class: 'num' }, 'value'), el('th', {}, 'status'))), el('tbody', {}, ...checks)) : '',
     sqnr,
-    sqnr ? el('div', { class: 'legend' }, 'per-layer SQNR against the fp32 baseline; red: the worst layer, orange: under the threshold') : '',
+    sqnr ? el('div', { class: 'legend' }, 'per-layer SQNR against the fp32 baseline; red: the worst layer, orange: under the threshold; a bar to the top of the axis: identical to fp32 (SQNR +∞)') : '',
     ...q.warnings.map((w) => el('div', { class: 'legend' }, esc(w))),
   );
 }

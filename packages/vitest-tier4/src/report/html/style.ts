@@ -17,8 +17,10 @@ h3 { font-size: 14px; margin: 22px 0 8px; text-transform: uppercase; letter-spac
 .card { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 16px 18px; margin: 14px 0; }
 table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
 th, td { text-align: left; padding: 5px 9px; border-bottom: 1px solid var(--line); vertical-align: top; }
-th { font-size: 12px; color: var(--dim); font-weight: 600; white-space: nowrap; }
-td.num, th.num { text-align: right; white-space: nowrap; }
+th { font-size: 12px; color: var(--dim); font-weight: 600; vertical-align: bottom; }
+/* headers may wrap ("speed-up vs eager" on two lines) so a wide verdict table fits its card; figures do not */
+td.num { text-align: right; white-space: nowrap; }
+th.num { text-align: right; }
 tr.reason td { color: var(--dim); border-bottom: 1px solid var(--line); padding-top: 0; font-size: 13px; }
 a { color: #0969da; text-decoration: none; } a:hover { text-decoration: underline; }
 ul.reasons { margin: 6px 0 0; padding-left: 20px; } ul.reasons li { margin: 2px 0; }
