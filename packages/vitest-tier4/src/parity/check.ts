@@ -373,12 +373,23 @@ let warmedUp = false;
  */
 function warmUpScanF32(): void {
   warmedUp = true;
-  const n = 64;
+  // Every compare of each of fastF32's four unrolled copies must have been seen both ways: seeded noise on
+  // every position, with exact zeros, exact equal pairs, NaN and Inf among them.
+  const n = 1024;
   const A = new Float32Array(n);
   const R = new Float32Array(n);
+  let seed = 12345;
+  const next = (): number => {
+    seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0;
+    return seed / 2 ** 32;
+  };
   for (let i = 0; i < n; i++) {
-    R[i] = (i % 7) - 3 + i / 64;
-    A[i] = (R[i] as number) + (i % 5 === 0 ? 0 : 1e-6 * i);
+    const u = next();
+    const r = u < 0.08 ? 0 : (next() - 0.5) * 6;
+    R[i] = r;
+    A[i] = next() < 0.1 ? r : r + (next() - 0.5) * (u < 0.5 ? 1e-6 : 4e-4);
+    // runs of four 0 = 0 pairs: with atol 0 they take the d === 0 exemption at every unrolled position
+    if (i % 64 >= 60) A[i] = R[i] = 0;
   }
   A[3] = NaN;
   R[4] = NaN;
@@ -387,13 +398,16 @@ function warmUpScanF32(): void {
   A[6] = Infinity;
   R[7] = -Infinity;
   A[8] = 10;
-  A[9] = (R[9] as number) + 1e-4;
   const st = newState(null);
   for (let k = 0; k < 3; k++) {
-    scanF32(A, R, 0, n, 1e-4, 1e-4, DEFAULT_REL_FLOOR, true, st);
-    mergeBlock(st);
-    scanF32(A, R, 0, n, 0, 0, DEFAULT_REL_FLOOR, true, st);
-    mergeBlock(st);
+    for (const [atol, rtol] of [
+      [1e-4, 1e-4],
+      [0, 0],
+      [0, 1e-3],
+    ] as const) {
+      scanF32(A, R, 0, n, atol, rtol, DEFAULT_REL_FLOOR, true, st);
+      mergeBlock(st);
+    }
   }
 }
 
