@@ -24,9 +24,13 @@ function thresholdCell(f: Tier4FormatReport): string {
   return `${formatValue(f.threshold)} (${f.threshold_statistic === 'elementwise' ? 'max' : f.threshold_statistic})`;
 }
 
-/** The worst output's SQNR in dB: `119.7`; `+Inf` for identical outputs (the gate is in the note below the table). */
+/**
+ * The worst output's SQNR in dB: `119.7`; `+Inf` for identical outputs (the gate is in the note below the
+ * table); `-` when no output was compared (every sample failed to run or came back with another shape).
+ */
 function sqnrCell(f: Tier4FormatReport): string {
   if (f.sqnr_db === undefined || f.parity === null) return '-';
+  if (f.agreement !== null && f.agreement !== undefined && Object.keys(f.agreement).length === 0) return '-';
   return f.sqnr_db === null || f.sqnr_db === Infinity ? '+Inf' : f.sqnr_db === -Infinity ? '-Inf' : f.sqnr_db.toFixed(1);
 }
 

@@ -17,6 +17,7 @@
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { hasRunner, registeredFormats } from '../runtimes/registry.js';
 import type { Tier4GateOptions } from '../tier4/gates.js';
 import type { RunTier4Options } from '../tier4/run.js';
 
@@ -108,6 +109,9 @@ function entryOptions(c: Checker, raw: Record<string, unknown>, at: string): Omi
     if (!Array.isArray(f) || f.length === 0 || f.some((x) => typeof x !== 'string' || x.length === 0)) {
       c.fail(`${at}.formats`, 'a non-empty array of format names like ["onnx", "torchscript"]', f);
     }
+    (f as string[]).forEach((name, i) => {
+      if (!hasRunner(name)) c.fail(`${at}.formats[${i}]`, `a format with a runner (${registeredFormats().join(', ')})`, name);
+    });
     o.formats = [...(f as string[])];
   }
   if (raw.latency !== undefined) {

@@ -52,6 +52,9 @@ interface CacheEntry {
 
 const sessionCache = new Map<string, CacheEntry>();
 
+/** Run options of a checked run: onnxruntime logs fatal errors only (the failure itself is thrown). */
+const QUIET_RUN: InferenceSession.RunOptions = { logSeverityLevel: 4 };
+
 /** Number of cached ONNX sessions in this worker (for diagnostics and tests). */
 export function onnxSessionCacheSize(): number {
   return sessionCache.size;
@@ -170,7 +173,9 @@ class OnnxRunner implements ModelRunner {
     const feeds = this.feeds(inputs);
     let results: InferenceSession.OnnxValueMapType;
     try {
-      results = await this.session!.run(feeds);
+      // a failing kernel is reported once, in the error below: onnxruntime's own ERROR log line of it
+      // (written to stderr by native code, once per failing sample) is silenced for this run
+      results = await this.session!.run(feeds, QUIET_RUN);
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       throw new Error(`ONNX Runtime failed to run ${this.source}: ${msg}`, { cause: err });

@@ -53,6 +53,9 @@ export function worstAgreement(byOutput: Readonly<Record<string, OutputAgreement
   return worst;
 }
 
+/** The guess a very low SQNR (< 10 dB) adds to the gate's reason, when nothing better explains it. */
+export const UNRELATED_HINT = ': the outputs are unrelated to the reference (another checkpoint, a wrong layer or stale reference samples?)';
+
 /** Verdict of the scale-free gate on one format. */
 export interface ScaleFreeVerdict {
   status: Tier4Status;
@@ -78,7 +81,7 @@ export function judgeScaleFree(byOutput: Readonly<Record<string, OutputAgreement
     reasons.push(
       `output '${output}': ${formatScaleFree(s)} over ${s.norms.count} values; the scale-free gate needs SQNR >= ${formatSqnr(minSqnrDb)} ` +
         `(relative error <= ${Number(maxRel.toPrecision(3))}; ${optionHint} to change it)` +
-        (s.sqnr_db < 10 ? ': the outputs are unrelated to the reference (another checkpoint, a wrong layer or stale reference samples?)' : ''),
+        (s.sqnr_db < 10 ? UNRELATED_HINT : ''),
     );
   }
   return { status: reasons.length > 0 ? 'fail' : 'ok', reasons };

@@ -108,6 +108,7 @@ describe('tier4 validate --config', () => {
     ['bad samples', { exports: [{ dir: '.' }, { dir: '.', name: 'b', samples: 'ten' }] }, (f) => `tier4: invalid config ${f}: exports[1].samples: expected an integer >= 1, received string "ten"`],
     ['bad threshold', { exports: [{ dir: '.', thresholds: { fp32: -1 } }] }, (f) => `tier4: invalid config ${f}: exports[0].thresholds.fp32: expected a number >= 0, received number -1`],
     ['bad gate level', { exports: [{ dir: '.', gates: { minSpeedup: 1.5, minSpeedupLevel: 'error' } }] }, (f) => `tier4: invalid config ${f}: exports[0].gates.minSpeedupLevel: expected 'warn' or 'fail', received string "error"`],
+    ['unknown format', { exports: [{ dir: '.', formats: ['onnx', 'tflite'] }] }, (f) => `tier4: invalid config ${f}: exports[0].formats[1]: expected a format with a runner (onnx, torchscript, pytorch), received string "tflite"`],
     ['duplicate names', { exports: [{ dir: '.' }, { dir: '.' }] }, (f) => `tier4: invalid config ${f}: exports[1].name: expected a name no other entry has, received "." (give the entries distinct "name"s)`],
   ];
   test.for(cases)('config error (%s): exit 2, the message names the file and the key', async ([, body, message]) => {

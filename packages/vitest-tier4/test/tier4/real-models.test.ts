@@ -1,12 +1,14 @@
 // runTier4 on exports shaped like users' models (test/tier4/models/real_models.py): several inputs
 // fed by name with honest padding masks, an export that ignores the mask, a graph specialised to
 // its traced batch, two outputs with their own thresholds, and the deployment gates.
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildFixture, type Fixture } from 'vitest-tier4-fixtures';
 import { runTier4 } from '../../src/tier4/run.js';
 import type { Tier4Report } from '../../src/tier4/types.js';
-import { verdictLine } from '../../src/cli/table.js';
+import { renderSummaryTable, verdictLine } from '../../src/cli/table.js';
 import { cleanupTmp, schemaValidator } from './helpers.js';
 
 afterAll(cleanupTmp);
@@ -73,6 +75,12 @@ describe('several inputs, fed by name', () => {
       "onnx: the model takes no input 'attention_mask' (its inputs: input_ids); not fed (torch.onnx.export drops inputs the graph does not use: do not send it when serving)",
     );
     expect(report.warnings.filter((w) => w.includes('probably stale'))).toEqual([]);
+    // the reason names the cause: the ONNX graph has no attention_mask input (the TorchScript trace keeps an unused one)
+    expect(report.formats['onnx']!.reason).toContain(
+      "; the onnx graph takes no input 'attention_mask', which the reference outputs were computed with: the export ignores it (for example a mask dropped while tracing)",
+    );
+    expect(report.formats['onnx']!.reason).not.toContain('unrelated to the reference');
+    expect(report.formats['torchscript']!.reason).not.toContain('takes no input');
     expect(verdictLine(report)).toMatch(/^tier4: FAIL mask_ignored: onnx: parity failed .* output 'logits'/);
   });
 });
@@ -94,6 +102,23 @@ describe('dynamic batch really checked', () => {
       // the batch-4 sample itself failed (a run error or a wrong shape, depending on the runtime)
       expect(atFour.error !== null || Object.values(atFour.outputs).some((o) => o.shape.status === 'fail' || o.parity?.status === 'fail')).toBe(true);
     }
+    // no sample ran: the table shows no figures (an SQNR of +Inf would read as identical outputs)
+    const row = renderSummaryTable(report).split('\n').find((l) => l.startsWith('| onnx '))!;
+    const cells = row.split('|').slice(1, -1).map((c) => c.trim());
+    expect(report.formats['onnx']!.agreement).toEqual({});
+    expect(cells.slice(1, 7)).toEqual(['FAIL', 'fail', '-', '-', '1e-4 (max)', '-']);
+  });
+
+  test('the CLI on it: one failure line on stderr, no onnxruntime kernel log per sample', async () => {
+    const fx = await exportOf('batch_hardcoded');
+    const bin = fileURLToPath(new URL('../../bin/tier4.js', import.meta.url));
+    const r = await promisify(execFile)(process.execPath, [bin, 'validate', fx.dir, '--formats', 'onnx', '--samples', '3', '--no-latency']).catch(
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
+    expect(r).toMatchObject({ code: 1 });
+    expect(r.stderr).not.toContain('[E:onnxruntime');
+    expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    expect(r.stderr).toMatch(/^tier4: FAIL batch_hardcoded: onnx: fails at batch 1, 4, 3 .*ONNX Runtime failed to run .*Gemm/);
   });
 });
 

@@ -4,6 +4,7 @@
  * vacuous-check warnings make the parity status; shape and parity make the format's status; the
  * reason names the worst failure first (and a graph fixed to its traced size, when that explains it).
  */
+import { UNRELATED_HINT } from '../agreement.js';
 import { diagnoseTracedSize } from '../specialisation.js';
 import { judgeScale } from '../scale-verdict.js';
 import { worseStatus } from '../aggregate.js';
@@ -36,7 +37,16 @@ export function judgeFormat(plan: RunPlan, fa: FormatArtifact, c: FormatComparis
   const absolute = specialised ? `${specialised}; first failure: ${firstFail}` : firstFail;
   // the absolute check's failure first (it names the worst element), then the scale-free gate and vacuous checks
   // a graph in training mode explains any failure after it: it leads
-  entry.reason = [trainingWarning, absolute, ...scale.reasons, digestWarning].filter((r): r is string => r !== null).join('; ') || null;
+  // a format whose graph takes no input the references were computed with (torch.onnx.export drops an
+  // unused attention_mask): that is the cause, not another checkpoint or stale samples
+  const dropped = parity === 'fail' ? plan.cross.inputsDropped(fa.format) : [];
+  const droppedCause =
+    dropped.length > 0
+      ? `the ${fa.format} graph takes no input ${dropped.map((n) => `'${n}'`).join(', ')}, which the reference outputs were computed with: ` +
+        `the export ignores ${dropped.length === 1 ? 'it' : 'them'} (for example a mask dropped while tracing)`
+      : null;
+  const scaleReasons = droppedCause ? scale.reasons.map((r) => (r.endsWith(UNRELATED_HINT) ? r.slice(0, -UNRELATED_HINT.length) : r)) : scale.reasons;
+  entry.reason = [trainingWarning, absolute, droppedCause, ...scaleReasons, digestWarning].filter((r): r is string => r !== null).join('; ') || null;
   if (digestWarning || trainingWarning) entry.status = worseStatus(entry.status, 'warn');
   if (parity === 'warn' && !entry.reason) entry.reason = 'parity within the allowed mismatch fraction (warn)';
   applyRunTimeout(entry, plan.options.timeoutMs);
