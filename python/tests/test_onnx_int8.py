@@ -172,6 +172,67 @@ def test_constant_weights_are_quantized_exactly_with_a_warning(tmp_path: Path, c
         assert np.all(q * scale == pytest.approx(value, abs=1e-7))
 
 
+def test_constant_and_tied_weights_warn_on_a_torchscript_only_export(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    # the TorchScript format warns from the eager weights itself: a torchscript-only export is never a silent success
+    model = mlp()
+    with torch.no_grad():
+        model[0].weight.zero_()
+    with caplog.at_level(logging.WARNING, logger="tier4_export"):
+        export_model(model, vector_spec("constant", 16, 8), tmp_path / "c", formats=["torchscript"], quantization="dynamic", num_samples=1)
+    info = json.loads((tmp_path / "c" / "metadata.json").read_text())["quantization_info"]
+    constant = ("layer 0: every weight equals 0; it was quantized exactly, but a constant weight usually means an "
+                "untrained or wrongly loaded model")
+    assert info["formats"]["torchscript"]["warnings"] == [constant]
+    assert info["warnings"] == [constant]
+    assert [r.getMessage() for r in caplog.records].count(constant) == 1
+
+    export_model(Tied(pool=False).eval(), TIED_SPEC, tmp_path / "t", formats=["torchscript"], quantization="dynamic", num_samples=1)
+    info = json.loads((tmp_path / "t" / "metadata.json").read_text())["quantization_info"]
+    assert info["formats"]["torchscript"]["layers_kept_fp32"] == [
+        {"name": "emb", "module": "Embedding", "reason": "dynamic quantization converts nn.Linear only"}
+    ]
+    assert info["formats"]["torchscript"]["warnings"] == [
+        "layer head: weight head.weight is shared with emb.weight (tied weights); the quantized layer holds its own "
+        "8-bit copy while emb.weight keeps the fp32 tensor, so the file does not shrink for it"
+    ]
+
+
+class Positional(nn.Module):
+    """A learned position table held by the model itself (no submodule owns it)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.pos = nn.Parameter(torch.randn(16))
+        self.fc = nn.Linear(16, 8)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.fc(pixel_values + self.pos)
+        return out
+
+
+def test_parameters_of_the_model_itself_are_a_named_fp32_layer(tmp_path: Path) -> None:
+    export_model(Positional().eval(), vector_spec("pos", 16, 8), tmp_path / "p", formats=["torchscript"], quantization="dynamic", num_samples=1)
+    record = json.loads((tmp_path / "p" / "metadata.json").read_text())["quantization_info"]["formats"]["torchscript"]
+    assert record["layers_kept_fp32"] == [
+        {"name": "(root)", "module": "Positional",
+         "reason": "dynamic quantization converts nn.Linear only (parameters of the model itself: pos)"}
+    ]
+
+
+def test_both_formats_report_a_constant_weight_once(tmp_path: Path) -> None:
+    model = mlp()
+    with torch.no_grad():
+        model[2].weight.fill_(1.0)
+    md = export(model, vector_spec("constant", 16, 8), tmp_path / "c")
+    info = md["quantization_info"]
+    text = ("layer 2: every weight equals 1; it was quantized exactly, but a constant weight usually means an "
+            "untrained or wrongly loaded model")
+    assert info["formats"]["onnx"]["warnings"] == [text]
+    assert info["formats"]["torchscript"]["warnings"] == [text]
+    assert info["warnings"] == [text]
+
+
 def test_an_already_quantized_model_is_refused(tmp_path: Path) -> None:
     quantized = quantize_dynamic_copy(mlp())
     with pytest.raises(ValueError) as info:

@@ -354,7 +354,8 @@ def export_model(
             out_dir / FP32_DIRNAME / FILENAMES["torchscript"] if "torchscript" in q_formats else None,
         )
         q_info["formats"] = q_formats
-        q_info["warnings"] = [*q_info.get("warnings", []), *[w for r in q_formats.values() for w in r["warnings"]]]
+        # one line per warning: the formats report the same constant weight with the same text
+        q_info["warnings"] = list(dict.fromkeys([*q_info.get("warnings", []), *[w for r in q_formats.values() for w in r["warnings"]]]))
         for warning in q_info["warnings"]:
             logger.warning("%s", warning)
 

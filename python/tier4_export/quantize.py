@@ -298,6 +298,49 @@ def _quantized_weight(module: nn.Module) -> Optional[torch.Tensor]:
     return value if isinstance(value, torch.Tensor) and value.is_quantized else None
 
 
+def _constant_weight(weight: torch.Tensor) -> Optional[float]:
+    """The single value of a weight whose elements are all equal, else None."""
+    if weight.numel() == 0:
+        return None
+    first = weight.reshape(-1)[0]
+    return float(first) if bool(torch.all(weight == first)) else None
+
+
+def eager_weight_warnings(eager: nn.Module, layer_names: Sequence[str]) -> List[str]:
+    """Warnings about the fp32 weights of the layers that were quantized (named as in ``eager``).
+
+    * a constant weight (all zeros, all ones): quantized exactly, but usually an untrained or wrongly
+      loaded model (the same text as the int8 ONNX rewrite, so the two formats' warnings merge);
+    * a weight shared with another module (a tied embedding / LM head): the quantized layer holds its
+      own 8-bit copy while the other module keeps the fp32 tensor, so the file does not shrink for it.
+    """
+    owners: Dict[int, List[str]] = {}
+    for module_name, module in eager.named_modules():
+        for param_name, param in module.named_parameters(recurse=False):
+            owners.setdefault(id(param), []).append(f"{module_name}.{param_name}" if module_name else param_name)
+    modules = dict(eager.named_modules())
+    warnings: List[str] = []
+    for name in layer_names:
+        weight = getattr(modules.get(name), "weight", None)
+        if not isinstance(weight, torch.Tensor):
+            continue
+        constant = _constant_weight(weight.detach())
+        if constant is not None:
+            warnings.append(
+                f"layer {name}: every weight equals {constant:g}; it was quantized exactly, but a constant "
+                "weight usually means an untrained or wrongly loaded model"
+            )
+        own = f"{name}.weight" if name else "weight"
+        others = [o for o in owners.get(id(weight), []) if o != own]
+        if others:
+            warnings.append(
+                f"layer {name}: weight {own} is shared with {', '.join(others)} (tied weights); the quantized "
+                f"layer holds its own 8-bit copy while {', '.join(others)} keeps the fp32 tensor, so the file "
+                "does not shrink for it"
+            )
+    return warnings
+
+
 def torch_layer_record(eager: nn.Module, quantized: nn.Module, method: str) -> Dict[str, Any]:
     """Which layers of ``quantized`` hold quantized weights and which kept fp32 ones, and their bytes.
 
@@ -323,13 +366,15 @@ def torch_layer_record(eager: nn.Module, quantized: nn.Module, method: str) -> D
             fp32_bytes += original.numel() * original.element_size() if isinstance(original, torch.Tensor) else 0
             layers_quantized.append({"name": name, "module": type(module).__name__, "shape": list(weight.shape), "dtype": str(weight.dtype).replace("torch.", "")})
             continue
-        own = [p for p in module.parameters(recurse=False) if p.is_floating_point()]
+        own = [n for n, p in module.named_parameters(recurse=False) if p.is_floating_point()]
         if own:
             reason = (
                 "dynamic quantization converts nn.Linear only"
                 if method == "dynamic"
                 else "FX static quantization left it float (no int8 kernel for this module)"
             )
+            if not name:  # parameters of the model itself (a learned position table): name them, not ''
+                name, reason = "(root)", f"{reason} (parameters of the model itself: {', '.join(own)})"
             layers_kept.append({"name": name, "module": type(module).__name__, "reason": reason})
     return {
         "layers_quantized": layers_quantized,

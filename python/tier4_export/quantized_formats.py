@@ -32,7 +32,7 @@ from .formats import FILENAMES, write_onnx, write_torchscript
 from .hashing import artifact_record
 from .onnx_int8 import parameter_bytes_by_dtype as onnx_parameter_bytes
 from .onnx_int8 import quantize_onnx_dynamic
-from .quantize import torch_layer_record
+from .quantize import eager_weight_warnings, torch_layer_record
 
 FP32_DIRNAME = "fp32"
 """Directory of the fp32 baselines inside a quantized export dir."""
@@ -130,7 +130,7 @@ def write_quantized_onnx(
             "scheme": "torch.onnx.export of the FX-converted model (QuantizeLinear/DequantizeLinear around int8 weights)",
             "writer": "torch.onnx.export",
             **layers,
-            "warnings": [],
+            "warnings": eager_weight_warnings(eager, [layer["name"] for layer in layers["layers_quantized"]]),
         }
     return _with_sizes(record, out_dir, path, fp32_path)
 
@@ -152,6 +152,7 @@ def write_quantized_torchscript(
     fp32_path.parent.mkdir(exist_ok=True)
     write_torchscript(eager, args, fp32_path)
     write_torchscript(quantized, args, path)
+    layers = torch_layer_record(eager, quantized, method)
     record: Dict[str, Any] = {
         "method": method,
         "scheme": (
@@ -160,8 +161,8 @@ def write_quantized_torchscript(
             else "FX graph mode static quantization: weights qint8 per channel, activations quint8 (calibrated)"
         ),
         "writer": "torch.jit.trace",
-        **torch_layer_record(eager, quantized, method),
-        "warnings": [],
+        **layers,
+        "warnings": eager_weight_warnings(eager, [layer["name"] for layer in layers["layers_quantized"]]),
     }
     return _with_sizes(record, out_dir, path, fp32_path)
 

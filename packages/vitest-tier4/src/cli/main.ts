@@ -161,14 +161,15 @@ export function parseThresholds(spec: string): NonNullable<RunTier4Options['thre
       }
       continue;
     }
-    const m = /^([a-z0-9_]+)\s*=\s*(.+)$/i.exec(part);
+    const m = /^([a-z0-9_]+)\s*(>=|<=|=)\s*(.+)$/i.exec(part);
     if (!m) throw new UsageError(`--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received '${part}'`);
     const key = m[1]!.toLowerCase();
     if (key !== 'fp32' && key !== 'quantized') {
       throw new UsageError(`--threshold: unknown threshold '${m[1]}'; expected fp32, quantized or a quantization metric (${QUANTIZATION_METRICS.join(', ')})`);
     }
-    const n = Number(m[2]);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--threshold ${key} expects a number >= 0, received '${m[2]}'`);
+    if (m[2] !== '=') throw new UsageError(`--threshold ${key} takes '=' (${key}=1e-2), received '${part}'`);
+    const n = Number(m[3]);
+    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--threshold ${key} expects a number >= 0, received '${m[3]}'`);
     out[key] = n;
   }
   if (Object.keys(out).length === 0) throw new UsageError(`--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received '${spec}'`);

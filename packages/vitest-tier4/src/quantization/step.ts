@@ -71,6 +71,11 @@ export interface QuantizationStepInput {
   log: (line: string) => void;
   /** Per-layer comparison, when the format allows it (int8 ONNX); null otherwise. */
   perLayer?: () => Promise<LayerSqnrResult | null>;
+  /**
+   * Why `perLayer` cannot run without code the user did not allow (no stored activations and an untrusted
+   * file model source): the section says so and warns, instead of starting a comparison that would fail.
+   */
+  perLayerBlocked?: string | null;
 }
 
 async function probe(format: string, path: string, input: QuantizationStepInput): Promise<MemoryMeasurement> {
@@ -103,18 +108,23 @@ export async function quantizationSection(input: QuantizationStepInput): Promise
     } catch (err) {
       input.signal?.throwIfAborted();
       memory.note = `not measured: ${err instanceof Error ? err.message : String(err)}`;
-      warnings.push(`${format}: resident memory ${memory.note}`);
+      warnings.push(`resident memory ${memory.note}`); // runTier4 prefixes '<format>: quantization: '
     }
   }
   let layers: LayerSqnrResult | null = null;
   if (options.perLayer === false) layers = { layers: [], note: 'not compared (quantization.perLayer: false)' };
-  else if (input.perLayer) {
+  else if (input.perLayer && input.perLayerBlocked) {
+    const note = `worst layer not measured: ${input.perLayerBlocked}`;
+    layers = { layers: [], note };
+    warnings.push(note);
+  } else if (input.perLayer) {
     try {
       layers = await input.perLayer();
     } catch (err) {
       input.signal?.throwIfAborted();
-      layers = { layers: [], note: `per-layer comparison failed: ${err instanceof Error ? err.message : String(err)}` };
-      warnings.push(`${format}: ${layers.note}`);
+      const note = `per-layer comparison failed: ${err instanceof Error ? err.message : String(err)}`;
+      layers = { layers: [], note };
+      warnings.push(note);
     }
   } else {
     layers = {

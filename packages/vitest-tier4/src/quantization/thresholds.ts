@@ -52,10 +52,21 @@ export const QUANTIZATION_METRICS = Object.keys(QUANTIZATION_RULES) as Quantizat
  */
 export const DEFAULT_QUANTIZATION_THRESHOLDS: Readonly<QuantizationThresholds> = { sqnr_db: 20 };
 
+/** What a threshold of `rule` must be, for messages: `a finite number`, `a number >= 0`, `a number from 0 to 1`. */
+function rangeText(rule: Rule): string {
+  if (rule.range[0] === -Infinity) return 'a finite number';
+  return rule.range[1] === Infinity ? `a number >= ${rule.range[0]}` : `a number from ${rule.range[0]} to ${rule.range[1]}`;
+}
+
+/** A received value for a message: numbers as written (`-Infinity`, `NaN`: JSON would print null), the rest as JSON. */
+function receivedText(v: unknown): string {
+  return typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v);
+}
+
 /**
  * Checks a thresholds object: known keys, finite numbers within each rule's range.
  *
- * @param where - the caller, for the message (`runTier4`, `tier4()`, `--quantized-threshold`).
+ * @param where - the caller, for the message (`runTier4`, `tier4()`, `--threshold`).
  * @throws TypeError naming the key, the expected and the received.
  */
 export function checkQuantizationThresholds(value: unknown, where: string): QuantizationThresholds {
@@ -68,8 +79,7 @@ export function checkQuantizationThresholds(value: unknown, where: string): Quan
     const rule = QUANTIZATION_RULES[key as QuantizationMetric];
     if (!rule) throw new TypeError(`${where}: unknown quantization threshold '${key}' (expected one of ${QUANTIZATION_METRICS.join(', ')})`);
     if (typeof v !== 'number' || !Number.isFinite(v) || v < rule.range[0] || v > rule.range[1]) {
-      const range = rule.range[0] === -Infinity ? 'a finite number' : rule.range[1] === Infinity ? `a number >= ${rule.range[0]}` : `a number from ${rule.range[0]} to ${rule.range[1]}`;
-      throw new TypeError(`${where}: quantization threshold ${key} must be ${range}, received ${JSON.stringify(v)}`);
+      throw new TypeError(`${where}: quantization threshold ${key} must be ${rangeText(rule)}, received ${receivedText(v)}`);
     }
     out[key as QuantizationMetric] = v;
   }
@@ -81,7 +91,7 @@ export function checkQuantizationThresholds(value: unknown, where: string): Quan
  *
  * @throws TypeError for a malformed item, an unknown key, a bound written the wrong way round or a bad number.
  */
-export function parseQuantizationThresholds(text: string, where = '--quantized-threshold'): QuantizationThresholds {
+export function parseQuantizationThresholds(text: string, where = '--threshold'): QuantizationThresholds {
   const out: Record<string, number> = {};
   for (const item of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
     const m = /^([a-z0-9_]+)\s*(>=|<=|=)\s*(.+)$/.exec(item);
@@ -91,8 +101,12 @@ export function parseQuantizationThresholds(text: string, where = '--quantized-t
     if (rule && op !== '=' && (op === '>=') !== (rule.bound === 'min')) {
       throw new TypeError(`${where}: ${key} is bounded ${rule.bound === 'min' ? 'from below (>=)' : 'from above (<=)'}, received '${item}'`);
     }
-    const n = Number(raw);
-    out[key] = raw.trim() === '' ? NaN : n;
+    const n = raw.trim() === '' ? NaN : Number(raw);
+    if (rule && Number.isNaN(n)) {
+      // the text itself, not the NaN it parses to
+      throw new TypeError(`${where}: quantization threshold ${key} must be ${rangeText(rule)}, received '${raw}'`);
+    }
+    out[key] = n;
   }
   return checkQuantizationThresholds(out, where);
 }

@@ -147,6 +147,10 @@ describe('tier4 validate', () => {
     [['validate', 'x', '--iterations', '0'], "--iterations expects an integer >= 1, received '0'"],
     [['validate', 'x', '--threshold', 'fp64=1'], "--threshold: unknown threshold 'fp64'; expected fp32, quantized or a quantization metric (sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)"],
     [['validate', 'x', '--threshold', 'fp32'], "--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received 'fp32'"],
+    // a bound written on an unknown name is the unknown name, not a malformed pair
+    [['validate', 'x', '--threshold', 'sqnr>=20'], "--threshold: unknown threshold 'sqnr'; expected fp32, quantized or a quantization metric (sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)"],
+    [['validate', 'x', '--threshold', 'quantized<=1e-2'], "--threshold quantized takes '=' (quantized=1e-2), received 'quantized<=1e-2'"],
+    [['validate', 'x', '--threshold', 'sqnr_db>=abc'], "--threshold: quantization threshold sqnr_db must be a finite number, received 'abc'"],
     [['validate', 'x', '--budget-level', 'error'], "--budget-level expects 'warn' or 'fail', received 'error'"],
     [['validate', 'x', '--no-latency', '--iterations', '5'], '--iterations cannot be combined with --no-latency'],
     [['validate', 'x', '--bogus'], "Unknown option '--bogus'"],

@@ -59,6 +59,18 @@ describe('quantization audit', () => {
     expect(huge.reason).toMatch(/^parity failed in 4\/4 sample\(s\); worst: output 'logits' \(sample_00\d\): mean abs diff \d+\.\d+ > 0\.01 \(preset quantized/);
   });
 
+  test('a file model source that is not trusted: worst_layer is not measured, one warning says why (no comparison is started)', async () => {
+    const fx = await buildFixture({ model: { file: models, factory: 'make_mlp' }, quantization: 'dynamic', formats: ['onnx', 'torchscript', 'pytorch'], samples: 10 });
+    const report = await runTier4({ exportDir: fx.dir, numSamples: 1, latency: false, formats: ['onnx'], quantization: { memory: false } });
+    const q = report.formats.onnx!.quantization!;
+    const why =
+      'worst layer not measured: no reference activations stored (export with layers=True or --layers) and the file model_source is not trusted (trustModelSource / --trust-model-source)';
+    expect(q.worst_layer).toBeNull();
+    expect(q.worst_layer_note).toBe(why);
+    expect(q.warnings).toEqual([why]);
+    expect(report.warnings).toContain(`onnx: quantization: ${why}`);
+  });
+
   test('tied embedding / LM-head weight: reported as it is, never a made-up 4x', async () => {
     const report = await audit('make_tied_lm');
     const onnx = report.formats.onnx!.quantization!;

@@ -15,17 +15,22 @@ describe('quantization thresholds', () => {
 
   test('CLI form: key=value and the bound written out', () => {
     expect(parseQuantizationThresholds('sqnr_db=20,top1_agreement>=0.99, relative_error<=0.01')).toEqual({ sqnr_db: 20, top1_agreement: 0.99, relative_error: 0.01 });
-    expect(() => parseQuantizationThresholds('sqnr_db<=20')).toThrow("--quantized-threshold: sqnr_db is bounded from below (>=), received 'sqnr_db<=20'");
-    expect(() => parseQuantizationThresholds('relative_error>=0.1')).toThrow("--quantized-threshold: relative_error is bounded from above (<=), received 'relative_error>=0.1'");
-    expect(() => parseQuantizationThresholds('sqnr=20')).toThrow("--quantized-threshold: unknown quantization threshold 'sqnr' (expected one of sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)");
-    expect(() => parseQuantizationThresholds('sqnr_db')).toThrow("--quantized-threshold: expected key=value items such as sqnr_db=20,top1_agreement=0.99, received 'sqnr_db'");
-    expect(() => parseQuantizationThresholds('top1_agreement=1.5')).toThrow('--quantized-threshold: quantization threshold top1_agreement must be a number from 0 to 1, received 1.5');
-    expect(() => parseQuantizationThresholds('sqnr_db=abc')).toThrow('--quantized-threshold: quantization threshold sqnr_db must be a finite number, received null');
+    expect(() => parseQuantizationThresholds('sqnr_db<=20')).toThrow("--threshold: sqnr_db is bounded from below (>=), received 'sqnr_db<=20'");
+    expect(() => parseQuantizationThresholds('relative_error>=0.1')).toThrow("--threshold: relative_error is bounded from above (<=), received 'relative_error>=0.1'");
+    expect(() => parseQuantizationThresholds('sqnr=20')).toThrow("--threshold: unknown quantization threshold 'sqnr' (expected one of sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)");
+    expect(() => parseQuantizationThresholds('sqnr_db')).toThrow("--threshold: expected key=value items such as sqnr_db=20,top1_agreement=0.99, received 'sqnr_db'");
+    expect(() => parseQuantizationThresholds('top1_agreement=1.5')).toThrow('--threshold: quantization threshold top1_agreement must be a number from 0 to 1, received 1.5');
+    // the text received, never the null that JSON makes of NaN or -Infinity
+    expect(() => parseQuantizationThresholds('sqnr_db=abc')).toThrow("--threshold: quantization threshold sqnr_db must be a finite number, received 'abc'");
+    expect(() => parseQuantizationThresholds('sqnr_db>=')).toThrow("--threshold: expected key=value items such as sqnr_db=20,top1_agreement=0.99, received 'sqnr_db>='");
+    expect(() => parseQuantizationThresholds('top1_agreement>=high')).toThrow("--threshold: quantization threshold top1_agreement must be a number from 0 to 1, received 'high'");
+    expect(() => parseQuantizationThresholds('sqnr_db>=-Infinity')).toThrow('--threshold: quantization threshold sqnr_db must be a finite number, received -Infinity');
   });
 
   test('object form: unknown keys and bad values are TypeErrors naming the caller', () => {
     expect(checkQuantizationThresholds({ cosine: 0.999, kl_divergence: undefined }, 'runTier4')).toEqual({ cosine: 0.999 });
     expect(() => checkQuantizationThresholds({ relative_error: -1 }, 'runTier4')).toThrow('runTier4: quantization threshold relative_error must be a number >= 0, received -1');
+    expect(() => checkQuantizationThresholds({ sqnr_db: Number.NaN }, 'runTier4')).toThrow('runTier4: quantization threshold sqnr_db must be a finite number, received NaN');
     expect(() => checkQuantizationThresholds([], 'tier4()')).toThrow('tier4(): quantization thresholds must be an object such as { sqnr_db: 20 }, received an array');
   });
 

@@ -5,6 +5,7 @@
  */
 import { compareQuantizedLayers } from '../../quantization/layer-sqnr.js';
 import { quantizationSection } from '../../quantization/step.js';
+import { localisationBlocker } from '../localise.js';
 import type { RunPlan } from './01-plan.js';
 import type { FormatArtifact } from './02-artifact.js';
 import type { FormatComparison } from './04-compare.js';
@@ -24,6 +25,7 @@ export async function judgeQuantization(plan: RunPlan, fa: FormatArtifact, c: Fo
     // int8 ONNX: the per-layer machinery of tier4 layers (the rewrite keeps every scope name)
     ...(format === 'onnx' && md.quantization === 'dynamic'
       ? {
+          perLayerBlocked: localisationBlocker(ed, options.trustModelSource === true),
           perLayer: () =>
             compareQuantizedLayers(ed, {
               ...(options.python ? { python: options.python } : {}),
