@@ -180,3 +180,31 @@ def test_build_help_explains_every_option(capsys: pytest.CaptureFixture[str]) ->
         assert option in text
     assert "path/to/file.py:factory" in text and "static: FX graph mode" in text
     assert "exit codes: 0 success" in text and "examples:" in text
+
+
+def test_a_model_that_raises_in_forward_prints_where(tmp_path: Path, capfd: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "shadowed.py"
+    path.write_text(
+        "import torch\n"
+        "from torch import nn\n"
+        "class M(nn.Module):\n"
+        "    def __init__(self):\n"
+        "        super().__init__()\n"
+        "        self.type = nn.Linear(4, 2)  # shadows nn.Module.type\n"
+        "    def forward(self, pixel_values):\n"
+        "        return self.type(pixel_values)\n"
+        "def make():\n"
+        "    spec = {'task_name': 'shadowed', 'modality': 'vision', 'task_type': 'x',\n"
+        "            'input_schema': {'image_size': [4]}}\n"
+        "    return M(), spec\n"
+    )
+    code = main(["build", "--model", f"{path}:make", "--out", str(tmp_path / "o"), "--samples", "1"])
+    err = capfd.readouterr().err.splitlines()
+    assert code == 1
+    assert err[0].startswith("tier4_export: error: ExportError: model 'shadowed' failed on its generated inputs "
+                             "(pixel_values: (1, 4) torch.float32): TypeError: ")
+    # the traceback names the user's line, without tier4_export's own frames
+    assert err[1] == "Traceback (most recent call last):"
+    assert f'  File "{path}", line 8, in forward' in err
+    assert not any("tier4_export" in line for line in err[1:])
+    assert err[-1].startswith("TypeError: ")

@@ -67,6 +67,16 @@ def test_a_model_that_cannot_run_raises_and_writes_no_metadata(tmp_path: Path) -
     assert not (tmp_path / "metadata.json").exists()
 
 
+def test_a_model_that_raises_carries_its_traceback() -> None:
+    with pytest.raises(ExportError) as info:
+        export_model(Broken(), SPEC, "/nonexistent/never-written")
+    details = info.value.details
+    assert details is not None
+    assert 'raise RuntimeError("broken on purpose")' in details
+    assert details.rstrip().endswith("RuntimeError: broken on purpose")
+    assert "tier4_export" not in details.replace(__file__, "")
+
+
 def test_wrong_number_of_outputs_is_named(tmp_path: Path) -> None:
     class Two(nn.Module):
         def forward(self, x: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:

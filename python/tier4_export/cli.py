@@ -229,7 +229,9 @@ def _run_build(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int
             )
     except FactoryError as exc:
         return _fail(str(exc), exc.details)
-    except (ExportError, TaskSpecError, ValueError, TypeError, OSError) as exc:
+    except ExportError as exc:
+        return _fail(f"{type(exc).__name__}: {exc}", exc.details)
+    except (TaskSpecError, ValueError, TypeError, OSError) as exc:
         return _fail(f"{type(exc).__name__}: {exc}")
     except Exception as exc:  # noqa: BLE001 - unexpected: show where, then the one-line message
         traceback.print_exc(file=sys.stderr)

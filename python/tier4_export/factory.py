@@ -26,13 +26,12 @@ import hashlib
 import importlib.util
 import os
 import sys
-import traceback
 from pathlib import Path
 from typing import Any, Dict, Iterator, Mapping, Optional, Tuple
 
 from torch import nn
 
-from .errors import FactoryError, TaskSpecError
+from .errors import FactoryError, TaskSpecError, user_traceback
 from .task_spec import TaskSpec
 
 
@@ -63,17 +62,6 @@ def is_factory_ref(ref: str) -> bool:
         return False
     file_part = ref.rsplit(":", 1)[0]
     return file_part.endswith(".py")
-
-
-def _user_traceback(exc: BaseException) -> str:
-    """Format ``exc``'s traceback, dropping the frames that belong to this module."""
-    frames = traceback.extract_tb(exc.__traceback__)
-    this_file = str(Path(__file__).resolve())
-    kept = [f for f in frames if str(Path(f.filename).resolve()) != this_file]
-    lines = ["Traceback (most recent call last):\n"]
-    lines.extend(traceback.format_list(kept))
-    lines.extend(traceback.format_exception_only(type(exc), exc))
-    return "".join(lines)
 
 
 @contextlib.contextmanager
@@ -130,7 +118,7 @@ def _import_file(path: Path) -> Any:
         sys.modules.pop(module_name, None)
         raise FactoryError(
             f"model file {path} raised {type(exc).__name__} while being imported: {exc}{_relative_path_hint(exc)}",
-            details=_user_traceback(exc),
+            details=user_traceback(exc),
         ) from exc
     return module
 
@@ -178,7 +166,7 @@ def _load_and_call(path: Path, name: str) -> Tuple[nn.Module, TaskSpec]:
     except BaseException as exc:  # noqa: BLE001 - report any user failure with its traceback
         raise FactoryError(
             f"factory {name!r} in {path} raised {type(exc).__name__}: {exc}{_relative_path_hint(exc)}",
-            details=_user_traceback(exc),
+            details=user_traceback(exc),
         ) from exc
     return _check_result(result, f"factory {name!r} in {path}")
 

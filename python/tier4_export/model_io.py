@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 from .dummy_input import generate_dummy_input
-from .errors import ExportError
+from .errors import ExportError, user_traceback
 from .task_spec import TaskSpec
 
 Dim = Union[int, str]
@@ -196,7 +196,8 @@ def run_model(
         raise ExportError(
             f"model {spec.task_name!r} failed on its generated inputs "
             f"({', '.join(f'{k}: {tuple(v.shape)} {v.dtype}' for k, v in inputs.items())}): "
-            f"{type(exc).__name__}: {exc}"
+            f"{type(exc).__name__}: {exc}",
+            details=user_traceback(exc),
         ) from exc
     return resolve_outputs(result, spec)
 
