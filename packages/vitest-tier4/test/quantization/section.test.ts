@@ -3,10 +3,12 @@
  * rewrite, qint8 TorchScript): every figure present and consistent with metadata.json, memory measured by the
  * loading processes, the verbose form, thresholds failing the format with a pinned reason, schema-valid.
  */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { runTier4 } from '../../src/tier4/run.js';
 import type { Tier4Report } from '../../src/tier4/types.js';
-import { cleanupTmp, fixture, schemaValidator } from '../tier4/helpers.js';
+import { cleanupTmp, copyExport, fixture, schemaValidator } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
 
@@ -55,6 +57,19 @@ describe('quantization section (lm_stub, dynamic)', () => {
     }
     // the int8 ONNX beats torch's per-tensor qint8 on this model (per-channel uint8 weights)
     expect(report.formats.onnx!.quantization!.sqnr_db).toBeGreaterThan(report.formats.torchscript!.quantization!.sqnr_db!);
+    await expectSchemaValid(report);
+  });
+
+  test('the two memory probes run side by side; when one fails, neither figure is kept and its error is the note', async () => {
+    const dir = await copyExport((await fixture('lm_stub_quantized')).dir);
+    const fp32 = join(dir, 'fp32', 'model.onnx');
+    await writeFile(fp32, 'not an onnx model');
+    const report = await runTier4({ exportDir: dir, numSamples: 1, latency: false, formats: ['onnx'], quantization: { perLayer: false } });
+    const q = report.formats.onnx!.quantization!;
+    expect(q.memory_bytes).toBeNull();
+    expect(q.fp32_memory_bytes).toBeNull();
+    expect(q.memory_method).toMatch(new RegExp(`^not measured: memory probe of onnx ${fp32.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')} failed \\(exit code 1\\): `));
+    expect(report.warnings).toContain(`onnx: quantization: onnx: resident memory ${q.memory_method}`);
     await expectSchemaValid(report);
   });
 
