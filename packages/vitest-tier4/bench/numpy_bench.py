@@ -1,7 +1,7 @@
 """Helper of parity.bench.mjs: writes the benchmark data once and times numpy on it.
 
   python3 numpy_bench.py write DIR N SEED    -> DIR/actual.npy, DIR/reference.npy (float32, N elements)
-  python3 numpy_bench.py time DIR REPEATS ATOL RTOL -> JSON with the timings (ms) of
+  python3 numpy_bench.py time DIR REPEATS ATOL RTOL -> JSON with the timings (ms, wall and process CPU) of
       numpy.testing.assert_allclose and numpy.allclose on the same files
 """
 import json
@@ -9,7 +9,7 @@ import os
 import statistics
 import sys
 import time
-from typing import Callable, List
+from typing import Callable, List, Tuple
 
 import numpy as np
 
@@ -29,15 +29,19 @@ def write(d: str, n: int, seed: int) -> None:
         os.replace(tmp, os.path.join(d, f"{name}.npy"))
 
 
-def timeit(fn: Callable[[], object], repeats: int) -> List[float]:
-    """Calls fn once to warm up, then `repeats` times; returns the wall times in milliseconds."""
+def timeit(fn: Callable[[], object], repeats: int) -> Tuple[List[float], List[float]]:
+    """Calls fn once to warm up, then `repeats` times; returns the wall times and the process CPU times
+    (user + system, all threads) in milliseconds."""
     fn()  # warm-up
-    out = []
+    wall = []
+    cpu = []
     for _ in range(repeats):
+        c0 = time.process_time()
         t0 = time.perf_counter()
         fn()
-        out.append((time.perf_counter() - t0) * 1000)
-    return out
+        wall.append((time.perf_counter() - t0) * 1000)
+        cpu.append((time.process_time() - c0) * 1000)
+    return wall, cpu
 
 
 def main() -> None:
@@ -49,14 +53,18 @@ def main() -> None:
     d, repeats, atol, rtol = sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
     act = np.load(os.path.join(d, "actual.npy"))
     ref = np.load(os.path.join(d, "reference.npy"))
-    aa = timeit(lambda: np.testing.assert_allclose(act, ref, rtol=rtol, atol=atol, equal_nan=True), repeats)
-    ac = timeit(lambda: np.allclose(act, ref, rtol=rtol, atol=atol, equal_nan=True), repeats)
+    aa, aa_cpu = timeit(lambda: np.testing.assert_allclose(act, ref, rtol=rtol, atol=atol, equal_nan=True), repeats)
+    ac, ac_cpu = timeit(lambda: np.allclose(act, ref, rtol=rtol, atol=atol, equal_nan=True), repeats)
     json.dump({
         "numpy": np.__version__,
         "assert_allclose_ms": aa,
         "allclose_ms": ac,
         "assert_allclose_median_ms": statistics.median(aa),
         "allclose_median_ms": statistics.median(ac),
+        "assert_allclose_cpu_ms": aa_cpu,
+        "allclose_cpu_ms": ac_cpu,
+        "assert_allclose_cpu_median_ms": statistics.median(aa_cpu),
+        "allclose_cpu_median_ms": statistics.median(ac_cpu),
     }, sys.stdout)
 
 

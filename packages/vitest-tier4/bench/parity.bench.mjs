@@ -8,6 +8,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadavg, median } from '../../../bench/lib.mjs';
 
 // The benchmark times the built package (what users run). On a fresh checkout, build it first.
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
@@ -57,10 +58,14 @@ function loadF32(path) {
   return out;
 }
 
-function median(xs) {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+/** Runs fn and returns [wall ms, CPU ms (user + system of this process, all threads)]. */
+function timed(fn) {
+  const c0 = process.cpuUsage();
+  const t0 = performance.now();
+  fn();
+  const wall = performance.now() - t0;
+  const c = process.cpuUsage(c0);
+  return [wall, (c.user + c.system) / 1000];
 }
 
 if (!existsSync(join(dir, 'actual.npy'))) {
@@ -73,14 +78,19 @@ const tolerance = 'fp32'; // atol 1e-4, rtol 1e-4
 const atol = 1e-4;
 const rtol = 1e-4;
 
+const loadBefore = loadavg();
+
 // checkParity: warm-up, then REPEATS timed runs
 let result = checkParity(actual, reference, tolerance);
 checkParity(actual, reference, tolerance);
 const js = [];
+const jsCpu = [];
 for (let i = 0; i < REPEATS; i++) {
-  const t0 = performance.now();
-  result = checkParity(actual, reference, tolerance);
-  js.push(performance.now() - t0);
+  const [wall, cpu] = timed(() => {
+    result = checkParity(actual, reference, tolerance);
+  });
+  js.push(wall);
+  jsCpu.push(cpu);
 }
 if (!result.pass) throw new Error(`benchmark data should pass: ${JSON.stringify(result)}`);
 
@@ -90,28 +100,39 @@ const copyR = new Float32Array(N);
 copyA.set(actual.data);
 copyR.set(reference.data);
 const copies = [];
+const copiesCpu = [];
 for (let i = 0; i < REPEATS; i++) {
-  const t0 = performance.now();
-  copyA.set(actual.data);
-  copyR.set(reference.data);
-  copies.push(performance.now() - t0);
+  const [wall, cpu] = timed(() => {
+    copyA.set(actual.data);
+    copyR.set(reference.data);
+  });
+  copies.push(wall);
+  copiesCpu.push(cpu);
 }
 
 const np = JSON.parse(
   execFileSync(python, [helper, 'time', dir, String(REPEATS), String(atol), String(rtol)], { encoding: 'utf8', env: pyEnv, timeout: 600_000 }),
 );
 
+const loadAfter = loadavg();
 const jsMed = median(js);
 const copyMed = median(copies);
+const jsCpuMed = median(jsCpu);
+const copyCpuMed = median(copiesCpu);
 /** GB/s of input read: both arrays, 4 bytes an element. */
 const gbps = (ms) => ((2 * 4 * N) / (ms / 1000) / 1e9).toFixed(1);
 const fmt = (x) => `${x.toFixed(1)} ms`;
+const runs = (xs) => xs.map((x) => x.toFixed(1)).join(', ');
+const row = (name, wall, wallRuns, cpu) => console.log(`  ${name.padEnd(34)}${fmt(wall).padStart(10)}${fmt(cpu).padStart(11)}   wall runs: ${runs(wallRuns)}`);
 console.log(`parity benchmark: ${N.toLocaleString('en-US')} float32 pairs, atol ${atol}, rtol ${rtol}, median of ${REPEATS} (node ${process.version}, numpy ${np.numpy})`);
-console.log(`  checkParity                       ${fmt(jsMed).padStart(10)}   runs: ${js.map((x) => x.toFixed(1)).join(', ')}`);
-console.log(`  numpy.testing.assert_allclose     ${fmt(np.assert_allclose_median_ms).padStart(10)}   runs: ${np.assert_allclose_ms.map((x) => x.toFixed(1)).join(', ')}`);
-console.log(`  numpy.allclose                    ${fmt(np.allclose_median_ms).padStart(10)}   runs: ${np.allclose_ms.map((x) => x.toFixed(1)).join(', ')}`);
-console.log(`  memory copy of the same data       ${fmt(copyMed).padStart(10)}   runs: ${copies.map((x) => x.toFixed(1)).join(', ')}`);
-console.log(`  throughput (input read): checkParity ${gbps(jsMed)} GB/s, memory copy ${gbps(copyMed)} GB/s (checkParity at ${((copyMed / jsMed) * 100).toFixed(0)}% of the copy)`);
-console.log(`  ratio checkParity / assert_allclose: ${(jsMed / np.assert_allclose_median_ms).toFixed(2)} (target <= 0.15)`);
-console.log(`  ratio checkParity / allclose:        ${(jsMed / np.allclose_median_ms).toFixed(2)}`);
+console.log(`  load average before ${loadBefore}, after ${loadAfter}`);
+console.log(`  ${''.padEnd(34)}${'wall'.padStart(10)}${'CPU'.padStart(11)}`);
+row('checkParity', jsMed, js, jsCpuMed);
+row('numpy.testing.assert_allclose', np.assert_allclose_median_ms, np.assert_allclose_ms, np.assert_allclose_cpu_median_ms);
+row('numpy.allclose', np.allclose_median_ms, np.allclose_ms, np.allclose_cpu_median_ms);
+row('memory copy of the same data', copyMed, copies, copyCpuMed);
+console.log(`  throughput (input read, wall): checkParity ${gbps(jsMed)} GB/s, memory copy ${gbps(copyMed)} GB/s (checkParity at ${((copyMed / jsMed) * 100).toFixed(0)}% of the copy)`);
+console.log(`  throughput (input read, CPU):  checkParity ${gbps(jsCpuMed)} GB/s, memory copy ${gbps(copyCpuMed)} GB/s (checkParity at ${((copyCpuMed / jsCpuMed) * 100).toFixed(0)}% of the copy)`);
+console.log(`  ratio checkParity / assert_allclose: ${(jsMed / np.assert_allclose_median_ms).toFixed(2)} wall, ${(jsCpuMed / np.assert_allclose_cpu_median_ms).toFixed(2)} CPU (target <= 0.15)`);
+console.log(`  ratio checkParity / allclose:        ${(jsMed / np.allclose_median_ms).toFixed(2)} wall, ${(jsCpuMed / np.allclose_cpu_median_ms).toFixed(2)} CPU`);
 console.log(`  checkParity result: pass ${result.pass}, max_abs_diff ${result.max_abs_diff.toExponential(3)}, mean_abs_diff ${result.mean_abs_diff.toExponential(3)}`);
