@@ -32,12 +32,16 @@ export default tseslint.config(
     },
   },
   {
-    // The parity core is pure: no Vitest, no runtime, no file system.
-    files: ['packages/vitest-tier4/src/parity/**/*.ts'],
+    // The parity core is pure: no Vitest, no runtime, no file system. So is the dtype table and tensor type
+    // it imports from the fixtures package (vitest-tier4-fixtures/tensor; the package's root reads files).
+    files: ['packages/vitest-tier4/src/parity/**/*.ts', 'packages/fixtures/src/tensor.ts'],
     rules: {
       'no-restricted-imports': [
         'error',
         {
+          paths: [
+            { name: 'vitest-tier4-fixtures', message: "src/parity imports only the pure 'vitest-tier4-fixtures/tensor' (the package's root reads files)." },
+          ],
           patterns: [
             { group: ['vitest', 'vitest/*', '@vitest/*'], message: 'src/parity must not import Vitest.' },
             { group: ['onnxruntime-*'], message: 'src/parity must not import a runtime.' },

@@ -25,11 +25,18 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 /** @type {Target[]} */
 export const TARGETS = [
-  { schema: 'packages/fixtures/schema/metadata.schema.json', out: 'packages/fixtures/src/metadata.generated.ts' },
+  {
+    schema: 'packages/fixtures/schema/metadata.schema.json',
+    out: 'packages/fixtures/src/metadata.generated.ts',
+    // the dtype enum is the export contract's part of the one dtype table (tensor.ts; a test checks they agree)
+    external: { '#/definitions/dtype': { type: 'DType', from: './tensor.js' } },
+  },
   {
     schema: 'packages/vitest-tier4/schema/tier4-report.schema.json',
     pick: 'parity',
     out: 'packages/vitest-tier4/src/parity/result.generated.ts',
+    // every dtype of the one table (parity/dtype.ts derives it; a test checks the enum agrees)
+    external: { '#/definitions/dtype': { type: 'DType', from: './dtype.js' } },
   },
   {
     // the per-layer rows and verdict: judged by the pure parity core (parity/layers.ts)

@@ -39,28 +39,15 @@ import traceback
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, List, Optional, Tuple
 
+# the dtype names shared with TypeScript (numpy names); all tensors travel little-endian
+from tier4_export.dtypes import DTYPES, wire_dtype
+
 Header = Dict[str, Any]
 NamedTensors = List[Tuple[Optional[str], Any]]
 Reply = Tuple[Dict[str, Any], List[bytes]]
 
 PROTOCOL_VERSION = 1
 CLOCK = "python:time.perf_counter_ns around forward under torch.inference_mode"
-
-# dtype names shared with TypeScript (numpy names); all tensors travel little-endian.
-_NP_DTYPES = {
-    "float16": "<f2",
-    "float32": "<f4",
-    "float64": "<f8",
-    "int8": "i1",
-    "uint8": "u1",
-    "int16": "<i2",
-    "uint16": "<u2",
-    "int32": "<i4",
-    "uint32": "<u4",
-    "int64": "<i8",
-    "uint64": "<u8",
-    "bool": "?",
-}
 
 
 class WorkerError(Exception):
@@ -127,13 +114,13 @@ def decode_tensors(header: Header, payload: bytes) -> NamedTensors:
     tensors: NamedTensors = []
     for spec in header.get("tensors", []):
         dtype = spec["dtype"]
-        if dtype not in _NP_DTYPES:
+        if dtype not in DTYPES:
             raise WorkerError(f"input '{spec.get('name')}': unsupported dtype '{dtype}'")
         shape = [int(d) for d in spec["shape"]]
         count = 1
         for d in shape:
             count *= d
-        arr = np.frombuffer(payload, dtype=_NP_DTYPES[dtype], count=count, offset=int(spec["offset"]))
+        arr = np.frombuffer(payload, dtype=wire_dtype(dtype), count=count, offset=int(spec["offset"]))
         arr = arr.reshape(shape).astype(arr.dtype.newbyteorder("="), copy=True)
         tensors.append((spec.get("name"), torch.from_numpy(arr)))
     return tensors
@@ -151,9 +138,9 @@ def encode_tensor(name: str, tensor: Any, offset: int) -> Tuple[Dict[str, Any], 
     # t.contiguous(), not np.ascontiguousarray: the latter turns a 0-d (scalar) output into shape [1]
     arr = t.contiguous().cpu().numpy()
     dtype = str(arr.dtype)
-    if dtype not in _NP_DTYPES:
+    if dtype not in DTYPES:
         raise WorkerError(f"output '{name}': dtype {dtype} cannot be sent to TypeScript")
-    data = arr.astype(_NP_DTYPES[dtype], copy=False).tobytes(order="C")
+    data = arr.astype(wire_dtype(dtype), copy=False).tobytes(order="C")
     spec = {"name": name, "dtype": dtype, "shape": list(arr.shape), "offset": offset, "nbytes": len(data)}
     return spec, data
 

@@ -15,11 +15,10 @@ from typing import Any, Dict, List, Mapping
 import numpy as np
 from numpy.typing import NDArray
 
+from tier4_export.dtypes import DTYPES
+
 ALIGN = 64
 """Byte alignment of every tensor's offset (enough for any typed array view)."""
-
-DTYPES = ("float16", "float32", "float64", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64", "bool")
-"""The dtype names TypeScript reads (numpy's names, as the worker protocol uses them)."""
 
 
 def write_tensors(path: Path, tensors: Mapping[str, NDArray[Any]]) -> List[Dict[str, Any]]:

@@ -4,8 +4,8 @@
  * array *view* of it (each starts at a 64-byte aligned offset), so the activations are held once.
  */
 import { readFile } from 'node:fs/promises';
-import type { TensorData } from 'vitest-tier4-fixtures';
-import { DTYPE_ARRAYS, isDType, numelOf } from '../runtimes/tensor.js';
+import { DTYPE_TABLE, isDType, type TensorData } from 'vitest-tier4-fixtures/tensor';
+import { numelOf } from '../runtimes/tensor.js';
 
 /** Where one tensor lies in the references file (the worker's `references.tensors[]`). */
 export interface ReferenceSpec {
@@ -32,7 +32,7 @@ export async function readReferences(file: string, specs: readonly ReferenceSpec
     if (!Array.isArray(s.shape) || !s.shape.every((d) => Number.isInteger(d) && d >= 0)) {
       throw new Error(`${what}: shape must be a list of integers >= 0, received ${JSON.stringify(s.shape)}`);
     }
-    const Ctor = DTYPE_ARRAYS[s.dtype];
+    const Ctor = DTYPE_TABLE[s.dtype].array;
     const n = numelOf(s.shape);
     if (s.nbytes !== n * Ctor.BYTES_PER_ELEMENT) {
       throw new Error(`${what}: ${s.nbytes} bytes for shape [${s.shape.join(', ')}] ${s.dtype} (expected ${n * Ctor.BYTES_PER_ELEMENT})`);

@@ -4,6 +4,7 @@
  * `import 'vitest-tier4/setup'` is enough to type `expect(x).toMatchParity(...)`.
  */
 import type { Assertion } from 'vitest';
+import type { NumpyCode } from 'vitest-tier4-fixtures/tensor';
 import type { Tier4Labels } from '../meta/types.js';
 import type { CheckParityOptions, DType, TensorLike, ToleranceSpec } from '../parity/types.js';
 import type { ShapePatternDim } from '../parity/shape.js';
@@ -21,7 +22,7 @@ export interface ToHaveTopKAgreementOptions extends Tier4Labels {
 }
 
 /** Element type names accepted by `toHaveDtype` (normalised names; numpy codes such as `'f4'` also work). */
-export type DTypeName = DType | 'f2' | 'f4' | 'f8' | 'i1' | 'i2' | 'i4' | 'i8' | 'u1' | 'u2' | 'u4' | 'u8' | 'b1';
+export type DTypeName = DType | NumpyCode;
 
 /**
  * Onnxruntime session input/output metadata entry (`session.inputMetadata[i]`), matched structurally.

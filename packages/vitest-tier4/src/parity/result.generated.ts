@@ -1,6 +1,7 @@
 // Generated from packages/vitest-tier4/schema/tier4-report.schema.json (definitions.parity) by
 // scripts/schema-types.mjs (json-schema-to-typescript). Do not edit: change the schema, then run
 // `pnpm run schema:types` (`pnpm run check` fails while this file is stale).
+import type { DType } from './dtype.js';
 
 /**
  * Verdict: 'ok' passes, 'warn' passes with a caveat (a small allowed mismatch fraction, a skipped format, a budget), 'fail' fails.
@@ -18,23 +19,6 @@ export type ErrorStatistic =
   | {
       quantile: number;
     };
-/**
- * Element types understood by the parity core (normalised names).
- */
-export type DType =
-  | 'float16'
-  | 'bfloat16'
-  | 'float32'
-  | 'float64'
-  | 'int8'
-  | 'uint8'
-  | 'int16'
-  | 'uint16'
-  | 'int32'
-  | 'uint32'
-  | 'int64'
-  | 'uint64'
-  | 'bool';
 
 /**
  * Result of `checkParity` (docs/tolerances.md). JSON-serialisable (no Infinity, no NaN, no tensors).

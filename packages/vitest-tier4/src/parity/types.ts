@@ -7,10 +7,10 @@
 
 // The JSON records of the parity core (ParityResult and what it holds) are generated from the
 // Tier 4 report schema (schema/tier4-report.schema.json, definitions.parity): one definition.
+import type { TypedArray as TensorTypedArray } from 'vitest-tier4-fixtures/tensor';
 import type { ErrorStatistic, ParityResult as ParityResultJson, PresetName } from './result.generated.js';
 export type {
   AbsDiffHistogram,
-  DType,
   ErrorStatistic,
   ExactIntegerValues,
   NormSums,
@@ -27,19 +27,12 @@ export type {
 export type ParityResult = Omit<ParityResultJson, 'relative_error' | 'sqnr_db'> & { relative_error: number; sqnr_db: number };
 export type { ParityResultJson };
 
-/** Any typed array the parity core can read. */
-export type TypedArray =
-  | Float32Array
-  | Float64Array
-  | Int8Array
-  | Uint8Array
-  | Uint8ClampedArray
-  | Int16Array
-  | Uint16Array
-  | Int32Array
-  | Uint32Array
-  | BigInt64Array
-  | BigUint64Array;
+// The one tensor type (TensorData) and its dtypes come from the one dtype table (vitest-tier4-fixtures/tensor, pure).
+export type { DType } from './dtype.js';
+export type { TensorData } from 'vitest-tier4-fixtures/tensor';
+
+/** Any typed array the parity core can read: those a `TensorData` holds, and Uint8ClampedArray (read as uint8). */
+export type TypedArray = TensorTypedArray | Uint8ClampedArray;
 
 /** A (possibly nested) plain JavaScript array of numbers, bigints or booleans, or a scalar. */
 export type NestedArray = number | bigint | boolean | readonly NestedArray[];

@@ -1,35 +1,10 @@
 /**
- * TensorData helpers shared by the runtimes: dtype tables, validation and the little-endian
- * byte view used by the Python worker protocol.
+ * TensorData helpers shared by the runtimes: validation and the little-endian byte view used by the
+ * Python worker protocol. The dtypes and their typed arrays are the one table's (DTYPE_TABLE).
  */
-import type { DType, TensorData, TypedArray } from 'vitest-tier4-fixtures';
+import { DTYPES, DTYPE_TABLE, isDType, type DType, type TensorData } from 'vitest-tier4-fixtures/tensor';
 
-type TypedArrayCtor = {
-  new (buffer: ArrayBufferLike, byteOffset: number, length: number): TypedArray;
-  new (length: number): TypedArray;
-  readonly BYTES_PER_ELEMENT: number;
-};
-
-/** Typed array constructor holding each dtype (float16 as raw Uint16 bits, bool as Uint8). */
-export const DTYPE_ARRAYS: Record<DType, TypedArrayCtor> = {
-  float16: Uint16Array,
-  float32: Float32Array,
-  float64: Float64Array,
-  int8: Int8Array,
-  uint8: Uint8Array,
-  int16: Int16Array,
-  uint16: Uint16Array,
-  int32: Int32Array,
-  uint32: Uint32Array,
-  int64: BigInt64Array,
-  uint64: BigUint64Array,
-  bool: Uint8Array,
-};
-
-/** Whether `value` is one of the dtype names of the export contract. */
-export function isDType(value: unknown): value is DType {
-  return typeof value === 'string' && Object.prototype.hasOwnProperty.call(DTYPE_ARRAYS, value);
-}
+export { isDType };
 
 /** Product of the dimensions (1 for a scalar). */
 export function numelOf(shape: readonly number[]): number {
@@ -49,12 +24,12 @@ export function assertTensorData(t: unknown, what: string): asserts t is TensorD
   }
   const { dtype, shape, data } = t as Partial<TensorData>;
   if (!isDType(dtype)) {
-    throw new TypeError(`${what}: expected dtype one of ${Object.keys(DTYPE_ARRAYS).join(', ')}, received ${JSON.stringify(dtype)}`);
+    throw new TypeError(`${what}: expected dtype one of ${DTYPES.join(', ')}, received ${JSON.stringify(dtype)}`);
   }
   if (!Array.isArray(shape) || !shape.every((d) => Number.isInteger(d) && d >= 0)) {
     throw new TypeError(`${what}: expected shape to be an array of non-negative integers, received ${JSON.stringify(shape)}`);
   }
-  const Ctor = DTYPE_ARRAYS[dtype];
+  const Ctor = DTYPE_TABLE[dtype].array;
   if (!(data instanceof Ctor)) {
     const got = data === undefined ? 'undefined' : (data as object).constructor?.name ?? typeof data;
     throw new TypeError(`${what}: dtype '${dtype}' needs data as ${Ctor.name}, received ${got}`);
@@ -72,7 +47,7 @@ export function tensorBytes(t: TensorData): Uint8Array {
 
 /** Builds a TensorData from raw little-endian bytes (copied, so the result owns its buffer). */
 export function tensorFromBytes(dtype: DType, shape: number[], bytes: Uint8Array): TensorData {
-  const Ctor = DTYPE_ARRAYS[dtype];
+  const Ctor = DTYPE_TABLE[dtype].array;
   const n = numelOf(shape);
   if (bytes.byteLength !== n * Ctor.BYTES_PER_ELEMENT) {
     throw new Error(
