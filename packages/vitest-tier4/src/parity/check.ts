@@ -457,8 +457,18 @@ function mergeBlock(st: ScanState): void {
 /**
  * General loop over Float64Arrays (float64 tensors directly, every other dtype through fixed-size decoded
  * chunks), with numpy's rounding emulated per precision code. Elements [from, to) of A/R are the tensor's
- * elements [base + from, base + to). Same structure as scanF32: the running maxima sit behind one rarely-true
- * test and the exact relative maximum is kept in REL[0] rather than in a register.
+ * elements [base + from, base + to). The running maxima sit behind one rarely-true test, as in scanF32, and the
+ * exact relative maximum is kept in REL[0] rather than in a register.
+ *
+ * How the two kernels are specialised: scanF32 serves only two Float32Arrays under the elementwise statistic,
+ * where numpy's whole test is in float32; it splits a call-free, unrolled certain-pass loop (fastF32) from a
+ * careful path, because its per-element float32 emulation would otherwise be a call inside the loop. This one
+ * serves everything else (float64, float16/bfloat16/integers decoded to float64 chunks, mixed precisions, the
+ * mean and quantile statistics): one plain loop that tests every element (through emulatedWithin when a
+ * precision is not float64) and fills the quantile buffer; it has not been split like scanF32 (its float64
+ * case makes no call per element; the benchmark measures only the float32 path). Both add each
+ * sum in element order within a block (the float32 path's sums differ from this one's only in the last bits,
+ * through the blocking and the order in which slowF32's elements reach the running state).
  */
 function scanF64(
   A: Float64Array,
