@@ -4,7 +4,7 @@
 // error, SQNR, cosine, top-1 agreement, worst layer and the verdict. Run after `pnpm run build`:
 //   node packages/vitest-tier4/bench/quantization-audit.mjs [--json out.json]      (env: TIER4_PYTHON)
 // Not a test: it takes minutes (resnet18) and its memory figures depend on the machine.
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildFixture } from 'vitest-tier4-fixtures';
 import { runTier4 } from '../dist/index.js';
@@ -18,7 +18,9 @@ const CASES = [
   ['tied_lm (shared embedding / LM head)', { file: models, factory: 'make_tied_lm' }],
   ['mlp, inputs x 1e-6', { file: models, factory: 'make_mlp_tiny_inputs' }],
   ['mlp, inputs x 1e4', { file: models, factory: 'make_mlp_huge_inputs' }],
+  ['wide mlp (11.6 MB fp32: memory above page granularity)', { file: models, factory: 'make_wide_mlp' }],
 ];
+console.error(`load average before: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 
 const f = (x, d = 3) => (x === null || x === undefined ? '-' : Number(x).toFixed(d));
 const e = (x) => (x === null || x === undefined ? '-' : Number(x).toExponential(2));
@@ -39,6 +41,7 @@ for (const [label, model] of CASES) {
   }
   console.error(`${label}: ${report.status} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
+console.error(`load average after: ${readFileSync('/proc/loadavg', 'utf8').trim()}`);
 const head = ['model', 'format', 'size', 'weights', 'memory', 'rel. error', 'SQNR dB', 'cosine', 'top-1', 'worst layer', 'verdict', 'mean |diff|'];
 console.log(`| ${head.join(' | ')} |\n|${head.map(() => ' --- ').join('|')}|`);
 for (const r of rows) console.log(`| ${r.join(' | ')} |`);

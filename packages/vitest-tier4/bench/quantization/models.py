@@ -78,3 +78,25 @@ def make_tied_lm() -> Tuple[nn.Module, TaskSpec]:
     spec = TaskSpec(task_name="tied_lm", modality="text", task_type="text-generation",
                     input_schema={"vocab_size": 500, "max_seq_len": 16}, output_schema={"output_names": ["logits"], "vocab_size": 500})
     return model, spec
+
+
+class WideMLP(nn.Module):
+    """Linear(256, 1024) - ReLU - Linear(1024, 1024) x 2 - ReLU - Linear(1024, 512) - ReLU - Linear(512, 10):
+    3.2 M parameters (11.6 MB fp32), large enough that the resident-memory ratio is not page and allocator
+    granularity."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.net = nn.Sequential(nn.Linear(256, 1024), nn.ReLU(), nn.Linear(1024, 1024), nn.ReLU(),
+                                 nn.Linear(1024, 1024), nn.ReLU(), nn.Linear(1024, 512), nn.ReLU(), nn.Linear(512, 10))
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        out: torch.Tensor = self.net(pixel_values)
+        return out
+
+
+def make_wide_mlp() -> Tuple[nn.Module, TaskSpec]:
+    torch.manual_seed(0)
+    spec = TaskSpec(task_name="wide_mlp", modality="vision", task_type="image-classification",
+                    input_schema={"image_size": [256]}, output_schema={"output_names": ["logits"], "num_classes": 10})
+    return WideMLP().eval(), spec

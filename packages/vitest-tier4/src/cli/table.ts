@@ -2,7 +2,7 @@
 import { markdownTable } from 'markdown-table';
 import { formatSqnr, formatValue } from '../parity/format.js';
 import { describeFormatTolerance } from '../tier4/outputs.js';
-import { renderQuantizationTable } from '../quantization/render.js';
+import { renderQuantizationLayers, renderQuantizationTable } from '../quantization/render.js';
 import { describeGates } from '../tier4/gates.js';
 import { threadsText } from '../runtimes/threading.js';
 import { formatNonFinite, maxAbsDiffCell } from '../tier4/non-finite.js';
@@ -87,6 +87,8 @@ export function renderSummaryTable(report: Tier4Report): string {
   }
   const quantization = renderQuantizationTable(report);
   if (quantization) lines.push('', quantization);
+  const layerNames = renderQuantizationLayers(report);
+  if (layerNames) lines.push('', layerNames);
   const timed = entries.filter(([, f]) => f.latency);
   if (timed.length > 0) {
     const l0 = timed[0]![1].latency!;

@@ -39,3 +39,32 @@ export function renderQuantizationTable(report: Tier4Report): string | null {
     markdownTable(rows, { align: ['l', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'r', 'l', 'l'] }),
   ].join('\n');
 }
+
+/** Per-layer SQNR rows printed by {@link renderQuantizationLayers}; the JSON has them all. */
+export const PRINTED_LAYER_SQNR_ROWS = 8;
+
+/**
+ * The verbose form of the quantization sections (`quantization: { verbose: true }`, `tier4 validate --verbose`):
+ * per format the quantized layers, the layers kept fp32 grouped by their reason, and the lowest per-layer SQNR
+ * values. Null when no section carries names (not verbose).
+ */
+export function renderQuantizationLayers(report: Tier4Report): string | null {
+  const lines: string[] = [];
+  for (const [name, f] of Object.entries(report.formats)) {
+    const q = f.quantization;
+    if (!q?.layer_names) continue;
+    const { quantized, kept_fp32: kept } = q.layer_names;
+    lines.push(`  ${name}: ${quantized.length} quantized: ${quantized.map((l) => l.name).join(', ') || '-'}`);
+    const byReason = new Map<string, string[]>();
+    for (const l of kept) byReason.set(l.reason ?? 'no reason given', [...(byReason.get(l.reason ?? 'no reason given') ?? []), l.name]);
+    for (const [reason, names] of byReason) lines.push(`  ${name}: ${names.length} kept fp32 (${reason}): ${names.join(', ')}`);
+    const rows = [...(q.layer_sqnr ?? [])].sort((a, b) => (a.sqnr_db ?? Infinity) - (b.sqnr_db ?? Infinity));
+    if (rows.length > 0) {
+      const shown = rows.slice(0, PRINTED_LAYER_SQNR_ROWS).map((l) => `${l.name} ${db(l.sqnr_db)}${l.local ? ` (accumulated ${db(l.accumulated_sqnr_db)})` : ''}`);
+      const more = rows.length > shown.length ? `; ${rows.length - shown.length} more in the JSON (layer_sqnr)` : '';
+      lines.push(`  ${name}: per-layer SQNR, lowest first (the layer alone on its eager inputs): ${shown.join(', ')}${more}`);
+    }
+  }
+  if (lines.length === 0) return null;
+  return ['Quantized layers:', ...lines].join('\n');
+}

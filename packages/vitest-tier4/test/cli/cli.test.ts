@@ -86,6 +86,21 @@ describe('tier4 validate', () => {
     expect(ok.stdout).toContain('Quantization (ratios quantized / fp32 baseline: file size, quantized weights, resident memory;');
     expect(ok.stdout).toMatch(/\| onnx +\| +7\/7 \| +0\.55\d \| +0\.26\d \| +- \|/);
     expect(ok.stdout).toMatch(/\| torchscript +\| +7\/5 \| +0\.57\d \| +0\.250 \| +- \|/);
+    expect(ok.stdout).not.toContain('Quantized layers:');
+    // --verbose names the layers behind the counts (7/7 and 7/5: the int8 ONNX also counts the attention's two activation MatMuls)
+    const verbose = await cli(['validate', fx.dir, '--samples', '1', '--no-latency', '--no-memory', '--no-per-layer', '--verbose']);
+    const names = 'block.attn.q, block.attn.k, block.attn.v, block.attn.o, block.mlp.0, block.mlp.2, lm_head';
+    expect(verbose.stdout).toContain(
+      [
+        'Quantized layers:',
+        `  onnx: 7 quantized: ${names}`,
+        '  onnx: 2 kept fp32 (embedding lookup (Gather) is kept fp32): tok_emb, pos_emb',
+        '  onnx: 3 kept fp32 (elementwise op with float parameters (normalisation, bias) is kept fp32): block.ln1, block.ln2, ln_f',
+        '  onnx: 2 kept fp32 (MatMul of two activations has no constant weight to quantize offline): block.attn:MatMul, block.attn:MatMul_1',
+        `  torchscript: 7 quantized: ${names}`,
+        '  torchscript: 5 kept fp32 (dynamic quantization converts nn.Linear only): tok_emb, pos_emb, block.ln1, block.ln2, ln_f',
+      ].join('\n'),
+    );
     const strict = await cli(['validate', fx.dir, '--samples', '2', '--no-latency', '--no-memory', '--no-per-layer', '--threshold', 'quantized=1e-2,sqnr_db>=60']);
     expect(strict.code).toBe(1);
     expect(lines(strict.stderr)).toHaveLength(1);
