@@ -116,6 +116,8 @@ const BLOCK = 65536;
 const SURE_LO = 1 - 2 ** -20;
 const SURE_TINY = 2 ** -140;
 const F32_MIN_NORMAL = 2 ** -126;
+/** Widening of fastF32's cut (see there): far above the few roundings it has to cover. */
+const CUT_MARGIN = 1 + 2 ** -32;
 /** Widening of the running relative maximum used as a pre-test in scanF32. */
 const REL_GATE = 1 - 2 ** -40;
 
@@ -276,6 +278,13 @@ function certainF32(As: Float32Array, Rs: Float32Array, k: number, i: number): v
  * and the need maximum in one compare); returns the index of the first element that is not (or where fewer than
  * four remain). Only the four sums change here, added in element order.
  *
+ * Most elements need only two compares: with cut = max((maxAbs - lim) / rtolLo, maxAbs / gateR) * (1 + 2^-32),
+ * an element with |r| >= cut and |a - r| <= maxAbs has need = |a - r| - rtolLo|r| <= maxAbs - (maxAbs - lim) = lim
+ * and |a - r| <= maxAbs <= gateR|r|, so the full test (two products, three compares) would pass it; the margin
+ * covers the roundings of cut, rtolLo|r| and gateR|r| (a few 2^-53), so the computed need is <= lim as well
+ * and the element is exactly one the full test takes. Elements below the cut (small |r|), or above maxAbs, NaN
+ * or Inf take the full test.
+ *
  * The exemption of exact pairs (|a - r| = 0 passes whatever the tolerance; written a === r, which differs from
  * d === 0 only for equal infinities, whose need is NaN and so leave anyway) reads maxNeed from BLK inside its
  * rarely-taken branch: as a local it would hold one more register through the loop.
@@ -297,6 +306,11 @@ function fastF32(As: Float32Array, Rs: Float32Array, k0: number, len: number): n
   const atolLo = BLK[12] as number;
   const rtolLo = BLK[13] as number;
   const lim = Math.min(atolLo, BLK[2] as number);
+  // Above |r| >= cut, |a - r| <= maxAbs alone implies the other two tests (see the comment above).
+  const x13 = (maxAbs - lim) / rtolLo;
+  const x23 = maxAbs / gateR;
+  let cut = (x13 > x23 ? x13 : x23) * CUT_MARGIN;
+  if (!(cut >= 0) || !(rtolLo > 0) || !(gateR > 0) || !(maxAbs >= 0) || lim === -Infinity) cut = Infinity;
   let k = k0;
   for (; k + 3 < len; k += 4) {
     {
@@ -305,8 +319,12 @@ function fastF32(As: Float32Array, Rs: Float32Array, k0: number, len: number): n
       const e = a - r;
       const d = Math.abs(e);
       const ar = Math.abs(r);
-      const need = d - rtolLo * ar;
-      if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) break;
+      if (!(ar >= cut && d <= maxAbs)) {
+        const need = d - rtolLo * ar;
+        if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
+          break;
+        }
+      }
       sumAbs += d;
       r2 += r * r;
       e2 += e * e;
@@ -318,10 +336,12 @@ function fastF32(As: Float32Array, Rs: Float32Array, k0: number, len: number): n
       const e = a - r;
       const d = Math.abs(e);
       const ar = Math.abs(r);
-      const need = d - rtolLo * ar;
-      if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
-        k += 1;
-        break;
+      if (!(ar >= cut && d <= maxAbs)) {
+        const need = d - rtolLo * ar;
+        if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
+          k += 1;
+          break;
+        }
       }
       sumAbs += d;
       r2 += r * r;
@@ -334,10 +354,12 @@ function fastF32(As: Float32Array, Rs: Float32Array, k0: number, len: number): n
       const e = a - r;
       const d = Math.abs(e);
       const ar = Math.abs(r);
-      const need = d - rtolLo * ar;
-      if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
-        k += 2;
-        break;
+      if (!(ar >= cut && d <= maxAbs)) {
+        const need = d - rtolLo * ar;
+        if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
+          k += 2;
+          break;
+        }
       }
       sumAbs += d;
       r2 += r * r;
@@ -350,10 +372,12 @@ function fastF32(As: Float32Array, Rs: Float32Array, k0: number, len: number): n
       const e = a - r;
       const d = Math.abs(e);
       const ar = Math.abs(r);
-      const need = d - rtolLo * ar;
-      if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
-        k += 3;
-        break;
+      if (!(ar >= cut && d <= maxAbs)) {
+        const need = d - rtolLo * ar;
+        if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
+          k += 3;
+          break;
+        }
       }
       sumAbs += d;
       r2 += r * r;
