@@ -3,7 +3,7 @@
  * built-in fixtures (built once, cached by vitest-tier4-fixtures), throw-away copies that tests
  * may break, ONNX files made with the onnx Python package, and the JSON Schema validator.
  */
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { cp, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -170,49 +170,8 @@ export function envWithoutPool(): NodeJS.ProcessEnv {
   return env;
 }
 
-/** Whether a process with this pid exists. */
-export function processAlive(pid: number | undefined): boolean {
-  if (pid === undefined) return false;
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  try {
-    // a zombie (exited, not yet reaped) counts as gone
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return true;
-  }
-}
-
-/** Python that waits for a pid to exit on a Linux pidfd (an event, not polling); exit 0 gone, 1 timed out. */
-const PIDFD_WAIT = [
-  'import os, select, sys',
-  'try:',
-  '    fd = os.pidfd_open(int(sys.argv[1]))',
-  'except ProcessLookupError:',
-  '    sys.exit(0)',
-  'ready, _, _ = select.select([fd], [], [], float(sys.argv[2]))',
-  'sys.exit(0 if ready else 1)',
-].join('\n');
-
-/**
- * Waits until `pid` is gone (or `timeoutMs` passes); returns whether it is gone. No polling: the
- * kernel signals the exit on a pidfd (watched by a small /usr/bin/python3; a zombie counts as gone).
- * An exit ends the wait at once; the default bound only decides when a process that never goes is
- * called a leak (generous, so a loaded machine is not mistaken for one).
- */
-export async function waitForExit(pid: number | undefined, timeoutMs = 60_000): Promise<boolean> {
-  if (pid === undefined) return true;
-  const code = await new Promise<number | null>((resolve, reject) => {
-    const child = spawn('/usr/bin/python3', ['-c', PIDFD_WAIT, String(pid), String(timeoutMs / 1000)], { stdio: 'ignore' });
-    child.on('error', reject);
-    child.on('exit', (c) => resolve(c));
-  });
-  return code === 0;
-}
+// processAlive and waitForExit are shared with the fixtures package's tests
+export { processAlive, waitForExit } from '../../../../test-utils/processes.js';
 
 /** Pids of the direct children of `pid` (read from /proc). */
 export function childPids(pid: number): number[] {
