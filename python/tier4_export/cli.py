@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, Dict, Iterator, List, Optional, Sequence
 
 from . import __version__
+from .limits import MINIMUMS
 
 PROG = "tier4_export"
 
@@ -135,19 +136,19 @@ def build_parser() -> argparse.ArgumentParser:
         "in an ONNX rewritten from the fp32 model.onnx; static: FX graph mode, calibrated on generated inputs, "
         "refused with the tracer's reason when torch.fx cannot trace the model (default: none)",
     )
-    build.add_argument("--samples", type=_int_at_least(1), default=10, help="reference samples, at least 1 (default 10)")
+    build.add_argument("--samples", type=_int_at_least(MINIMUMS["samples"]), default=10, help="reference samples, at least 1 (default 10)")
     build.add_argument(
         "--layers",
-        type=_int_at_least(0),
+        type=_int_at_least(MINIMUMS["layers"]),
         nargs="?",
         const=1,
         default=0,
         help="also store the eager model's per-layer activations of the first N samples (default N 1) "
         "in layers/, for 'tier4 layers' (docs/layers.md)",
     )
-    build.add_argument("--seed", type=_int_at_least(0), default=0, help="model and sample seed (default 0)")
+    build.add_argument("--seed", type=_int_at_least(MINIMUMS["seed"]), default=0, help="model and sample seed (default 0)")
     # torch.onnx.export supports opset 7 and newer
-    build.add_argument("--opset", type=_int_at_least(7), default=14, help="ONNX opset (default 14)")
+    build.add_argument("--opset", type=_int_at_least(MINIMUMS["opset"]), default=14, help="ONNX opset (default 14)")
     build.add_argument(
         "--log-level",
         choices=["DEBUG", "INFO", "WARNING", "ERROR"],

@@ -37,6 +37,7 @@ from .model_io import describe_inputs, describe_outputs, example_args, forward_o
 from .quantize import check_quantization, quantization_info, quantize_dynamic_copy, quantize_static_copy
 from .quantized_formats import FP32_DIRNAME, write_quantized_onnx, write_quantized_torchscript
 from .layers.store import LAYERS_DIRNAME
+from .limits import MINIMUMS
 from .samples import SAMPLES_DIRNAME, write_samples
 from .task_spec import TaskSpec
 
@@ -259,13 +260,13 @@ def export_model(
         raise TypeError(f"task_spec: expected a TaskSpec, received {type(task_spec).__name__}")
     requested = _normalise_formats(formats)
     check_quantization(quantization)
-    _check_int("opset", opset, 7)
+    _check_int("opset", opset, MINIMUMS["opset"])
     if "onnx" in requested:
         check_onnx_opset(opset)
     # at least one: an export without reference samples cannot be validated (the TypeScript side,
     # buildFixture and the fixtures CLI, has the same limit)
-    _check_int("num_samples", num_samples, 1)
-    _check_int("seed", seed, 0)
+    _check_int("num_samples", num_samples, MINIMUMS["samples"])
+    _check_int("seed", seed, MINIMUMS["seed"])
     source = _check_model_source(model_source)
     if calibration is not None and quantization != "static":
         raise ValueError(
@@ -274,7 +275,7 @@ def export_model(
     if isinstance(layers, bool):
         layer_samples = 1 if layers else 0
     else:
-        layer_samples = _check_int("layers", layers, 0)
+        layer_samples = _check_int("layers", layers, MINIMUMS["layers"])
     if layer_samples > num_samples:
         raise ValueError(f"layers: expected at most num_samples ({num_samples}) samples, received {layers!r}")
 

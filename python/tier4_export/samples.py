@@ -17,11 +17,11 @@ import numpy as np
 from torch import nn
 
 from .dummy_input import generate_dummy_input
+from .limits import BATCH_SIZES as BATCH_SIZES
 from .model_io import run_model
 from .task_spec import TaskSpec
 
 SAMPLES_DIRNAME = "samples"
-BATCH_SIZES = (1, 4, 3)
 
 
 def sample_batch_size(index: int) -> int:
