@@ -143,6 +143,7 @@ export type {
   Tier4WorkerTimeout,
 } from './schema/tier4-report.generated.js';
 export type { Tier4GateOptions } from './tier4/gates.js';
+export type { Tier4Thresholds } from './options/check.js';
 export { DEFAULT_MIN_SQNR_DB } from './tier4/agreement.js';
 export { defaultTier4Threads } from './tier4/run.js';
 export type { Tier4QuantizationOptions } from './quantization/step.js';

@@ -6,8 +6,10 @@
  */
 import { stat } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
-import { openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
+import { joinNegativeValues, openExportDir, type ExportDir, type OptionRule } from 'vitest-tier4-fixtures';
 import { compareLayers, LayersError, type CompareLayersOptions } from '../layers/compare.js';
+import { optionalFlag } from '../options/cli.js';
+import { LAYERS_OPTION_RULES } from '../options/table.js';
 import { renderLayersMarkdown, renderLayersTable } from '../layers/render.js';
 import type { LayersReport } from '../layers/types.js';
 import { writeLayersReport } from '../layers/write.js';
@@ -70,7 +72,7 @@ export function parseLayersArgs(argv: readonly string[]): ParsedLayers {
   let positionals;
   try {
     ({ values, positionals } = parseArgs({
-      args: [...argv],
+      args: joinNegativeValues(argv),
       allowPositionals: true,
       strict: true,
       options: {
@@ -95,26 +97,24 @@ export function parseLayersArgs(argv: readonly string[]): ParsedLayers {
   const out: ParsedLayers = { exportDir: positionals[0]!, sample: 0, trust: values['trust-model-source'] === true, verbose: values.verbose === true, help: false };
   if (values.json !== undefined) out.json = values.json;
   if (values.markdown !== undefined) out.markdown = values.markdown;
-  if (values.tolerance !== undefined) {
-    const n = Number(values.tolerance);
-    if (values.tolerance.trim() === '' || !Number.isFinite(n) || n < 0) throw new LayersUsageError(`--tolerance expects a number >= 0, received '${values.tolerance}'`);
-    out.tolerance = n;
-  }
-  const minSqnr = values['min-sqnr'];
-  if (minSqnr !== undefined) {
-    const n = minSqnr.trim().toLowerCase() === 'off' ? -Infinity : Number(minSqnr);
-    if (minSqnr.trim() === '' || Number.isNaN(n) || n === Infinity) throw new LayersUsageError(`--min-sqnr expects a number of dB or off, received '${minSqnr}'`);
-    out.minSqnrDb = n;
-  }
-  if (values.sample !== undefined) {
-    if (!/^\d+$/.test(values.sample)) throw new LayersUsageError(`--sample expects an integer >= 0, received '${values.sample}'`);
-    out.sample = Number(values.sample);
-  }
-  if (values.python !== undefined) out.python = values.python;
-  if (values['timeout-ms'] !== undefined) {
-    if (!/^\d+$/.test(values['timeout-ms']) || Number(values['timeout-ms']) < 1) throw new LayersUsageError(`--timeout-ms expects an integer >= 1, received '${values['timeout-ms']}'`);
-    out.timeoutMs = Number(values['timeout-ms']);
-  }
+  // the rules of the one option table: --min-sqnr as tier4 validate's, --tolerance as a threshold's
+  const flag = <T>(name: string, rule: OptionRule<T>): T | undefined => {
+    try {
+      return optionalFlag(`--${name}`, rule, values[name as keyof typeof values] as string | undefined);
+    } catch (err) {
+      throw new LayersUsageError((err as Error).message);
+    }
+  };
+  const tolerance = flag('tolerance', LAYERS_OPTION_RULES.tolerance);
+  if (tolerance !== undefined) out.tolerance = tolerance;
+  const minSqnrDb = flag('min-sqnr', LAYERS_OPTION_RULES.minSqnrDb);
+  if (minSqnrDb !== undefined) out.minSqnrDb = minSqnrDb;
+  const sample = flag('sample', LAYERS_OPTION_RULES.sample);
+  if (sample !== undefined) out.sample = sample;
+  const python = flag('python', LAYERS_OPTION_RULES.python);
+  if (python !== undefined) out.python = python;
+  const timeoutMs = flag('timeout-ms', LAYERS_OPTION_RULES.timeoutMs);
+  if (timeoutMs !== undefined) out.timeoutMs = timeoutMs;
   return out;
 }
 

@@ -8,9 +8,10 @@ import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { joinNegativeValues, openExportDir, type ExportDir } from 'vitest-tier4-fixtures';
+import { joinNegativeValues, openExportDir, optionError, type ExportDir, type OptionRule } from 'vitest-tier4-fixtures';
+import { flagValue, optionalFlag, parseOutputThresholdsFlag, parseThresholdsFlag } from '../options/cli.js';
+import { GATE_RULES, LATENCY_RULES, MAX_ARTIFACT_MB, MIN_SQNR_DB, RUN_OPTION_RULES } from '../options/table.js';
 import type { Tier4QuantizationOptions } from '../quantization/step.js';
-import { isQuantizationMetric, parseQuantizationThresholds, QUANTIZATION_METRICS } from '../quantization/thresholds.js';
 import { ExportDirReadError, runTier4, type RunTier4Options } from '../tier4/run.js';
 import type { Tier4Report } from '../tier4/types.js';
 import { collectEnvironment } from '../report/environment.js';
@@ -129,51 +130,24 @@ function version(): string {
   }
 }
 
-function positiveInt(flag: string, value: string | undefined, min = 1): number | undefined {
-  if (value === undefined) return undefined;
-  if (!/^\d+$/.test(value) || Number(value) < min) {
-    throw new UsageError(`${flag} expects an integer >= ${min}, received '${value}'`);
+/** `flagValue`, a bad value turned into a usage error (exit 2). */
+function usage<T>(parse: () => T): T {
+  try {
+    return parse();
+  } catch (err) {
+    if (err instanceof TypeError) throw new UsageError(err.message);
+    throw err;
   }
-  return Number(value);
-}
-
-function positiveNumber(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n) || n <= 0) throw new UsageError(`${flag} expects a number > 0, received '${value}'`);
-  return n;
 }
 
 /**
- * Parses `--threshold fp32=1e-4,quantized=1e-2,sqnr_db>=20` (any key may be left out).
+ * Parses `--threshold fp32=1e-4,quantized=1e-2,sqnr_db>=20` (any key may be left out) by the
+ * `thresholds` rules of the one option table.
  *
  * @throws UsageError naming the bad part.
  */
 export function parseThresholds(spec: string): NonNullable<RunTier4Options['thresholds']> {
-  const out: NonNullable<RunTier4Options['thresholds']> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
-    const metric = /^([a-z0-9_]+)\s*(>=|<=|=)/i.exec(part)?.[1];
-    if (metric !== undefined && isQuantizationMetric(metric)) {
-      try {
-        Object.assign(out, parseQuantizationThresholds(part, '--threshold'));
-      } catch (err) {
-        throw new UsageError((err as Error).message);
-      }
-      continue;
-    }
-    const m = /^([a-z0-9_]+)\s*(>=|<=|=)\s*(.+)$/i.exec(part);
-    if (!m) throw new UsageError(`--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received '${part}'`);
-    const key = m[1]!.toLowerCase();
-    if (key !== 'fp32' && key !== 'quantized') {
-      throw new UsageError(`--threshold: unknown threshold '${m[1]}'; expected fp32, quantized or a quantization metric (${QUANTIZATION_METRICS.join(', ')})`);
-    }
-    if (m[2] !== '=') throw new UsageError(`--threshold ${key} takes '=' (${key}=1e-2), received '${part}'`);
-    const n = Number(m[3]);
-    if (!Number.isFinite(n) || n < 0) throw new UsageError(`--threshold ${key} expects a number >= 0, received '${m[3]}'`);
-    out[key] = n;
-  }
-  if (Object.keys(out).length === 0) throw new UsageError(`--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received '${spec}'`);
-  return out;
+  return usage(() => parseThresholdsFlag(spec));
 }
 
 /**
@@ -182,17 +156,7 @@ export function parseThresholds(spec: string): NonNullable<RunTier4Options['thre
  * @throws UsageError naming the bad part.
  */
 export function parseOutputThresholds(spec: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of spec.split(',').map((p) => p.trim()).filter((p) => p.length > 0)) {
-    const m = /^([^=\s]+)\s*=\s*(.+)$/.exec(part);
-    const n = m ? Number(m[2]) : Number.NaN;
-    if (!m || !Number.isFinite(n) || n < 0) {
-      throw new UsageError(`--output-threshold expects output=value pairs with values >= 0 like uncertainties=1e-3, received '${part}'`);
-    }
-    out[m[1]!] = n;
-  }
-  if (Object.keys(out).length === 0) throw new UsageError(`--output-threshold expects output=value pairs like uncertainties=1e-3, received '${spec}'`);
-  return out;
+  return usage(() => parseOutputThresholdsFlag(spec));
 }
 
 /**
@@ -201,10 +165,7 @@ export function parseOutputThresholds(spec: string): Record<string, number> {
  * @throws UsageError naming the bad value.
  */
 export function parseMinSqnr(value: string): number {
-  if (value.trim().toLowerCase() === 'off') return -Infinity;
-  const n = Number(value);
-  if (value.trim() === '' || !Number.isFinite(n)) throw new UsageError(`--min-sqnr expects a number of dB or off, received '${value}'`);
-  return n;
+  return usage(() => flagValue('--min-sqnr', MIN_SQNR_DB, value));
 }
 
 interface ParsedValidate {
@@ -281,43 +242,36 @@ export function parseCli(argv: readonly string[]): Parsed {
   }
 
   const options: Omit<RunTier4Options, 'exportDir'> = {};
-  const samples = positiveInt('--samples', values.samples);
-  const threads = positiveInt('--threads', values.threads);
+  const flag = <T>(name: string, rule: OptionRule<T>): T | undefined => usage(() => optionalFlag(`--${name}`, rule, values[name as keyof typeof values] as string | undefined));
+  const samples = flag('samples', RUN_OPTION_RULES.numSamples);
+  const threads = flag('threads', RUN_OPTION_RULES.threads);
   if (threads !== undefined) options.threads = threads;
   if (samples !== undefined) options.numSamples = samples;
   if (values.threshold !== undefined) options.thresholds = parseThresholds(values.threshold);
   if (values['output-threshold'] !== undefined) options.outputThresholds = parseOutputThresholds(values['output-threshold']);
   const gates: NonNullable<RunTier4Options['gates']> = {};
-  const minSpeedup = positiveNumber('--min-speedup', values['min-speedup']);
+  const minSpeedup = flag('min-speedup', GATE_RULES.minSpeedup);
   if (minSpeedup !== undefined) gates.minSpeedup = minSpeedup;
-  const maxMb = positiveNumber('--max-artifact-mb', values['max-artifact-mb']);
+  const maxMb = flag('max-artifact-mb', MAX_ARTIFACT_MB);
   if (maxMb !== undefined) gates.maxArtifactBytes = maxMb * 1e6;
-  for (const [flag, key] of [['min-speedup-level', 'minSpeedupLevel'], ['max-artifact-level', 'maxArtifactLevel']] as const) {
-    const level = values[flag];
-    if (level === undefined) continue;
-    if (level !== 'warn' && level !== 'fail') throw new UsageError(`--${flag} expects 'warn' or 'fail', received '${level}'`);
-    gates[key] = level;
-  }
+  const minSpeedupLevel = flag('min-speedup-level', GATE_RULES.minSpeedupLevel);
+  if (minSpeedupLevel !== undefined) gates.minSpeedupLevel = minSpeedupLevel;
+  const maxArtifactLevel = flag('max-artifact-level', GATE_RULES.maxArtifactLevel);
+  if (maxArtifactLevel !== undefined) gates.maxArtifactLevel = maxArtifactLevel;
   if (Object.keys(gates).length > 0) options.gates = gates;
   if (values['min-sqnr'] !== undefined) options.minSqnrDb = parseMinSqnr(values['min-sqnr']);
-  if (values.formats !== undefined) {
-    const list = values.formats.split(',').map((f) => f.trim()).filter((f) => f.length > 0);
-    if (list.length === 0) throw new UsageError(`--formats expects a comma-separated list such as onnx,torchscript, received '${values.formats}'`);
-    options.formats = list;
-  }
-  const budgetLevel = values['budget-level'];
-  if (budgetLevel !== undefined && budgetLevel !== 'warn' && budgetLevel !== 'fail') {
-    throw new UsageError(`--budget-level expects 'warn' or 'fail', received '${budgetLevel}'`);
-  }
+  const formats = flag('formats', RUN_OPTION_RULES.formats);
+  if (formats !== undefined) options.formats = formats;
+  const budgetLevel = flag('budget-level', LATENCY_RULES.budgetLevel);
   if (values['no-latency']) {
     for (const f of ['iterations', 'warmup', 'budget-ms', 'budget-level'] as const) {
       if (values[f] !== undefined) throw new UsageError(`--${f} cannot be combined with --no-latency`);
     }
     options.latency = false;
   } else {
-    const iterations = positiveInt('--iterations', values.iterations);
-    const warmup = positiveInt('--warmup', values.warmup, 0);
-    const budgetMs = positiveNumber('--budget-ms', values['budget-ms']);
+    const iterations = flag('iterations', LATENCY_RULES.iterations);
+    const warmup = flag('warmup', LATENCY_RULES.warmup);
+    const budgetMs = flag('budget-ms', LATENCY_RULES.budgetMs);
     options.latency = {
       ...(iterations !== undefined ? { iterations } : {}),
       ...(warmup !== undefined ? { warmup } : {}),
@@ -325,13 +279,14 @@ export function parseCli(argv: readonly string[]): Parsed {
       ...(budgetLevel !== undefined ? { budgetLevel } : {}),
     };
   }
-  if (values.python !== undefined) options.python = values.python;
-  const timeoutMs = positiveInt('--timeout-ms', values['timeout-ms']);
+  const python = flag('python', RUN_OPTION_RULES.python);
+  if (python !== undefined) options.python = python;
+  const timeoutMs = flag('timeout-ms', RUN_OPTION_RULES.timeoutMs);
   if (timeoutMs !== undefined) options.timeoutMs = timeoutMs;
   if (values['trust-model-source']) options.trustModelSource = true;
   if (values['allow-non-finite'] !== undefined) {
-    const names = values['allow-non-finite'].split(',').map((n) => n.trim()).filter((n) => n.length > 0);
-    if (names.length === 0) throw new UsageError(`--allow-non-finite expects output names such as logits,scores, received '${values['allow-non-finite']}'`);
+    const names = usage(() => flagValue('--allow-non-finite', RUN_OPTION_RULES.allowNonFinite, values['allow-non-finite']!));
+    if (names.length === 0) throw new UsageError(optionError('', '--allow-non-finite', 'output names such as logits,scores', values['allow-non-finite']).message);
     options.allowNonFinite = names;
   }
   const quantization: Tier4QuantizationOptions = {};

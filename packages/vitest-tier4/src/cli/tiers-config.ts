@@ -12,12 +12,15 @@
  *
  * `dir` is relative to the config file. Options given on the command line apply to every entry
  * that does not set its own: an entry's key replaces the command line's, and inside
- * `thresholds`, `outputThresholds`, `latency` and `gates` key by key. Every error names the
- * file, the key (`exports[1].samples`), what was expected and what was received.
+ * `thresholds`, `outputThresholds`, `latency` and `gates` key by key. Every key is checked by the
+ * rule runTier4's option has (options/table.ts), and every error has the one option message form,
+ * with the file as its place: `<file>: option "exports[1].samples" expected an integer >= 1, received 0`.
  */
 import { readFile, stat } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { hasRunner, registeredFormats } from '../runtimes/registry.js';
+import { checkKeys, checkOption, optionError, type OptionRule } from 'vitest-tier4-fixtures';
+import { checkLatency, checkOutputThresholds, checkTable, checkThresholds } from '../options/check.js';
+import { GATE_RULES, GATES_EXPECTED, MAX_ARTIFACT_MB, RUN_OPTION_RULES } from '../options/table.js';
 import type { Tier4GateOptions } from '../tier4/gates.js';
 import type { RunTier4Options } from '../tier4/run.js';
 
@@ -37,109 +40,83 @@ export class TiersConfigError extends Error {
   /**
    * @param file - the config file.
    * @param key - the offending key, e.g. `exports[1].samples` (`(file)` for the file itself).
-   * @param problem - what was expected and what was received.
+   * @param message - the whole message, starting with the file.
    */
   constructor(
     readonly file: string,
     readonly key: string,
-    problem: string,
+    message: string,
   ) {
-    super(`${file}: ${key}: ${problem}`);
+    super(message);
   }
 }
 
-const ENTRY_KEYS = ['dir', 'name', 'thresholds', 'outputThresholds', 'samples', 'formats', 'latency', 'gates', 'trustModelSource'] as const;
-const LATENCY_KEYS = ['iterations', 'warmup', 'budgetMs', 'budgetLevel'] as const;
-const GATE_KEYS = ['minSpeedup', 'minSpeedupLevel', 'maxArtifactMB', 'maxArtifactLevel'] as const;
+/**
+ * The keys of an entry and their rules: runTier4's (options/table.ts), spelled as a config writes
+ * them (`samples` for numSamples, `gates.maxArtifactMB` in MB for maxArtifactBytes).
+ */
+const ENTRY_RULES = {
+  samples: RUN_OPTION_RULES.numSamples,
+  formats: RUN_OPTION_RULES.formats,
+  minSqnrDb: RUN_OPTION_RULES.minSqnrDb,
+  threads: RUN_OPTION_RULES.threads,
+  timeoutMs: RUN_OPTION_RULES.timeoutMs,
+  allowNonFinite: RUN_OPTION_RULES.allowNonFinite,
+  trustModelSource: RUN_OPTION_RULES.trustModelSource,
+} as const;
+const ENTRY_KEYS = ['dir', 'name', 'thresholds', 'outputThresholds', 'latency', 'gates', ...Object.keys(ENTRY_RULES)];
+const CONFIG_GATE_RULES = {
+  minSpeedup: GATE_RULES.minSpeedup,
+  minSpeedupLevel: GATE_RULES.minSpeedupLevel,
+  maxArtifactMB: MAX_ARTIFACT_MB,
+  maxArtifactLevel: GATE_RULES.maxArtifactLevel,
+} as const;
 
-function received(v: unknown): string {
-  if (v === undefined) return 'nothing (missing)';
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return `an array ${JSON.stringify(v).slice(0, 60)}`;
-  return `${typeof v} ${JSON.stringify(v)?.slice(0, 60)}`;
+/** Runs a check with the file as `where`, turning its TypeError into a {@link TiersConfigError}. */
+function inFile<T>(file: string, key: string, check: () => T): T {
+  try {
+    return check();
+  } catch (err) {
+    if (err instanceof TypeError) throw new TiersConfigError(file, key, err.message);
+    throw err;
+  }
 }
 
-class Checker {
-  constructor(readonly file: string) {}
-  fail(key: string, expected: string, value: unknown): never {
-    throw new TiersConfigError(this.file, key, `expected ${expected}, received ${received(value)}`);
-  }
-  object(v: unknown, key: string, allowed: readonly string[]): Record<string, unknown> {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) this.fail(key, 'an object', v);
-    const o = v as Record<string, unknown>;
-    for (const k of Object.keys(o)) {
-      if (!allowed.includes(k)) throw new TiersConfigError(this.file, `${key}.${k}`, `unknown key; expected one of ${allowed.join(', ')}`);
+/** The runTier4 options of one entry, checked by the one option table. */
+function entryOptions(file: string, raw: Record<string, unknown>, at: string): Omit<RunTier4Options, 'exportDir'> {
+  return inFile(file, at, () => {
+    const o: Omit<RunTier4Options, 'exportDir'> = {};
+    // JSON has no -Infinity: "off" turns the scale-free gate off, as --min-sqnr off does
+    const given: Record<string, unknown> = { ...raw, ...(raw.minSqnrDb === 'off' ? { minSqnrDb: -Infinity } : {}) };
+    for (const [key, rule] of Object.entries(ENTRY_RULES) as Array<[string, OptionRule]>) {
+      if (given[key] !== undefined) checkOption(file, `${at}.${key}`, rule, given[key]);
+    }
+    if (given.samples !== undefined) o.numSamples = given.samples as number;
+    if (given.formats !== undefined) o.formats = [...(given.formats as string[])];
+    if (given.minSqnrDb !== undefined) o.minSqnrDb = given.minSqnrDb as number;
+    if (given.threads !== undefined) o.threads = given.threads as number;
+    if (given.timeoutMs !== undefined) o.timeoutMs = given.timeoutMs as number;
+    if (given.allowNonFinite !== undefined) o.allowNonFinite = [...(given.allowNonFinite as string[])];
+    if (given.trustModelSource !== undefined) o.trustModelSource = given.trustModelSource as boolean;
+    if (raw.thresholds !== undefined) {
+      checkThresholds(file, `${at}.thresholds`, raw.thresholds);
+      o.thresholds = { ...raw.thresholds };
+    }
+    if (raw.outputThresholds !== undefined) {
+      checkOutputThresholds(file, `${at}.outputThresholds`, raw.outputThresholds);
+      o.outputThresholds = { ...raw.outputThresholds };
+    }
+    if (raw.latency !== undefined) {
+      checkLatency(file, `${at}.latency`, raw.latency);
+      o.latency = raw.latency === false ? false : { ...raw.latency };
+    }
+    if (raw.gates !== undefined) {
+      checkTable(file, `${at}.gates`, raw.gates, CONFIG_GATE_RULES, GATES_EXPECTED.replace('maxArtifactBytes: 50e6', 'maxArtifactMB: 50'));
+      const { maxArtifactMB, ...rest } = raw.gates as Tier4GateOptions & { maxArtifactMB?: number };
+      o.gates = { ...rest, ...(maxArtifactMB !== undefined ? { maxArtifactBytes: maxArtifactMB * 1e6 } : {}) };
     }
     return o;
-  }
-  int(v: unknown, key: string, min: number): number {
-    if (typeof v !== 'number' || !Number.isInteger(v) || v < min) this.fail(key, `an integer >= ${min}`, v);
-    return v;
-  }
-  positive(v: unknown, key: string): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v <= 0) this.fail(key, 'a number > 0', v);
-    return v;
-  }
-  nonNegative(v: unknown, key: string): number {
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) this.fail(key, 'a number >= 0', v);
-    return v;
-  }
-  level(v: unknown, key: string): 'warn' | 'fail' {
-    if (v !== 'warn' && v !== 'fail') this.fail(key, "'warn' or 'fail'", v);
-    return v;
-  }
-}
-
-function entryOptions(c: Checker, raw: Record<string, unknown>, at: string): Omit<RunTier4Options, 'exportDir'> {
-  const o: Omit<RunTier4Options, 'exportDir'> = {};
-  if (raw.samples !== undefined) o.numSamples = c.int(raw.samples, `${at}.samples`, 1);
-  if (raw.thresholds !== undefined) {
-    const t = c.object(raw.thresholds, `${at}.thresholds`, ['fp32', 'quantized']);
-    o.thresholds = {};
-    for (const [k, v] of Object.entries(t)) o.thresholds[k as 'fp32' | 'quantized'] = c.nonNegative(v, `${at}.thresholds.${k}`);
-  }
-  if (raw.outputThresholds !== undefined) {
-    const t = raw.outputThresholds;
-    if (typeof t !== 'object' || t === null || Array.isArray(t)) c.fail(`${at}.outputThresholds`, 'an object of output name -> threshold', t);
-    o.outputThresholds = {};
-    for (const [k, v] of Object.entries(t as Record<string, unknown>)) o.outputThresholds[k] = c.nonNegative(v, `${at}.outputThresholds.${k}`);
-  }
-  if (raw.formats !== undefined) {
-    const f = raw.formats;
-    if (!Array.isArray(f) || f.length === 0 || f.some((x) => typeof x !== 'string' || x.length === 0)) {
-      c.fail(`${at}.formats`, 'a non-empty array of format names like ["onnx", "torchscript"]', f);
-    }
-    (f as string[]).forEach((name, i) => {
-      if (!hasRunner(name)) c.fail(`${at}.formats[${i}]`, `a format with a runner (${registeredFormats().join(', ')})`, name);
-    });
-    o.formats = [...(f as string[])];
-  }
-  if (raw.latency !== undefined) {
-    if (raw.latency === false) o.latency = false;
-    else {
-      const l = c.object(raw.latency, `${at}.latency`, LATENCY_KEYS);
-      o.latency = {
-        ...(l.iterations !== undefined ? { iterations: c.int(l.iterations, `${at}.latency.iterations`, 1) } : {}),
-        ...(l.warmup !== undefined ? { warmup: c.int(l.warmup, `${at}.latency.warmup`, 0) } : {}),
-        ...(l.budgetMs !== undefined ? { budgetMs: c.positive(l.budgetMs, `${at}.latency.budgetMs`) } : {}),
-        ...(l.budgetLevel !== undefined ? { budgetLevel: c.level(l.budgetLevel, `${at}.latency.budgetLevel`) } : {}),
-      };
-    }
-  }
-  if (raw.gates !== undefined) {
-    const g = c.object(raw.gates, `${at}.gates`, GATE_KEYS);
-    const gates: Tier4GateOptions = {};
-    if (g.minSpeedup !== undefined) gates.minSpeedup = c.positive(g.minSpeedup, `${at}.gates.minSpeedup`);
-    if (g.minSpeedupLevel !== undefined) gates.minSpeedupLevel = c.level(g.minSpeedupLevel, `${at}.gates.minSpeedupLevel`);
-    if (g.maxArtifactMB !== undefined) gates.maxArtifactBytes = c.positive(g.maxArtifactMB, `${at}.gates.maxArtifactMB`) * 1e6;
-    if (g.maxArtifactLevel !== undefined) gates.maxArtifactLevel = c.level(g.maxArtifactLevel, `${at}.gates.maxArtifactLevel`);
-    o.gates = gates;
-  }
-  if (raw.trustModelSource !== undefined) {
-    if (typeof raw.trustModelSource !== 'boolean') c.fail(`${at}.trustModelSource`, 'true or false', raw.trustModelSource);
-    o.trustModelSource = raw.trustModelSource;
-  }
-  return o;
+  });
 }
 
 /**
@@ -177,35 +154,45 @@ export async function loadTiersConfig(file: string, cli: Omit<RunTier4Options, '
     text = await readFile(path, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new TiersConfigError(path, '(file)', code === 'ENOENT' ? 'expected a JSON file, found none' : `cannot be read (${(err as Error).message})`);
+    throw new TiersConfigError(path, '(file)', `${path}: ${code === 'ENOENT' ? 'expected a JSON file, found none' : `cannot be read (${(err as Error).message})`}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (err) {
-    throw new TiersConfigError(path, '(file)', `expected JSON, received text that does not parse (${(err as Error).message})`);
+    throw new TiersConfigError(path, '(file)', `${path}: expected JSON, received text that does not parse (${(err as Error).message})`);
   }
-  const c = new Checker(path);
-  const root = c.object(json, '(root)', ['exports']);
+  const root = inFile(path, '(root)', (): Record<string, unknown> => {
+    checkKeys(path, '', json, ['exports'], 'an object { "exports": [...] }');
+    return json;
+  });
   const list = root.exports;
-  if (!Array.isArray(list) || list.length === 0) c.fail('exports', 'a non-empty array of { "dir": "...", ... }', list);
+  if (!Array.isArray(list) || list.length === 0) {
+    throw new TiersConfigError(path, 'exports', optionError(path, 'exports', 'a non-empty array of { "dir": "...", ... }', list).message);
+  }
   const base = dirname(path);
   const entries: TiersEntry[] = [];
   const labels = new Set<string>();
   for (const [i, item] of (list as unknown[]).entries()) {
     const at = `exports[${i}]`;
-    const raw = c.object(item, at, ENTRY_KEYS);
-    if (typeof raw.dir !== 'string' || raw.dir.length === 0) c.fail(`${at}.dir`, 'the path of an export dir (relative to the config file)', raw.dir);
-    if (raw.name !== undefined && (typeof raw.name !== 'string' || raw.name.length === 0)) c.fail(`${at}.name`, 'a non-empty string', raw.name);
+    const raw = inFile(path, at, (): Record<string, unknown> => {
+      const entry: unknown = item;
+      checkKeys(path, at, entry, ENTRY_KEYS, 'an object { "dir": "...", ... }');
+      if (typeof entry.dir !== 'string' || entry.dir.length === 0) throw optionError(path, `${at}.dir`, 'the path of an export dir (relative to the config file)', entry.dir);
+      if (entry.name !== undefined && (typeof entry.name !== 'string' || entry.name.length === 0)) throw optionError(path, `${at}.name`, 'a non-empty string', entry.name);
+      return entry;
+    });
     const written = raw.dir as string;
     const dir = resolve(base, written);
     if (!(await stat(dir).catch(() => undefined))?.isDirectory()) {
-      throw new TiersConfigError(path, `${at}.dir`, `expected an export dir, received "${written}" (${dir} is not a directory)`);
+      throw new TiersConfigError(path, `${at}.dir`, `${optionError(path, `${at}.dir`, 'an export dir', written).message} (${dir} is not a directory)`);
     }
     const label = (raw.name as string | undefined) ?? written;
-    if (labels.has(label)) throw new TiersConfigError(path, `${at}.name`, `expected a name no other entry has, received "${label}" (give the entries distinct "name"s)`);
+    if (labels.has(label)) {
+      throw new TiersConfigError(path, `${at}.name`, `${optionError(path, `${at}.name`, 'a name no other entry has', label).message} (give the entries distinct "name"s)`);
+    }
     labels.add(label);
-    entries.push({ label, dir, options: mergeOptions(cli, entryOptions(c, raw, at)) });
+    entries.push({ label, dir, options: mergeOptions(cli, entryOptions(path, raw, at)) });
   }
   return entries;
 }

@@ -7,6 +7,8 @@
  * ({@link latencyStats}), and the result says which clock timed what.
  */
 import { Bench } from 'tinybench';
+import { checkOption, MILLISECONDS, type OptionRule } from 'vitest-tier4-fixtures';
+import { LATENCY_RULES } from '../options/table.js';
 import type { ModelRunner, TensorMap } from '../runtimes/types.js';
 import { latencyStats, type LatencyStats } from './stats.js';
 
@@ -50,13 +52,6 @@ export interface LatencyResult extends LatencyStats {
   message: string | null;
   /** The measured per-iteration latencies, in run order. */
   samples_ms: number[];
-}
-
-function checkInt(name: string, value: unknown, min: number): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min) {
-    throw new TypeError(`measureLatency: ${name} must be an integer >= ${min}, received ${JSON.stringify(value)}`);
-  }
-  return value;
 }
 
 /** Times `runner.run(inputs)` with tinybench in this process; returns per-iteration ms. */
@@ -125,19 +120,15 @@ export async function measureLatency(
   if (typeof runner !== 'object' || runner === null || typeof runner.run !== 'function') {
     throw new TypeError(`measureLatency: expected a ModelRunner, received ${runner === null ? 'null' : typeof runner}`);
   }
-  const iterations = checkInt('iterations', options.iterations ?? DEFAULT_LATENCY_ITERATIONS, 1);
-  const warmup = checkInt('warmup', options.warmup ?? DEFAULT_LATENCY_WARMUP, 0);
+  // the latency rules of the one option table (runTier4's latency options, tier4 validate's flags)
+  for (const key of ['iterations', 'warmup', 'budgetMs', 'budgetLevel'] as const) {
+    if (options[key] !== undefined) checkOption('measureLatency', key, LATENCY_RULES[key] as OptionRule, options[key]);
+  }
+  if (options.timeoutMs !== undefined) checkOption('measureLatency', 'timeoutMs', MILLISECONDS, options.timeoutMs);
+  const iterations = options.iterations ?? DEFAULT_LATENCY_ITERATIONS;
+  const warmup = options.warmup ?? DEFAULT_LATENCY_WARMUP;
   const budgetLevel = options.budgetLevel ?? 'warn';
-  if (budgetLevel !== 'warn' && budgetLevel !== 'fail') {
-    throw new TypeError(`measureLatency: budgetLevel must be 'warn' or 'fail', received ${JSON.stringify(budgetLevel)}`);
-  }
   const budget = options.budgetMs;
-  if (budget !== undefined && (typeof budget !== 'number' || !(budget > 0) || !Number.isFinite(budget))) {
-    throw new TypeError(`measureLatency: budgetMs must be a positive number of ms, received ${JSON.stringify(budget)}`);
-  }
-  if (options.timeoutMs !== undefined && (typeof options.timeoutMs !== 'number' || !(options.timeoutMs > 0) || !Number.isFinite(options.timeoutMs))) {
-    throw new TypeError(`measureLatency: timeoutMs must be a positive number of ms, received ${JSON.stringify(options.timeoutMs)}`);
-  }
   options.signal?.throwIfAborted();
 
   let samples: number[];

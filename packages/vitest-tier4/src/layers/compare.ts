@@ -13,7 +13,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openExportDir, type ExportDir, type TensorData } from 'vitest-tier4-fixtures';
+import { checkOption, openExportDir, type ExportDir, type TensorData } from 'vitest-tier4-fixtures';
+import { LAYERS_OPTION_RULES } from '../options/table.js';
 import { checkParity } from '../parity/check.js';
 import { judgeLayers, layerStatus, rowNumbers, type LayerRow, type LayoutMatch } from '../parity/layers.js';
 import { detectLayout } from '../parity/layout.js';
@@ -231,12 +232,10 @@ function judgeAccumulated(
 export async function compareLayers(options: CompareLayersOptions): Promise<LayersReport> {
   if (options === null || typeof options !== 'object') throw new TypeError('compareLayers: expected an options object');
   const sample = options.sample ?? 0;
-  if (!Number.isInteger(sample) || sample < 0) throw new TypeError(`compareLayers: sample must be an integer >= 0, received ${String(sample)}`);
+  checkOption('compareLayers', 'sample', LAYERS_OPTION_RULES.sample, sample);
   const toleranceSpec: ToleranceSpec = options.tolerance ?? 'fp32';
   const tolerance: ResolvedTolerance = resolveTolerance(toleranceSpec);
-  if (options.minSqnrDb !== undefined && (typeof options.minSqnrDb !== 'number' || Number.isNaN(options.minSqnrDb) || options.minSqnrDb === Infinity)) {
-    throw new TypeError(`compareLayers: minSqnrDb must be a number of dB (or -Infinity to turn the gate off), received ${JSON.stringify(options.minSqnrDb)}`);
-  }
+  if (options.minSqnrDb !== undefined) checkOption('compareLayers', 'minSqnrDb', LAYERS_OPTION_RULES.minSqnrDb, options.minSqnrDb);
   const minSqnrDb = options.minSqnrDb ?? (tolerance.preset === 'fp32' ? DEFAULT_MIN_SQNR_DB : -Infinity);
   // the explanation names both gates a row is judged by
   const judgedBy: ResolvedTolerance = minSqnrDb > -Infinity ? { ...tolerance, description: `${tolerance.description} + SQNR >= ${formatSqnr(minSqnrDb)}` } : tolerance;

@@ -17,6 +17,18 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Plugin } from 'vitest/config';
 import type { Vitest } from 'vitest/node';
+import {
+  booleanRule,
+  checkBuildOptions,
+  checkOption,
+  integerRule,
+  MILLISECONDS,
+  nonEmptyStringRule,
+  optionError,
+  unknownOptionError,
+  type OptionRule,
+} from 'vitest-tier4-fixtures';
+import { checkTable, checkThresholds, type Tier4Thresholds } from '../options/check.js';
 import type { Tier4ReporterOptions } from '../reporter/index.js';
 import { defaultPoolSize } from '../runtimes/pool/size.js';
 import type { Tier4FixtureRequest } from './provided.js';
@@ -26,12 +38,13 @@ export type { Tier4FixtureRequest, Tier4ProvidedFixture } from './provided.js';
 /** Options of {@link tier4}. */
 export interface Tier4PluginOptions {
   /**
-   * Default thresholds by preset, e.g. `{ fp32: 1e-4, quantized: 1e-2 }`. Provided to tests as
-   * `inject('tier4Thresholds')` and `tier4.thresholds`, used by the `validate` test fixture of `vitest-tier4/test` (tests calling
-   * `runTier4` themselves pass them on), and written
-   * into the report.
+   * Default thresholds, e.g. `{ fp32: 1e-4, quantized: 1e-2, sqnr_db: 20 }`: the keys and rules of
+   * runTier4's `thresholds` (checked when the config loads, so a typo such as `fp16` is an error
+   * here, not a surprise in a test). Provided to tests as `inject('tier4Thresholds')` and
+   * `tier4.thresholds`, used by the `validate` test fixture of `vitest-tier4/test` (tests calling
+   * `runTier4` themselves pass them on), and written into the report.
    */
-  thresholds?: Record<string, number>;
+  thresholds?: Tier4Thresholds;
   /** Where the reporter writes the run report, relative to the Vitest root. @default 'tier4-report.json' */
   reportPath?: string;
   /**
@@ -93,56 +106,40 @@ function isTier4Reporter(entry: unknown): boolean {
   return typeof name === 'object' && name !== null && (name as object).constructor?.name === 'Tier4Reporter';
 }
 
+/** The plugin's own options and their rules (the one option table's kinds; docs/plugin.md). */
+const PLUGIN_OPTION_NAMES = ['thresholds', 'reportPath', 'fixtures', 'reporter', 'setup', 'testTimeout', 'workerPool'] as const satisfies ReadonlyArray<keyof Tier4PluginOptions>;
+const TEST_TIMEOUT: OptionRule<number | false> = {
+  expected: 'a finite number of ms > 0, or false',
+  test: (v): v is number | false => v === false || MILLISECONDS.test(v),
+};
+const WORKER_POOL_RULES = { size: integerRule(1), warm: booleanRule } as const;
+
+/**
+ * Checks the options when the config loads, with the rules every other entry point uses:
+ * `thresholds` as runTier4's (options/check.ts), each fixture request as buildFixture's own
+ * check (its model file is checked when it is built, against the project root).
+ */
 function validate(options: Tier4PluginOptions): void {
-  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
-    throw new TypeError(`tier4(): options must be an object, received ${options === null ? 'null' : Array.isArray(options) ? 'an array' : typeof options}`);
+  const where = 'tier4()';
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) throw optionError(where, '(options)', 'an object', options);
+  for (const key of Object.keys(options)) {
+    if (!(PLUGIN_OPTION_NAMES as readonly string[]).includes(key)) throw unknownOptionError(where, key, PLUGIN_OPTION_NAMES);
   }
-  if (options.thresholds !== undefined) {
-    if (typeof options.thresholds !== 'object' || options.thresholds === null) {
-      throw new TypeError(`tier4(): thresholds must be an object such as { fp32: 1e-4 }, received ${JSON.stringify(options.thresholds)}`);
-    }
-    for (const [k, v] of Object.entries(options.thresholds)) {
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-        throw new TypeError(`tier4(): thresholds.${k} must be a finite number >= 0, received ${JSON.stringify(v)}`);
-      }
-    }
-  }
-  if (
-    options.testTimeout !== undefined &&
-    options.testTimeout !== false &&
-    (typeof options.testTimeout !== 'number' || !Number.isFinite(options.testTimeout) || options.testTimeout <= 0)
-  ) {
-    throw new TypeError(`tier4(): testTimeout must be a number of ms > 0 or false, received ${JSON.stringify(options.testTimeout)}`);
-  }
+  if (options.thresholds !== undefined) checkThresholds(where, 'thresholds', options.thresholds);
+  if (options.testTimeout !== undefined) checkOption(where, 'testTimeout', TEST_TIMEOUT, options.testTimeout);
   const wp = options.workerPool;
-  if (wp !== undefined && wp !== false) {
-    if (typeof wp !== 'object' || wp === null || Array.isArray(wp)) {
-      throw new TypeError(`tier4(): workerPool must be false or { size, warm }, received ${JSON.stringify(wp)}`);
-    }
-    if (wp.size !== undefined && (!Number.isInteger(wp.size) || wp.size < 1)) {
-      throw new TypeError(`tier4(): workerPool.size must be an integer >= 1, received ${JSON.stringify(wp.size)}`);
-    }
-    if (wp.warm !== undefined && typeof wp.warm !== 'boolean') {
-      throw new TypeError(`tier4(): workerPool.warm must be a boolean, received ${JSON.stringify(wp.warm)}`);
-    }
-  }
-  if (options.reportPath !== undefined && (typeof options.reportPath !== 'string' || options.reportPath === '')) {
-    throw new TypeError(`tier4(): reportPath must be a non-empty string, received ${JSON.stringify(options.reportPath)}`);
+  if (wp !== undefined && wp !== false) checkTable(where, 'workerPool', wp, WORKER_POOL_RULES, 'false or an object such as { size: 2, warm: true }');
+  if (options.reportPath !== undefined) checkOption(where, 'reportPath', nonEmptyStringRule('a non-empty file path (string)'), options.reportPath);
+  for (const key of ['setup'] as const) if (options[key] !== undefined) checkOption(where, key, booleanRule, options[key]);
+  if (options.reporter !== undefined && typeof options.reporter !== 'boolean' && (typeof options.reporter !== 'object' || options.reporter === null || Array.isArray(options.reporter))) {
+    throw optionError(where, 'reporter', 'true, false or an object of reporter options', options.reporter);
   }
   if (options.fixtures !== undefined) {
     if (typeof options.fixtures !== 'object' || options.fixtures === null || Array.isArray(options.fixtures)) {
-      throw new TypeError(`tier4(): fixtures must be an object of { name: { model, ... } }, received ${JSON.stringify(options.fixtures)}`);
+      throw optionError(where, 'fixtures', 'an object of { name: { model, ... } }', options.fixtures);
     }
     for (const [name, request] of Object.entries(options.fixtures)) {
-      const model = (request as Partial<Tier4FixtureRequest> | null)?.model;
-      const ok =
-        typeof model === 'string' ||
-        (typeof model === 'object' && model !== null && typeof model.file === 'string' && typeof model.factory === 'string');
-      if (!ok) {
-        throw new TypeError(
-          `tier4(): fixtures.${name}.model must be 'simple_cnn', 'lm_stub' or { file, factory }, received ${JSON.stringify(model)}`,
-        );
-      }
+      checkBuildOptions(request, where, { prefix: `fixtures.${name}.`, files: false });
     }
   }
 }

@@ -29,29 +29,6 @@ export interface Tier4QuantizationOptions {
   timeoutMs?: number;
 }
 
-/** Checks the option object (TypeError naming the key). */
-export function checkQuantizationOptions(value: unknown, where: string): Tier4QuantizationOptions {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${where}: quantization must be an object such as { thresholds: { sqnr_db: 20 } }, received ${value === null ? 'null' : typeof value}`);
-  }
-  const o = value as Record<string, unknown>;
-  for (const key of Object.keys(o)) {
-    if (key === 'thresholds') {
-      throw new TypeError(`${where}: quantization thresholds are keys of the thresholds option, e.g. thresholds: { quantized: 1e-2, sqnr_db: 20 }`);
-    }
-    if (!['memory', 'perLayer', 'verbose', 'timeoutMs'].includes(key)) {
-      throw new TypeError(`${where}: unknown quantization option '${key}' (expected memory, perLayer, verbose, timeoutMs)`);
-    }
-  }
-  for (const key of ['memory', 'perLayer', 'verbose'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new TypeError(`${where}: quantization.${key} must be a boolean, received ${JSON.stringify(o[key])}`);
-  }
-  if (o.timeoutMs !== undefined && (typeof o.timeoutMs !== 'number' || !(o.timeoutMs > 0))) {
-    throw new TypeError(`${where}: quantization.timeoutMs must be a number > 0, received ${JSON.stringify(o.timeoutMs)}`);
-  }
-  return { ...(o as Tier4QuantizationOptions) };
-}
-
 /** The collector for a format of this export, or null when the export is not quantized or the format gets no section. */
 export function quantizationCollector(ed: ExportDir, format: string): QuantizationMetricsCollector | null {
   if (!ed.metadata.quantization || !QUANTIZED_FORMATS.includes(format)) return null;

@@ -1,5 +1,6 @@
 /**
- * Thresholds on the quantization metrics: one set of rules, used by runTier4, the plugin and the CLI.
+ * Thresholds on the quantization metrics: their bounds, ranges and units, and the judging. The
+ * option rules that check a threshold (options/table.ts) derive from {@link QUANTIZATION_RULES}.
  *
  * | key | rule | unit |
  * |---|---|---|
@@ -51,65 +52,6 @@ export const QUANTIZATION_METRICS = Object.keys(QUANTIZATION_RULES) as Quantizat
  * sensitive.
  */
 export const DEFAULT_QUANTIZATION_THRESHOLDS: Readonly<QuantizationThresholds> = { sqnr_db: 20 };
-
-/** What a threshold of `rule` must be, for messages: `a finite number`, `a number >= 0`, `a number from 0 to 1`. */
-function rangeText(rule: Rule): string {
-  if (rule.range[0] === -Infinity) return 'a finite number';
-  return rule.range[1] === Infinity ? `a number >= ${rule.range[0]}` : `a number from ${rule.range[0]} to ${rule.range[1]}`;
-}
-
-/** A received value for a message: numbers as written (`-Infinity`, `NaN`: JSON would print null), the rest as JSON. */
-function receivedText(v: unknown): string {
-  return typeof v === 'number' ? String(v) : v === undefined ? 'undefined' : JSON.stringify(v);
-}
-
-/**
- * Checks a thresholds object: known keys, finite numbers within each rule's range.
- *
- * @param where - the caller, for the message (`runTier4`, `tier4()`, `--threshold`).
- * @throws TypeError naming the key, the expected and the received.
- */
-export function checkQuantizationThresholds(value: unknown, where: string): QuantizationThresholds {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${where}: quantization thresholds must be an object such as { sqnr_db: 20 }, received ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`);
-  }
-  const out: QuantizationThresholds = {};
-  for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-    if (v === undefined) continue;
-    const rule = QUANTIZATION_RULES[key as QuantizationMetric];
-    if (!rule) throw new TypeError(`${where}: unknown quantization threshold '${key}' (expected one of ${QUANTIZATION_METRICS.join(', ')})`);
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < rule.range[0] || v > rule.range[1]) {
-      throw new TypeError(`${where}: quantization threshold ${key} must be ${rangeText(rule)}, received ${receivedText(v)}`);
-    }
-    out[key as QuantizationMetric] = v;
-  }
-  return out;
-}
-
-/**
- * Parses the CLI form `sqnr_db=20,top1_agreement=0.99` (also `sqnr_db>=20`, `relative_error<=0.01`).
- *
- * @throws TypeError for a malformed item, an unknown key, a bound written the wrong way round or a bad number.
- */
-export function parseQuantizationThresholds(text: string, where = '--threshold'): QuantizationThresholds {
-  const out: Record<string, number> = {};
-  for (const item of text.split(',').map((s) => s.trim()).filter((s) => s.length > 0)) {
-    const m = /^([a-z0-9_]+)\s*(>=|<=|=)\s*(.+)$/.exec(item);
-    if (!m) throw new TypeError(`${where}: expected key=value items such as sqnr_db=20,top1_agreement=0.99, received '${item}'`);
-    const [, key, op, raw] = m as unknown as [string, string, string, string];
-    const rule = QUANTIZATION_RULES[key as QuantizationMetric];
-    if (rule && op !== '=' && (op === '>=') !== (rule.bound === 'min')) {
-      throw new TypeError(`${where}: ${key} is bounded ${rule.bound === 'min' ? 'from below (>=)' : 'from above (<=)'}, received '${item}'`);
-    }
-    const n = raw.trim() === '' ? NaN : Number(raw);
-    if (rule && Number.isNaN(n)) {
-      // the text itself, not the NaN it parses to
-      throw new TypeError(`${where}: quantization threshold ${key} must be ${rangeText(rule)}, received '${raw}'`);
-    }
-    out[key] = n;
-  }
-  return checkQuantizationThresholds(out, where);
-}
 
 /** True when `key` names a quantization metric threshold (as opposed to a preset like `fp32`). */
 export function isQuantizationMetric(key: string): key is QuantizationMetric {

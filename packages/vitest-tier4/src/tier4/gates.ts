@@ -15,7 +15,10 @@
 import { formatValue } from '../parity/format.js';
 import type { Tier4FormatReport, Tier4Gate, Tier4GateLevel } from './types.js';
 
-/** Gate options of `runTier4` (`gates`), the CLI (`--min-speedup`, `--max-artifact-mb`) and a tiers config entry. */
+/**
+ * Gate options of `runTier4` (`gates`), the CLI (`--min-speedup`, `--max-artifact-mb`) and a tiers
+ * config entry; their rules are `GATE_RULES` of the one option table (options/table.ts).
+ */
 export interface Tier4GateOptions {
   /** Minimum speed-up of the mean latency against eager PyTorch, e.g. 1.5 (none by default). */
   minSpeedup?: number;
@@ -25,31 +28,6 @@ export interface Tier4GateOptions {
   maxArtifactBytes?: number;
   /** What an artifact over `maxArtifactBytes` does: `warn` (default) or `fail`. */
   maxArtifactLevel?: Tier4GateLevel;
-}
-
-const LEVELS: readonly string[] = ['warn', 'fail'];
-
-/**
- * Checks gate options, naming the option, the expected and the received value.
- *
- * @param gates - the options.
- * @param where - prefix of the message, e.g. `runTier4: gates`.
- * @throws TypeError on a bad value.
- */
-export function checkGateOptions(gates: unknown, where: string): asserts gates is Tier4GateOptions {
-  if (typeof gates !== 'object' || gates === null || Array.isArray(gates)) {
-    throw new TypeError(`${where} must be an object like { minSpeedup: 1.5, minSpeedupLevel: 'fail', maxArtifactBytes: 50e6 }, received ${JSON.stringify(gates)}`);
-  }
-  const known = ['minSpeedup', 'minSpeedupLevel', 'maxArtifactBytes', 'maxArtifactLevel'];
-  for (const [key, value] of Object.entries(gates)) {
-    if (!known.includes(key)) throw new TypeError(`${where}: unknown gate '${key}'; expected one of ${known.join(', ')}`);
-    if (value === undefined) continue;
-    if (key.endsWith('Level')) {
-      if (!LEVELS.includes(value as string)) throw new TypeError(`${where}.${key} must be 'warn' or 'fail', received ${JSON.stringify(value)}`);
-    } else if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-      throw new TypeError(`${where}.${key} must be a finite number > 0, received ${JSON.stringify(value)}`);
-    }
-  }
 }
 
 /** `23.4 MB` / `812 kB` / `96 B` (decimal units, as `ls -h --si` prints them). */

@@ -49,25 +49,6 @@ export function thresholdStatistic(preset: Tier4ThresholdPreset): string {
 
 const RANK: Record<Tier4Status, number> = { ok: 0, warn: 1, fail: 2 };
 
-/**
- * Checks `outputThresholds` against the export's output names.
- *
- * @throws TypeError naming the option, the bad key or value, and the outputs the export has.
- */
-export function checkOutputThresholds(value: unknown, outputs: readonly string[] | null, where: string): asserts value is Record<string, number> {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new TypeError(`${where} must be an object of output name -> threshold like { uncertainties: 1e-3 }, received ${JSON.stringify(value)}`);
-  }
-  for (const [name, t] of Object.entries(value)) {
-    if (typeof t !== 'number' || !Number.isFinite(t) || t < 0) {
-      throw new TypeError(`${where}.${name} must be a finite number >= 0, received ${JSON.stringify(t)}`);
-    }
-    if (outputs && !outputs.includes(name)) {
-      throw new TypeError(`${where} names output '${name}', which the export does not have (its outputs: ${outputs.join(', ')})`);
-    }
-  }
-}
-
 /** The tolerance of output `name`: the preset's, with `atol` replaced by the output's own threshold when given. */
 export function toleranceFor(name: string, base: ThresholdTolerance, outputThresholds: Readonly<Record<string, number>> | undefined): ThresholdTolerance {
   const own = outputThresholds?.[name];

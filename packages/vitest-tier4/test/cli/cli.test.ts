@@ -158,15 +158,15 @@ describe('tier4 validate', () => {
     [['check', 'x'], "unknown command 'check'; expected 'validate'"],
     [['validate'], 'validate: missing <export-dir>'],
     [['validate', 'a', 'b'], 'validate takes one <export-dir>, received 2: a b'],
-    [['validate', 'x', '--samples', 'ten'], "--samples expects an integer >= 1, received 'ten'"],
-    [['validate', 'x', '--iterations', '0'], "--iterations expects an integer >= 1, received '0'"],
-    [['validate', 'x', '--threshold', 'fp64=1'], "--threshold: unknown threshold 'fp64'; expected fp32, quantized or a quantization metric (sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)"],
-    [['validate', 'x', '--threshold', 'fp32'], "--threshold expects name=value pairs like fp32=1e-4,quantized=1e-2, received 'fp32'"],
+    [['validate', 'x', '--samples', 'ten'], 'option "--samples" expected an integer >= 1, received "ten"'],
+    [['validate', 'x', '--iterations', '0'], 'option "--iterations" expected an integer >= 1, received 0'],
+    [['validate', 'x', '--threshold', 'fp64=1'], 'unknown option "--threshold fp64" (expected one of "fp32", "quantized", "sqnr_db", "cosine", "top1_agreement", "relative_error", "kl_divergence"; did you mean "fp32"?)'],
+    [['validate', 'x', '--threshold', 'fp32'], 'option "--threshold" expected name=value items such as fp32=1e-4,quantized=1e-2,sqnr_db>=20, received "fp32"'],
     // a bound written on an unknown name is the unknown name, not a malformed pair
-    [['validate', 'x', '--threshold', 'sqnr>=20'], "--threshold: unknown threshold 'sqnr'; expected fp32, quantized or a quantization metric (sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)"],
-    [['validate', 'x', '--threshold', 'quantized<=1e-2'], "--threshold quantized takes '=' (quantized=1e-2), received 'quantized<=1e-2'"],
-    [['validate', 'x', '--threshold', 'sqnr_db>=abc'], "--threshold: quantization threshold sqnr_db must be a finite number, received 'abc'"],
-    [['validate', 'x', '--budget-level', 'error'], "--budget-level expects 'warn' or 'fail', received 'error'"],
+    [['validate', 'x', '--threshold', 'sqnr>=20'], 'unknown option "--threshold sqnr" (expected one of "fp32", "quantized", "sqnr_db", "cosine", "top1_agreement", "relative_error", "kl_divergence")'],
+    [['validate', 'x', '--threshold', 'quantized<=1e-2'], 'option "--threshold quantized" expected quantized=<value> (only quantization metrics take >= or <=), received "quantized<=1e-2"'],
+    [['validate', 'x', '--threshold', 'sqnr_db>=abc'], 'option "--threshold sqnr_db" expected a finite number, received "abc"'],
+    [['validate', 'x', '--budget-level', 'error'], 'option "--budget-level" expected "warn" or "fail", received "error"'],
     [['validate', 'x', '--no-latency', '--iterations', '5'], '--iterations cannot be combined with --no-latency'],
     [['validate', 'x', '--bogus'], "Unknown option '--bogus'"],
   ])('bad usage %j: exit 2 with one line', async (argv, message) => {
@@ -200,7 +200,7 @@ describe('tier4 validate', () => {
     const fx = await fixture('simple_cnn');
     const r = await cli(['validate', fx.dir, '--formats', 'tflite']);
     expect(r.code).toBe(2);
-    expect(r.stderr).toBe("tier4: no runner for format(s) 'tflite'; available: onnx, torchscript, pytorch\n");
+    expect(r.stderr).toBe('tier4: option "--formats[0]" expected one of "onnx", "torchscript", "pytorch", received "tflite" (see tier4 --help)\n');
   });
 
   test('an unexpected error is one line and exit 1, never a crash; --verbose adds the stack', async () => {
@@ -225,7 +225,7 @@ describe('tier4 validate', () => {
   test('parseCli and parseThresholds build the runTier4 options', () => {
     expect(parseThresholds('fp32=1e-5, quantized = 0.02')).toEqual({ fp32: 1e-5, quantized: 0.02 });
     expect(parseThresholds('quantized=0.02,sqnr_db>=30,top1_agreement=0.99,relative_error<=0.01')).toEqual({ quantized: 0.02, sqnr_db: 30, top1_agreement: 0.99, relative_error: 0.01 });
-    expect(() => parseThresholds('sqnr_db<=30')).toThrow("--threshold: sqnr_db is bounded from below (>=), received 'sqnr_db<=30'");
+    expect(() => parseThresholds('sqnr_db<=30')).toThrow('option "--threshold sqnr_db" expected sqnr_db>=<value> (bounded from below), received "sqnr_db<=30"');
     expect(parseCli(['validate', 'dir', '--samples', '3', '--iterations', '7', '--budget-ms', '2.5', '--budget-level', 'fail'])).toEqual({
       kind: 'validate',
       args: { exportDir: 'dir', verbose: false, options: { numSamples: 3, latency: { iterations: 7, budgetMs: 2.5, budgetLevel: 'fail' } } },

@@ -99,17 +99,24 @@ describe('tier4 validate --config', () => {
   });
 
   const cases: Array<[string, unknown, (file: string) => string]> = [
-    ['not JSON', '{"exports": [', (f) => `tier4: invalid config ${f}: (file): expected JSON, received text that does not parse`],
-    ['no exports', { exports: [] }, (f) => `tier4: invalid config ${f}: exports: expected a non-empty array of { "dir": "...", ... }, received an array []`],
-    ['unknown top-level key', { exports: [{ dir: '.' }], export: [] }, (f) => `tier4: invalid config ${f}: (root).export: unknown key; expected one of exports`],
-    ['unknown entry key', { exports: [{ dir: '.', sample: 3 }] }, (f) => `tier4: invalid config ${f}: exports[0].sample: unknown key; expected one of dir, name, thresholds, outputThresholds, samples, formats, latency, gates, trustModelSource`],
-    ['missing dir', { exports: [{ samples: 3 }] }, (f) => `tier4: invalid config ${f}: exports[0].dir: expected the path of an export dir (relative to the config file), received nothing (missing)`],
-    ['dir not found', { exports: [{ dir: 'exports/none' }] }, (f) => `tier4: invalid config ${f}: exports[0].dir: expected an export dir, received "exports/none" (${join(f, '..', 'exports', 'none')} is not a directory)`],
-    ['bad samples', { exports: [{ dir: '.' }, { dir: '.', name: 'b', samples: 'ten' }] }, (f) => `tier4: invalid config ${f}: exports[1].samples: expected an integer >= 1, received string "ten"`],
-    ['bad threshold', { exports: [{ dir: '.', thresholds: { fp32: -1 } }] }, (f) => `tier4: invalid config ${f}: exports[0].thresholds.fp32: expected a number >= 0, received number -1`],
-    ['bad gate level', { exports: [{ dir: '.', gates: { minSpeedup: 1.5, minSpeedupLevel: 'error' } }] }, (f) => `tier4: invalid config ${f}: exports[0].gates.minSpeedupLevel: expected 'warn' or 'fail', received string "error"`],
-    ['unknown format', { exports: [{ dir: '.', formats: ['onnx', 'tflite'] }] }, (f) => `tier4: invalid config ${f}: exports[0].formats[1]: expected a format with a runner (onnx, torchscript, pytorch), received string "tflite"`],
-    ['duplicate names', { exports: [{ dir: '.' }, { dir: '.' }] }, (f) => `tier4: invalid config ${f}: exports[1].name: expected a name no other entry has, received "." (give the entries distinct "name"s)`],
+    ['not JSON', '{"exports": [', (f) => `tier4: invalid config ${f}: expected JSON, received text that does not parse`],
+    ['no exports', { exports: [] }, (f) => `tier4: invalid config ${f}: option "exports" expected a non-empty array of { "dir": "...", ... }, received []`],
+    ['unknown top-level key', { exports: [{ dir: '.' }], export: [] }, (f) => `tier4: invalid config ${f}: unknown option "export" (expected one of "exports"; did you mean "exports"?)`],
+    [
+      'unknown entry key',
+      { exports: [{ dir: '.', sample: 3 }] },
+      (f) =>
+        `tier4: invalid config ${f}: unknown option "exports[0].sample" (expected one of "dir", "name", "thresholds", "outputThresholds", "latency", "gates", "samples", "formats", "minSqnrDb", "threads", "timeoutMs", "allowNonFinite", "trustModelSource"; did you mean "samples"?)`,
+    ],
+    ['missing dir', { exports: [{ samples: 3 }] }, (f) => `tier4: invalid config ${f}: option "exports[0].dir" expected the path of an export dir (relative to the config file), received undefined`],
+    ['dir not found', { exports: [{ dir: 'exports/none' }] }, (f) => `tier4: invalid config ${f}: option "exports[0].dir" expected an export dir, received "exports/none" (${join(f, '..', 'exports', 'none')} is not a directory)`],
+    ['bad samples', { exports: [{ dir: '.' }, { dir: '.', name: 'b', samples: 'ten' }] }, (f) => `tier4: invalid config ${f}: option "exports[1].samples" expected an integer >= 1, received "ten"`],
+    ['bad threshold', { exports: [{ dir: '.', thresholds: { fp32: -1 } }] }, (f) => `tier4: invalid config ${f}: option "exports[0].thresholds.fp32" expected a finite number >= 0, received -1`],
+    ['quantization metric', { exports: [{ dir: '.', thresholds: { cosine: 2 } }] }, (f) => `tier4: invalid config ${f}: option "exports[0].thresholds.cosine" expected a number from -1 to 1, received 2`],
+    ['bad gate level', { exports: [{ dir: '.', gates: { minSpeedup: 1.5, minSpeedupLevel: 'error' } }] }, (f) => `tier4: invalid config ${f}: option "exports[0].gates.minSpeedupLevel" expected "warn" or "fail", received "error"`],
+    ['bad min SQNR', { exports: [{ dir: '.', minSqnrDb: 'loud' }] }, (f) => `tier4: invalid config ${f}: option "exports[0].minSqnrDb" expected a number of dB, or -Infinity ("off") to turn the gate off, received "loud"`],
+    ['unknown format', { exports: [{ dir: '.', formats: ['onnx', 'tflite'] }] }, (f) => `tier4: invalid config ${f}: option "exports[0].formats[1]" expected one of "onnx", "torchscript", "pytorch", received "tflite"`],
+    ['duplicate names', { exports: [{ dir: '.' }, { dir: '.' }] }, (f) => `tier4: invalid config ${f}: option "exports[1].name" expected a name no other entry has, received "." (give the entries distinct "name"s)`],
   ];
   test.for(cases)('config error (%s): exit 2, the message names the file and the key', async ([, body, message]) => {
     const file = await config(body);
@@ -121,7 +128,7 @@ describe('tier4 validate --config', () => {
 
   test('a missing config file and a config beside an export dir argument are usage errors', async () => {
     const missing = join(await tmpDir('tiers-'), 'none.json');
-    expect((await cli(['validate', '--config', missing])).stderr).toBe(`tier4: invalid config ${missing}: (file): expected a JSON file, found none\n`);
+    expect((await cli(['validate', '--config', missing])).stderr).toBe(`tier4: invalid config ${missing}: expected a JSON file, found none\n`);
     expect((await cli(['validate', 'exports/x', '--config', missing])).stderr).toBe(
       'tier4: validate --config takes no <export-dir> (the config lists them), received exports/x (see tier4 --help)\n',
     );

@@ -155,9 +155,9 @@ describe('measureLatency', () => {
     const fx = await fixture('simple_cnn');
     const runner = await openOnnxRunner(fx);
     const inputs = (await fx.loadSample(0)).inputs;
-    await expect(measureLatency(runner, inputs, { iterations: 0 })).rejects.toThrow('measureLatency: iterations must be an integer >= 1, received 0');
-    await expect(measureLatency(runner, inputs, { warmup: -1 })).rejects.toThrow('measureLatency: warmup must be an integer >= 0, received -1');
-    await expect(measureLatency(runner, inputs, { budgetMs: -5 })).rejects.toThrow('measureLatency: budgetMs must be a positive number of ms, received -5');
-    await expect(measureLatency(runner, inputs, { budgetLevel: 'error' as 'warn' })).rejects.toThrow(`measureLatency: budgetLevel must be 'warn' or 'fail', received "error"`);
+    await expect(measureLatency(runner, inputs, { iterations: 0 })).rejects.toThrow('measureLatency: option "iterations" expected an integer >= 1, received 0');
+    await expect(measureLatency(runner, inputs, { warmup: -1 })).rejects.toThrow('measureLatency: option "warmup" expected an integer >= 0, received -1');
+    await expect(measureLatency(runner, inputs, { budgetMs: -5 })).rejects.toThrow('measureLatency: option "budgetMs" expected a finite number of ms > 0, received -5');
+    await expect(measureLatency(runner, inputs, { budgetLevel: 'error' as 'warn' })).rejects.toThrow('measureLatency: option "budgetLevel" expected "warn" or "fail", received "error"');
   });
 });

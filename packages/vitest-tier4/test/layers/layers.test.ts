@@ -143,7 +143,7 @@ describe('a fault put into model.onnx after export', () => {
     expect(row.reason).toMatch(/^SQNR -?[0-9.]+ dB below the scale-free gate of 60\.0 dB \(max abs [0-9.e-]+ within the tolerance\)$/);
     expect(row.layout).toBeNull();
     expect(r.layers.slice(0, r.layers.indexOf(row)).every((l) => l.status === 'ok')).toBe(true);
-    await expect(compareLayers({ exportDir: perturbed, worker, minSqnrDb: Number.NaN })).rejects.toThrow(/minSqnrDb must be a number of dB/);
+    await expect(compareLayers({ exportDir: perturbed, worker, minSqnrDb: Number.NaN })).rejects.toThrow('compareLayers: option "minSqnrDb" expected a number of dB, or -Infinity ("off") to turn the gate off, received NaN');
   });
 
   it('tier4 layers exits 1 and names the origin', async () => {
@@ -233,8 +233,8 @@ describe('bad input', () => {
     await expect(compareLayers({ exportDir: resnet, worker, sample: -1 })).rejects.toThrow(TypeError);
     expect((await cli(['layers'])).stderr).toContain('layers: missing <export-dir>');
     expect((await cli(['layers', resnet, '--tolerance', 'abc'])).code).toBe(2);
-    expect((await cli(['layers', resnet, '--sample', '1.5'])).stderr).toContain("--sample expects an integer >= 0, received '1.5'");
-    expect((await cli(['layers', resnet, '--min-sqnr', 'loud'])).stderr).toContain("--min-sqnr expects a number of dB or off, received 'loud'");
+    expect((await cli(['layers', resnet, '--sample', '1.5'])).stderr).toContain('option "--sample" expected an integer >= 0, received 1.5');
+    expect((await cli(['layers', resnet, '--min-sqnr', 'loud'])).stderr).toContain('option "--min-sqnr" expected a number of dB, or -Infinity ("off") to turn the gate off, received "loud"');
     const missing = await cli(['layers', join(resnet, 'nope')]);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('cannot read export dir');

@@ -14,14 +14,21 @@ describe('tier4() options', () => {
   });
 
   test.each([
-    [null, 'tier4(): options must be an object, received null'],
-    [{ thresholds: { fp32: -1 } }, 'tier4(): thresholds.fp32 must be a finite number >= 0, received -1'],
-    [{ reportPath: '' }, 'tier4(): reportPath must be a non-empty string, received ""'],
-    [{ testTimeout: 0 }, 'tier4(): testTimeout must be a number of ms > 0 or false, received 0'],
-    [{ fixtures: { cnn: { model: 42 } } }, "tier4(): fixtures.cnn.model must be 'simple_cnn', 'lm_stub' or { file, factory }, received 42"],
-    [{ workerPool: { size: 0 } }, 'tier4(): workerPool.size must be an integer >= 1, received 0'],
-    [{ workerPool: { warm: 'yes' } }, 'tier4(): workerPool.warm must be a boolean, received "yes"'],
-    [{ workerPool: 2 }, 'tier4(): workerPool must be false or { size, warm }, received 2'],
+    [null, 'tier4(): option "(options)" expected an object, received null'],
+    [{ thresholds: { fp32: -1 } }, 'tier4(): option "thresholds.fp32" expected a finite number >= 0, received -1'],
+    // the keys of runTier4's thresholds, checked when the config loads (any key was accepted)
+    [{ thresholds: { fp16: 1e-3 } }, 'tier4(): unknown option "thresholds.fp16" (expected one of "fp32", "quantized", "sqnr_db", "cosine", "top1_agreement", "relative_error", "kl_divergence"; did you mean "fp32"?)'],
+    [{ thresholds: { cosine: 1.5 } }, 'tier4(): option "thresholds.cosine" expected a number from -1 to 1, received 1.5'],
+    [{ reportPath: '' }, 'tier4(): option "reportPath" expected a non-empty file path (string), received ""'],
+    [{ testTimeout: 0 }, 'tier4(): option "testTimeout" expected a finite number of ms > 0, or false, received 0'],
+    [{ fixtures: { cnn: { model: 42 } } }, 'tier4(): option "fixtures.cnn.model" expected one of "simple_cnn", "lm_stub" or { file, factory }, received 42'],
+    // each fixture request is checked by buildFixture's own check, before any build
+    [{ fixtures: { cnn: { model: 'simple_cnn', samples: 0 } } }, 'tier4(): option "fixtures.cnn.samples" expected an integer >= 1, received 0'],
+    [{ fixtures: { cnn: { model: 'simple_cnn', sample: 2 } } }, 'tier4(): unknown option "fixtures.cnn.sample" (expected one of "model", "formats", "quantization", "samples", "layers", "seed", "opset", "cacheDir", "python", "signal", "timeoutMs", "probeTimeoutMs"; did you mean "samples"?)'],
+    [{ workerPool: { size: 0 } }, 'tier4(): option "workerPool.size" expected an integer >= 1, received 0'],
+    [{ workerPool: { warm: 'yes' } }, 'tier4(): option "workerPool.warm" expected true or false, received "yes"'],
+    [{ workerPool: 2 }, 'tier4(): option "workerPool" expected false or an object such as { size: 2, warm: true }, received 2'],
+    [{ threshold: { fp32: 1e-4 } }, 'tier4(): unknown option "threshold" (expected one of "thresholds", "reportPath", "fixtures", "reporter", "setup", "testTimeout", "workerPool"; did you mean "thresholds"?)'],
   ])('rejects %j with a TypeError naming the option', (options, message) => {
     expect(() => tier4(options as never)).toThrow(new TypeError(message));
   });

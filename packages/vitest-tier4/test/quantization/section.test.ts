@@ -134,12 +134,12 @@ describe('quantization section (lm_stub, dynamic)', () => {
     const fx = await fixture('lm_stub');
     const report = await runTier4({ exportDir: fx.dir, numSamples: 1, latency: false, formats: ['onnx'] });
     expect(report.formats.onnx!.quantization).toBeUndefined();
-    await expect(runTier4({ exportDir: fx.dir, thresholds: { sqnr_db: 'high' } as never })).rejects.toThrow('runTier4: quantization threshold sqnr_db must be a finite number, received "high"');
+    await expect(runTier4({ exportDir: fx.dir, thresholds: { sqnr_db: 'high' } as never })).rejects.toThrow('runTier4: option "thresholds.sqnr_db" expected a finite number, received "high"');
     await expect(runTier4({ exportDir: fx.dir, quantization: { thresholds: {} } as never })).rejects.toThrow(
-      'runTier4: quantization thresholds are keys of the thresholds option, e.g. thresholds: { quantized: 1e-2, sqnr_db: 20 }',
+      'runTier4: unknown option "quantization.thresholds" (quantization thresholds are keys of the thresholds option, e.g. thresholds: { quantized: 1e-2, sqnr_db: 20 })',
     );
     await expect(runTier4({ exportDir: fx.dir, quantization: { memroy: false } as never })).rejects.toThrow(
-      "runTier4: unknown quantization option 'memroy' (expected memory, perLayer, verbose, timeoutMs)",
+      'runTier4: unknown option "quantization.memroy" (expected one of "memory", "perLayer", "verbose", "timeoutMs"; did you mean "memory"?)',
     );
   });
 });

@@ -1,37 +1,35 @@
 /** The one set of rules for quantization thresholds: parsing, checking, judging and the failure lines. */
 import { describe, expect, test } from 'vitest';
-import {
-  checkQuantizationThresholds,
-  DEFAULT_QUANTIZATION_THRESHOLDS,
-  describeFailures,
-  judgeQuantization,
-  parseQuantizationThresholds,
-} from '../../src/quantization/thresholds.js';
+import { checkThresholds } from '../../src/options/check.js';
+import { parseThresholdsFlag } from '../../src/options/cli.js';
+import { DEFAULT_QUANTIZATION_THRESHOLDS, describeFailures, judgeQuantization } from '../../src/quantization/thresholds.js';
 
 describe('quantization thresholds', () => {
   test('the default is sqnr_db >= 20 only', () => {
     expect(DEFAULT_QUANTIZATION_THRESHOLDS).toEqual({ sqnr_db: 20 });
   });
 
-  test('CLI form: key=value and the bound written out', () => {
-    expect(parseQuantizationThresholds('sqnr_db=20,top1_agreement>=0.99, relative_error<=0.01')).toEqual({ sqnr_db: 20, top1_agreement: 0.99, relative_error: 0.01 });
-    expect(() => parseQuantizationThresholds('sqnr_db<=20')).toThrow("--threshold: sqnr_db is bounded from below (>=), received 'sqnr_db<=20'");
-    expect(() => parseQuantizationThresholds('relative_error>=0.1')).toThrow("--threshold: relative_error is bounded from above (<=), received 'relative_error>=0.1'");
-    expect(() => parseQuantizationThresholds('sqnr=20')).toThrow("--threshold: unknown quantization threshold 'sqnr' (expected one of sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)");
-    expect(() => parseQuantizationThresholds('sqnr_db')).toThrow("--threshold: expected key=value items such as sqnr_db=20,top1_agreement=0.99, received 'sqnr_db'");
-    expect(() => parseQuantizationThresholds('top1_agreement=1.5')).toThrow('--threshold: quantization threshold top1_agreement must be a number from 0 to 1, received 1.5');
+  test('CLI form: key=value and the bound written out (the one option table, options/cli.ts)', () => {
+    expect(parseThresholdsFlag('sqnr_db=20,top1_agreement>=0.99, relative_error<=0.01')).toEqual({ sqnr_db: 20, top1_agreement: 0.99, relative_error: 0.01 });
+    expect(() => parseThresholdsFlag('sqnr_db<=20')).toThrow('option "--threshold sqnr_db" expected sqnr_db>=<value> (bounded from below), received "sqnr_db<=20"');
+    expect(() => parseThresholdsFlag('relative_error>=0.1')).toThrow('option "--threshold relative_error" expected relative_error<=<value> (bounded from above), received "relative_error>=0.1"');
+    expect(() => parseThresholdsFlag('sqnr=20')).toThrow(
+      'unknown option "--threshold sqnr" (expected one of "fp32", "quantized", "sqnr_db", "cosine", "top1_agreement", "relative_error", "kl_divergence")',
+    );
+    expect(() => parseThresholdsFlag('sqnr_db')).toThrow('option "--threshold" expected name=value items such as fp32=1e-4,quantized=1e-2,sqnr_db>=20, received "sqnr_db"');
+    expect(() => parseThresholdsFlag('top1_agreement=1.5')).toThrow('option "--threshold top1_agreement" expected a number from 0 to 1, received 1.5');
+    expect(() => parseThresholdsFlag('sqnr_db=abc')).toThrow('option "--threshold sqnr_db" expected a finite number, received "abc"');
     // the text received, never the null that JSON makes of NaN or -Infinity
-    expect(() => parseQuantizationThresholds('sqnr_db=abc')).toThrow("--threshold: quantization threshold sqnr_db must be a finite number, received 'abc'");
-    expect(() => parseQuantizationThresholds('sqnr_db>=')).toThrow("--threshold: expected key=value items such as sqnr_db=20,top1_agreement=0.99, received 'sqnr_db>='");
-    expect(() => parseQuantizationThresholds('top1_agreement>=high')).toThrow("--threshold: quantization threshold top1_agreement must be a number from 0 to 1, received 'high'");
-    expect(() => parseQuantizationThresholds('sqnr_db>=-Infinity')).toThrow('--threshold: quantization threshold sqnr_db must be a finite number, received -Infinity');
+    expect(() => parseThresholdsFlag('sqnr_db>=')).toThrow('option "--threshold" expected name=value items such as fp32=1e-4,quantized=1e-2,sqnr_db>=20, received "sqnr_db>="');
+    expect(() => parseThresholdsFlag('top1_agreement>=high')).toThrow('option "--threshold top1_agreement" expected a number from 0 to 1, received "high"');
+    expect(() => parseThresholdsFlag('sqnr_db>=-Infinity')).toThrow('option "--threshold sqnr_db" expected a finite number, received -Infinity');
   });
 
   test('object form: unknown keys and bad values are TypeErrors naming the caller', () => {
-    expect(checkQuantizationThresholds({ cosine: 0.999, kl_divergence: undefined }, 'runTier4')).toEqual({ cosine: 0.999 });
-    expect(() => checkQuantizationThresholds({ relative_error: -1 }, 'runTier4')).toThrow('runTier4: quantization threshold relative_error must be a number >= 0, received -1');
-    expect(() => checkQuantizationThresholds({ sqnr_db: Number.NaN }, 'runTier4')).toThrow('runTier4: quantization threshold sqnr_db must be a finite number, received NaN');
-    expect(() => checkQuantizationThresholds([], 'tier4()')).toThrow('tier4(): quantization thresholds must be an object such as { sqnr_db: 20 }, received an array');
+    expect(() => checkThresholds('runTier4', 'thresholds', { cosine: 0.999, kl_divergence: undefined })).not.toThrow();
+    expect(() => checkThresholds('runTier4', 'thresholds', { relative_error: -1 })).toThrow('runTier4: option "thresholds.relative_error" expected a finite number >= 0, received -1');
+    expect(() => checkThresholds('runTier4', 'thresholds', { sqnr_db: Number.NaN })).toThrow('runTier4: option "thresholds.sqnr_db" expected a finite number, received NaN');
+    expect(() => checkThresholds('tier4()', 'thresholds', [])).toThrow('tier4(): option "thresholds" expected an object such as { fp32: 1e-4, quantized: 1e-2, sqnr_db: 20 }, received []');
   });
 
   test('judging: min and max bounds, not measured, NaN fails, +Infinity SQNR passes', () => {

@@ -155,10 +155,10 @@ describe('several outputs', () => {
   test('an output threshold for an output the export does not have is refused before anything runs', async () => {
     const fx = await exportOf('two_outputs');
     await expect(runTier4({ exportDir: fx.dir, latency: false, numSamples: 6, outputThresholds: { sigma: 1e-3 } })).rejects.toThrow(
-      new TypeError("runTier4: outputThresholds names output 'sigma', which the export does not have (its outputs: positions, uncertainties)"),
+      new TypeError('runTier4: option "outputThresholds.sigma" expected the name of an output of the export (positions, uncertainties), received "sigma"'),
     );
     await expect(runTier4({ exportDir: fx.dir, outputThresholds: { positions: -1 } })).rejects.toThrow(
-      'runTier4: outputThresholds.positions must be a finite number >= 0, received -1',
+      'runTier4: option "outputThresholds.positions" expected a finite number >= 0, received -1',
     );
   });
 });
@@ -202,12 +202,12 @@ describe('deployment gates', () => {
 
   test('bad gate options name the option', async () => {
     const fx = await exportOf('two_outputs');
-    await expect(runTier4({ exportDir: fx.dir, gates: { minSpeedup: 0 } })).rejects.toThrow('runTier4: gates.minSpeedup must be a finite number > 0, received 0');
+    await expect(runTier4({ exportDir: fx.dir, gates: { minSpeedup: 0 } })).rejects.toThrow('runTier4: option "gates.minSpeedup" expected a finite number > 0, received 0');
     await expect(runTier4({ exportDir: fx.dir, gates: { maxArtifactLevel: 'error' as never } })).rejects.toThrow(
-      "runTier4: gates.maxArtifactLevel must be 'warn' or 'fail', received \"error\"",
+      'runTier4: option "gates.maxArtifactLevel" expected "warn" or "fail", received "error"',
     );
     await expect(runTier4({ exportDir: fx.dir, gates: { minSpeed: 2 } as never })).rejects.toThrow(
-      "runTier4: gates: unknown gate 'minSpeed'; expected one of minSpeedup, minSpeedupLevel, maxArtifactBytes, maxArtifactLevel",
+      'runTier4: unknown option "gates.minSpeed" (expected one of "minSpeedup", "minSpeedupLevel", "maxArtifactBytes", "maxArtifactLevel"; did you mean "minSpeedup"?)',
     );
   });
 });

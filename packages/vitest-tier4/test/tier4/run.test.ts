@@ -1,7 +1,7 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { livePythonWorkers, openOnnxRunner, registerRunner, runnerArtifact } from '../../src/runtimes/index.js';
+import { livePythonWorkers, openOnnxRunner, registeredFormats, registerRunner, runnerArtifact } from '../../src/runtimes/index.js';
 import { ExportDirReadError, runTier4, type Tier4Report } from '../../src/tier4/index.js';
 import { histogramTotal } from '../../src/parity/histogram.js';
 import { cleanupTmp, copyExport, fixture, perturbOnnx, python, schemaValidator, tmpDir } from './helpers.js';
@@ -330,16 +330,19 @@ describe('runTier4 on the built-in fixtures', () => {
 
   test('invalid options and unreadable export dirs throw clear errors', async () => {
     const fx = await fixture('simple_cnn');
-    await expect(runTier4({} as never)).rejects.toThrow('runTier4: exportDir must be the path of an export directory or an ExportDir from openExportDir(), received undefined');
-    await expect(runTier4({ exportDir: '' })).rejects.toThrow('runTier4: exportDir must be the path of an export directory or an ExportDir from openExportDir(), received ""');
-    await expect(runTier4({ exportDir: fx, numSamples: 0 })).rejects.toThrow('runTier4: numSamples must be an integer >= 1, received 0');
-    await expect(runTier4({ exportDir: fx, thresholds: { fp16: 1 } as never })).rejects.toThrow("runTier4: unknown threshold 'fp16'; expected 'fp32', 'quantized' or a quantization metric (sqnr_db, cosine, top1_agreement, relative_error, kl_divergence)");
-    await expect(runTier4({ exportDir: fx, formats: [] })).rejects.toThrow('runTier4: formats must name at least one format');
-    await expect(runTier4({ exportDir: fx, formats: ['tflite'] })).rejects.toThrow("runTier4: no runner for format(s) 'tflite'; available: onnx, torchscript, pytorch");
-    await expect(runTier4({ exportDir: fx, latency: { iterations: 0 } })).rejects.toThrow('runTier4: latency.iterations must be an integer >= 1, received 0');
-    await expect(runTier4({ exportDir: fx, latency: { warmup: 1.5 } })).rejects.toThrow('runTier4: latency.warmup must be an integer >= 0, received 1.5');
-    await expect(runTier4({ exportDir: fx, latency: { budgetMs: 0 } })).rejects.toThrow('runTier4: latency.budgetMs must be a positive number of ms, received 0');
-    await expect(runTier4({ exportDir: fx, latency: { budgetLevel: 'error' as 'warn' } })).rejects.toThrow(`runTier4: latency.budgetLevel must be 'warn' or 'fail', received "error"`);
+    await expect(runTier4({} as never)).rejects.toThrow('runTier4: option "exportDir" expected the path of an export directory or an ExportDir from openExportDir(), received undefined');
+    await expect(runTier4({ exportDir: '' })).rejects.toThrow('runTier4: option "exportDir" expected the path of an export directory or an ExportDir from openExportDir(), received ""');
+    await expect(runTier4({ exportDir: fx, numSamples: 0 })).rejects.toThrow('runTier4: option "numSamples" expected an integer >= 1, received 0');
+    await expect(runTier4({ exportDir: fx, thresholds: { fp16: 1 } as never })).rejects.toThrow('runTier4: unknown option "thresholds.fp16" (expected one of "fp32", "quantized", "sqnr_db", "cosine", "top1_agreement", "relative_error", "kl_divergence"; did you mean "fp32"?)');
+    // the formats with a registered runner (an earlier test of this file registers 'onnx-unoptimized')
+    const available = registeredFormats().map((f) => `"${f}"`).join(', ');
+    expect(available).toMatch(/^"onnx", "torchscript", "pytorch"/);
+    await expect(runTier4({ exportDir: fx, formats: [] })).rejects.toThrow(`runTier4: option "formats" expected a non-empty array of ${available}, received []`);
+    await expect(runTier4({ exportDir: fx, formats: ['tflite'] })).rejects.toThrow(`runTier4: option "formats[0]" expected one of ${available}, received "tflite"`);
+    await expect(runTier4({ exportDir: fx, latency: { iterations: 0 } })).rejects.toThrow('runTier4: option "latency.iterations" expected an integer >= 1, received 0');
+    await expect(runTier4({ exportDir: fx, latency: { warmup: 1.5 } })).rejects.toThrow('runTier4: option "latency.warmup" expected an integer >= 0, received 1.5');
+    await expect(runTier4({ exportDir: fx, latency: { budgetMs: 0 } })).rejects.toThrow('runTier4: option "latency.budgetMs" expected a finite number of ms > 0, received 0');
+    await expect(runTier4({ exportDir: fx, latency: { budgetLevel: 'error' as 'warn' } })).rejects.toThrow('runTier4: option "latency.budgetLevel" expected "warn" or "fail", received "error"');
     const missing = await runTier4({ exportDir: '/nonexistent/export' }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ExportDirReadError);
     expect(missing).toMatchObject({ dir: '/nonexistent/export', message: 'Export directory /nonexistent/export does not exist' });

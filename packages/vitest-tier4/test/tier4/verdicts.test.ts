@@ -91,9 +91,9 @@ describe('the scale-free gate fails a wrong export at any output scale', () => {
   test('bad minSqnrDb options are TypeErrors naming the key (checked before the export dir is read)', async () => {
     const fx = { dir: '/nonexistent/export' };
     await expect(runTier4({ exportDir: fx.dir, minSqnrDb: { fp32: 40 } as never })).rejects.toThrow(
-      'runTier4: minSqnrDb must be a number of dB (or -Infinity to turn the gate off), received {"fp32":40}',
+      'runTier4: option "minSqnrDb" expected a number of dB, or -Infinity ("off") to turn the gate off, received {"fp32":40}',
     );
-    await expect(runTier4({ exportDir: fx.dir, minSqnrDb: Number.NaN })).rejects.toThrow('runTier4: minSqnrDb must be a number of dB (or -Infinity to turn the gate off), received null');
+    await expect(runTier4({ exportDir: fx.dir, minSqnrDb: Number.NaN })).rejects.toThrow('runTier4: option "minSqnrDb" expected a number of dB, or -Infinity ("off") to turn the gate off, received NaN');
   });
 });
 
@@ -181,6 +181,6 @@ describe('honest speed-ups: every runtime on the same thread count, recorded wit
   });
 
   test('a bad thread count is a TypeError before anything runs', async () => {
-    await expect(runTier4({ exportDir: '/nonexistent/export', threads: 0 })).rejects.toThrow('runTier4: threads must be an integer >= 1, received 0');
+    await expect(runTier4({ exportDir: '/nonexistent/export', threads: 0 })).rejects.toThrow('runTier4: option "threads" expected an integer >= 1, received 0');
   });
 });

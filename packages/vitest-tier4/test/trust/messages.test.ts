@@ -20,10 +20,10 @@ async function cli(argv: string[]): Promise<{ code: number; stdout: string; stde
 
 describe('tier4 validate: one-line usage errors (exit 2)', () => {
   test.each([
-    [['validate', 'x', '--samples', '-1'], "tier4: --samples expects an integer >= 1, received '-1' (see tier4 --help)\n"],
-    [['validate', 'x', '--iterations', '-3'], "tier4: --iterations expects an integer >= 1, received '-3' (see tier4 --help)\n"],
-    [['validate', 'x', '--timeout-ms', '-5'], "tier4: --timeout-ms expects an integer >= 1, received '-5' (see tier4 --help)\n"],
-    [['validate', 'x', '--budget-ms', '-0.5'], "tier4: --budget-ms expects a number > 0, received '-0.5' (see tier4 --help)\n"],
+    [['validate', 'x', '--samples', '-1'], 'tier4: option "--samples" expected an integer >= 1, received -1 (see tier4 --help)\n'],
+    [['validate', 'x', '--iterations', '-3'], 'tier4: option "--iterations" expected an integer >= 1, received -3 (see tier4 --help)\n'],
+    [['validate', 'x', '--timeout-ms', '-5'], 'tier4: option "--timeout-ms" expected a finite number of ms > 0, received -5 (see tier4 --help)\n'],
+    [['validate', 'x', '--budget-ms', '-0.5'], 'tier4: option "--budget-ms" expected a finite number of ms > 0, received -0.5 (see tier4 --help)\n'],
     [['validate', ''], 'tier4: validate: <export-dir> expects a directory path, received "" (see tier4 --help)\n'],
   ])('%j', async (argv, message) => {
     expect(await cli(argv)).toEqual({ code: 2, stdout: '', stderr: message });

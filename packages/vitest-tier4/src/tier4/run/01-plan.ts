@@ -8,7 +8,8 @@ import { openExportDir, type ExportDir, type ExportMetadata, type Sample } from 
 import { eagerBaselineFormat, hasRunner } from '../../runtimes/registry.js';
 import { splitThresholds, type QuantizationThresholds } from '../../quantization/thresholds.js';
 import { DEFAULT_MIN_SQNR_DB } from '../agreement.js';
-import { checkOutputThresholds, DEFAULT_TIER4_THRESHOLDS, thresholdStatistic, thresholdTolerance, type ThresholdTolerance } from '../outputs.js';
+import { checkOutputThresholds } from '../../options/check.js';
+import { DEFAULT_TIER4_THRESHOLDS, thresholdStatistic, thresholdTolerance, type ThresholdTolerance } from '../outputs.js';
 import { CrossFormatAgreement } from '../diagnose-stale.js';
 import { WorkerTimeouts } from '../timeouts.js';
 import { referenceScales } from '../scale-verdict.js';
@@ -73,7 +74,7 @@ export async function planRun(options: RunTier4Options): Promise<RunPlan> {
   }
   const md = ed.metadata;
   if (options.outputThresholds !== undefined) {
-    checkOutputThresholds(options.outputThresholds, md.outputs.map((o) => o.name), 'runTier4: outputThresholds');
+    checkOutputThresholds('runTier4', 'outputThresholds', options.outputThresholds, md.outputs.map((o) => o.name));
   }
   const split = splitThresholds((options.thresholds ?? {}) as Record<string, number>);
   const thresholds = { ...DEFAULT_TIER4_THRESHOLDS, ...split.presets } as Record<Tier4ThresholdPreset, number>;

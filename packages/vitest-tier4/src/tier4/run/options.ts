@@ -1,17 +1,15 @@
 /**
  * The options of runTier4: their types, defaults and the one check that runs before anything
- * else (a bad option is a TypeError at call time, never a warning in the dict).
+ * else (a bad option is a TypeError at call time, never a warning in the dict). The rules are the
+ * one option table's (options/table.ts), which the plugin, the CLI and a tiers config use too.
  */
 import { availableParallelism } from 'node:os';
 import type { ExportDir } from 'vitest-tier4-fixtures';
 import type { LatencyBudgetLevel } from '../../latency/measure.js';
 import type { ValidationPool } from '../../runtimes/pool/validation-workers.js';
-import { hasRunner, registeredFormats } from '../../runtimes/registry.js';
-import { checkQuantizationOptions, type Tier4QuantizationOptions } from '../../quantization/step.js';
-import { checkQuantizationThresholds, QUANTIZATION_METRICS, splitThresholds, type QuantizationThresholds } from '../../quantization/thresholds.js';
-import { checkGateOptions, type Tier4GateOptions } from '../gates.js';
-import { checkOutputThresholds } from '../outputs.js';
-import type { Tier4ThresholdPreset } from '../types.js';
+import { checkRunTier4Options, type Tier4Thresholds } from '../../options/check.js';
+import type { Tier4QuantizationOptions } from '../../quantization/step.js';
+import type { Tier4GateOptions } from '../gates.js';
 
 export { DEFAULT_TIER4_THRESHOLDS } from '../outputs.js';
 /** Default intra-op threads of every runtime: the machine's available parallelism, at most 4. */
@@ -50,7 +48,7 @@ export interface RunTier4Options {
    * quantization metrics (default `{ sqnr_db: 20 }`): `sqnr_db`, `cosine`, `top1_agreement` (minimums),
    * `relative_error`, `kl_divergence` (maximums). See docs/tolerances.md.
    */
-  thresholds?: Partial<Record<Tier4ThresholdPreset, number>> & QuantizationThresholds;
+  thresholds?: Tier4Thresholds;
   /**
    * Thresholds of single outputs, replacing the preset's value for them (same statistic), e.g.
    * `{ uncertainties: 1e-3 }`; every name must be an output of the export.
@@ -125,79 +123,10 @@ export interface RunTier4Options {
   log?: (line: string) => void;
 }
 
-/** Checks every option of {@link RunTier4Options}; throws a TypeError naming the option, the expected and the received. */
+/**
+ * Checks every option of {@link RunTier4Options} with the one option table (options/check.ts);
+ * throws a TypeError naming the option, the expected and the received.
+ */
 export function checkOptions(options: RunTier4Options): void {
-  if (typeof options !== 'object' || options === null) {
-    throw new TypeError(`runTier4: expected an options object { exportDir, ... }, received ${options === null ? 'null' : typeof options}`);
-  }
-  const { exportDir, numSamples, thresholds, formats, latency } = options;
-  if (options.allowNonFinite !== undefined && (!Array.isArray(options.allowNonFinite) || options.allowNonFinite.some((n) => typeof n !== 'string'))) {
-    throw new TypeError(`runTier4: allowNonFinite must be an array of output names, received ${JSON.stringify(options.allowNonFinite)}`);
-  }
-  const isExportDir = typeof exportDir === 'object' && exportDir !== null && typeof exportDir.dir === 'string' && typeof exportDir.metadata === 'object';
-  if (!(typeof exportDir === 'string' && exportDir.length > 0) && !isExportDir) {
-    throw new TypeError(
-      `runTier4: exportDir must be the path of an export directory or an ExportDir from openExportDir(), received ${exportDir === undefined ? 'undefined' : JSON.stringify(exportDir)}`,
-    );
-  }
-  if (numSamples !== undefined && (!Number.isInteger(numSamples) || numSamples < 1)) {
-    throw new TypeError(`runTier4: numSamples must be an integer >= 1, received ${JSON.stringify(numSamples)}`);
-  }
-  if (thresholds !== undefined) {
-    if (typeof thresholds !== 'object' || thresholds === null) {
-      throw new TypeError(`runTier4: thresholds must be an object like { fp32: 1e-4, quantized: 1e-2 }, received ${JSON.stringify(thresholds)}`);
-    }
-    const split = splitThresholds(thresholds as Record<string, number>);
-    checkQuantizationThresholds(split.quantization, 'runTier4');
-    for (const [k, v] of Object.entries(split.presets)) {
-      if (k !== 'fp32' && k !== 'quantized') {
-        throw new TypeError(`runTier4: unknown threshold '${k}'; expected 'fp32', 'quantized' or a quantization metric (${QUANTIZATION_METRICS.join(', ')})`);
-      }
-      if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) {
-        throw new TypeError(`runTier4: threshold ${k} must be a finite number >= 0, received ${JSON.stringify(v)}`);
-      }
-    }
-  }
-  if (options.quantization !== undefined) checkQuantizationOptions(options.quantization, 'runTier4');
-  if (options.minSqnrDb !== undefined && (typeof options.minSqnrDb !== 'number' || Number.isNaN(options.minSqnrDb) || options.minSqnrDb === Infinity)) {
-    throw new TypeError(`runTier4: minSqnrDb must be a number of dB (or -Infinity to turn the gate off), received ${JSON.stringify(options.minSqnrDb)}`);
-  }
-  if (options.threads !== undefined && (!Number.isInteger(options.threads) || options.threads < 1)) {
-    throw new TypeError(`runTier4: threads must be an integer >= 1, received ${JSON.stringify(options.threads)}`);
-  }
-  if (formats !== undefined) {
-    if (!Array.isArray(formats) || formats.some((f) => typeof f !== 'string')) {
-      throw new TypeError(`runTier4: formats must be an array of format names, received ${JSON.stringify(formats)}`);
-    }
-    if (formats.length === 0) {
-      throw new TypeError(`runTier4: formats must name at least one format (e.g. ['onnx', 'torchscript']), received []; leave it out to validate every exported format`);
-    }
-    const unknown = formats.filter((f) => !hasRunner(f));
-    if (unknown.length > 0) {
-      throw new TypeError(
-        `runTier4: no runner for format(s) ${unknown.map((f) => `'${f}'`).join(', ')}; available: ${registeredFormats().join(', ')}`,
-      );
-    }
-  }
-  if (options.outputThresholds !== undefined) checkOutputThresholds(options.outputThresholds, null, 'runTier4: outputThresholds');
-  if (options.gates !== undefined) checkGateOptions(options.gates, 'runTier4: gates');
-  if (latency !== undefined && latency !== false && (typeof latency !== 'object' || latency === null)) {
-    throw new TypeError(`runTier4: latency must be false or { iterations, warmup, budgetMs, budgetLevel }, received ${JSON.stringify(latency)}`);
-  }
-  if (typeof latency === 'object' && latency !== null) {
-    // checked here, before anything runs: a bad option must not become a "latency not measured" warning
-    const { iterations, warmup, budgetMs, budgetLevel } = latency;
-    if (iterations !== undefined && (!Number.isInteger(iterations) || iterations < 1)) {
-      throw new TypeError(`runTier4: latency.iterations must be an integer >= 1, received ${JSON.stringify(iterations)}`);
-    }
-    if (warmup !== undefined && (!Number.isInteger(warmup) || warmup < 0)) {
-      throw new TypeError(`runTier4: latency.warmup must be an integer >= 0, received ${JSON.stringify(warmup)}`);
-    }
-    if (budgetMs !== undefined && (typeof budgetMs !== 'number' || !Number.isFinite(budgetMs) || budgetMs <= 0)) {
-      throw new TypeError(`runTier4: latency.budgetMs must be a positive number of ms, received ${JSON.stringify(budgetMs)}`);
-    }
-    if (budgetLevel !== undefined && budgetLevel !== 'warn' && budgetLevel !== 'fail') {
-      throw new TypeError(`runTier4: latency.budgetLevel must be 'warn' or 'fail', received ${JSON.stringify(budgetLevel)}`);
-    }
-  }
+  checkRunTier4Options(options, 'runTier4');
 }
