@@ -181,7 +181,12 @@ export function buildRunReport(tests: readonly CollectedTest[], context: BuildRu
     const loose = report as unknown as Loose;
     const status = asStatus(loose['status']) ?? 'ok';
     const warnings = Array.isArray(loose['warnings']) ? loose['warnings'].filter((w) => typeof w === 'string') : [];
-    if (status === 'fail') failReasons.push(`model ${key}: Tier 4 status fail`);
+    if (status === 'fail') {
+      // which formats failed and why, as a warn line says its warnings
+      const formats = isObject(loose['formats']) ? Object.entries(loose['formats'] as Record<string, Loose>) : [];
+      const why = formats.filter(([, f]) => f['status'] === 'fail' && typeof f['reason'] === 'string').map(([name, f]) => `${name}: ${String(f['reason'])}`);
+      failReasons.push(`model ${key}: Tier 4 status fail${why.length ? ` (${why.join('; ')})` : ''}`);
+    }
     if (status === 'warn') {
       warnReasons.push(`model ${key}: Tier 4 status warn${warnings.length ? ` (${warnings.join('; ')})` : ''}`);
     }

@@ -125,7 +125,8 @@ describe('a failing project', () => {
     expect(report.reasons).toEqual([
       'test failed: bad.spec.ts > the perturbed onnx export fails parity',
       'Tier 4 check failed: parity toy_cnn/onnx/logits (bad.spec.ts > the perturbed onnx export fails parity)',
-      'model toy_cnn: Tier 4 status fail',
+      // the failing format and its reason, as a warn line lists its warnings
+      'model toy_cnn: Tier 4 status fail (onnx: parity check fail in bad.spec.ts > the perturbed onnx export fails parity)',
     ]);
     expect(report.models.toy_cnn!.formats.onnx!.status).toBe('fail');
     expect(report.models.toy_cnn!.formats.torchscript!.status).toBe('ok');
