@@ -107,7 +107,8 @@ export function describeGates(gates: readonly Tier4Gate[]): string {
     .map((g) => {
       const status = g.status === 'ok' ? 'ok' : g.status.toUpperCase();
       if (g.name === 'min_speedup') return `speed-up >= ${g.limit}x: ${g.actual === null ? 'not measured' : `${g.actual.toFixed(2)}x`} ${status}`;
-      if (g.name === 'latency_budget') return `latency <= ${g.limit} ms: ${g.actual === null ? '-' : formatValue(g.actual)} ms ${status}`;
+      // 3 significant digits, like the speed-up's 2 decimals (the table and the JSON keep the full figure)
+      if (g.name === 'latency_budget') return `latency <= ${g.limit} ms: ${g.actual === null ? '-' : Number(g.actual.toPrecision(3))} ms ${status}`;
       return `artifact <= ${formatBytes(g.limit)}: ${g.actual === null ? 'unknown' : formatBytes(g.actual)} ${status}`;
     })
     .join('; ');

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildFixture, type Fixture } from 'vitest-tier4-fixtures';
+import { describeGates } from '../../src/tier4/gates.js';
 import { runTier4 } from '../../src/tier4/run.js';
 import type { Tier4Report } from '../../src/tier4/types.js';
 import { renderSummaryTable, verdictLine } from '../../src/cli/table.js';
@@ -191,6 +192,17 @@ describe('deployment gates', () => {
         `gates: onnx speed-up >= 1.5x: not measured WARN; artifact <= 1.0 kB: ${(size / 1e3).toFixed(1)} kB FAIL`,
     );
     await expectSchemaValid(report);
+  });
+
+  test('the verdict line gives every gate in short: limits as set, figures to 3 significant digits', () => {
+    expect(
+      describeGates([
+        { name: 'min_speedup', limit: 1.5, actual: 15.2346, level: 'fail', status: 'ok', message: null },
+        { name: 'latency_budget', limit: 50, actual: 76.34883, level: 'warn', status: 'warn', message: 'over' },
+        { name: 'latency_budget', limit: 5, actual: 0.0123456, level: 'warn', status: 'ok', message: null },
+        { name: 'max_artifact_bytes', limit: 150_000, actual: 163_000, level: 'warn', status: 'warn', message: 'over' },
+      ]),
+    ).toBe('speed-up >= 1.5x: 15.23x ok; latency <= 50 ms: 76.3 ms WARN; latency <= 5 ms: 0.0123 ms ok; artifact <= 150 kB: 163 kB WARN');
   });
 
   test('gates that hold leave the verdict ok and are still shown', async () => {
