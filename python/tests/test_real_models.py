@@ -72,6 +72,7 @@ def test_text_spec_declares_mask_and_token_types_after_input_ids() -> None:
         ({"input_names": ["input_ids", "position_ids"]}, "received ['input_ids', 'position_ids']"),
         ({"pad_token_id": 50}, "input_schema['pad_token_id'] (text modality): expected an int in [0, 49] (below vocab_size), received 50"),
         ({"min_seq_len": 9}, "input_schema['min_seq_len'] (text modality): expected an int in [1, 8] (at most max_seq_len), received 9"),
+        ({"vocab_size": 1, "pad_token_id": 0}, "input_schema['vocab_size'] (text modality): expected an int >= 2 with an attention_mask (real tokens must differ from pad_token_id, or an export that ignores the mask cannot be told apart), received 1"),
     ],
 )
 def test_invalid_text_inputs_are_refused_naming_the_key(schema: Dict[str, Any], message: str) -> None:

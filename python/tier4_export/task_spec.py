@@ -129,6 +129,13 @@ class TaskSpec:
                 f"followed by any of {list(TEXT_EXTRA_INPUTS)} (each once), received {names!r}"
             )
         vocab, max_len = int(schema["vocab_size"]), int(schema["max_seq_len"])
+        if names is not None and "attention_mask" in names and vocab < 2:
+            # honest masks need a real token that differs from the padding token
+            raise TaskSpecError(
+                "TaskSpec.input_schema['vocab_size'] (text modality): expected an int >= 2 with an "
+                "attention_mask (real tokens must differ from pad_token_id, or an export that ignores "
+                f"the mask cannot be told apart), received {vocab!r}"
+            )
         optional = {
             "pad_token_id": (0, vocab - 1, f"an int in [0, {vocab - 1}] (below vocab_size)"),
             "type_vocab_size": (2, None, "an int >= 2"),
