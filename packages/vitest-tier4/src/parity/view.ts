@@ -2,6 +2,7 @@
  * Tensor views: one normalised description (dtype, shape, flat data, encoding) of every tensor form the
  * parity core accepts. Views never copy typed-array data; nested JavaScript arrays are flattened once.
  */
+import { fortranToC } from 'vitest-tier4-fixtures/tensor';
 import { dtypeKind, normalizeDType } from './dtype.js';
 import { bfloat16BitsToNumber, halfTableF32 } from './half.js';
 import type { DType, TypedArray } from './types.js';
@@ -139,55 +140,6 @@ function flattenNested(value: unknown, argName: string): TensorView {
   };
 }
 
-const TYPED_ARRAY_CLASSES: ReadonlyArray<new (length: number) => TypedArray> = [
-  Float32Array,
-  Float64Array,
-  Int8Array,
-  Uint8Array,
-  Uint8ClampedArray,
-  Int16Array,
-  Uint16Array,
-  Int32Array,
-  Uint32Array,
-  BigInt64Array,
-  BigUint64Array,
-];
-
-/**
- * Copies column-major (Fortran-order) data into row-major order, keeping the container type (typed array class
- * or plain array). The only case where a view copies typed-array data.
- */
-function fortranToC(data: ArrayLike<unknown>, shape: readonly number[]): ArrayLike<unknown> {
-  const n = data.length;
-  // The standard class the data is an instance of (a Node Buffer is a Uint8Array; never call its constructor).
-  const Ctor = TYPED_ARRAY_CLASSES.find((C) => data instanceof C) ?? (isFloat16Array(data) ? (data.constructor as new (length: number) => TypedArray) : null);
-  const out: { [i: number]: unknown; length: number } = Ctor !== null ? new Ctor(n) : new Array<unknown>(n);
-  const rank = shape.length;
-  // Fortran strides: axis 0 moves by 1. Walk the C-order index like an odometer, tracking the Fortran offset.
-  const fstride = new Array<number>(rank);
-  let s = 1;
-  for (let axis = 0; axis < rank; axis++) {
-    fstride[axis] = s;
-    s *= shape[axis] as number;
-  }
-  const counter = new Array<number>(rank).fill(0);
-  let off = 0;
-  for (let i = 0; i < n; i++) {
-    out[i] = data[off];
-    for (let axis = rank - 1; axis >= 0; axis--) {
-      const c = (counter[axis] as number) + 1;
-      if (c < (shape[axis] as number)) {
-        counter[axis] = c;
-        off += fstride[axis] as number;
-        break;
-      }
-      counter[axis] = 0;
-      off -= (c - 1) * (fstride[axis] as number);
-    }
-  }
-  return out as ArrayLike<unknown>;
-}
-
 /**
  * Normalises any accepted tensor form into a TensorView.
  *
@@ -240,7 +192,8 @@ export function toTensorView(value: unknown, argName: string): TensorView {
     if (fortran !== undefined && fortran !== false && fortran !== true) {
       throw new TypeError(`${argName}: expected fortranOrder to be a boolean, received ${describe(fortran)}`);
     }
-    // npyjs keeps a Fortran-ordered .npy file (e.g. numpy's `np.save(path, a.T)`) column-major: reorder once.
+    // npyjs keeps a Fortran-ordered .npy file (e.g. numpy's `np.save(path, a.T)`) column-major: reorder once
+    // (the only case where a view copies typed-array data).
     const flat = fortran === true && shape.length > 1 ? fortranToC(arr, shape) : arr;
     return { dtype, shape, numel, data: flat as TypedArray | ArrayLike<unknown>, encoding: encodingFor(dtype, flat), untyped };
   }
