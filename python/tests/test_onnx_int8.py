@@ -239,7 +239,9 @@ def test_an_already_quantized_model_is_refused(tmp_path: Path) -> None:
         export_model(quantized, vector_spec("mlp", 16, 8), tmp_path / "q", quantization="dynamic")
     assert str(info.value) == (
         "quantization='dynamic': the model is already quantized (it holds quantized modules Linear); "
-        "pass the fp32 model to quantize it, or export this one with quantization=None"
+        "pass the fp32 model to quantize it (the reference outputs are then the fp32 model's, and the report "
+        "measures what quantization costs), or export this one as it is with quantization=None (metadata.json "
+        "then says quantization null and its reference outputs are this quantized model's own)"
     )
     assert not (tmp_path / "q").exists()
 

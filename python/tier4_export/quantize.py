@@ -93,8 +93,10 @@ def check_not_quantized(model: nn.Module, quantization: str) -> None:
     if found:
         raise ValueError(
             f"quantization={quantization!r}: {ALREADY_QUANTIZED} (it holds quantized modules "
-            f"{', '.join(found)}); pass the fp32 model to quantize it, or export this one with "
-            "quantization=None"
+            f"{', '.join(found)}); pass the fp32 model to quantize it (the reference outputs are then "
+            "the fp32 model's, and the report measures what quantization costs), or export this one as "
+            "it is with quantization=None (metadata.json then says quantization null and its reference "
+            "outputs are this quantized model's own)"
         )
 
 
