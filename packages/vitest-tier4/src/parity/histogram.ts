@@ -18,20 +18,59 @@ const BIAS = 1023;
 const CHUNK = 4096;
 const chunkA = new Float64Array(CHUNK);
 const chunkR = new Float64Array(CHUNK);
-/** Scratch double whose bits are read through BITS. */
-const F64 = new Float64Array(1);
+/** Scratch doubles whose bits are read through BITS (little- or big-endian words, see HI). */
+const SCRATCH = 1024;
+const F64 = new Float64Array(SCRATCH);
 const BITS = new Uint32Array(F64.buffer);
 /** Index of the word holding the sign and exponent (1 on little-endian machines, 0 on big-endian ones). */
 const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
+/** Four count tables, one per element index mod 4, summed at the end (see countF). */
+const TABLES = new Float64Array(4 * 2048);
 
-/** Counts the finite |a - r| of [0, n) into `counts`, indexed by the biased float64 exponent. */
-function countF(A: ArrayLike<number>, R: ArrayLike<number>, n: number, counts: Float64Array): void {
-  for (let k = 0; k < n; k++) {
-    const d = Math.abs((A[k] as number) - (R[k] as number));
-    if (!(d < Infinity)) continue;
-    F64[0] = d;
-    const e = (BITS[HI] as number) >>> 20;
-    counts[e] = (counts[e] as number) + 1;
+/**
+ * Counts the finite |a - r| of [0, n) into `counts`, indexed by the biased float64 exponent.
+ *
+ * Written for speed (this pass on 10M float32 pairs: about 50 -> 30 ms of CPU here, alternating runs at load
+ * ~20): the differences of 1024 elements are stored first (in a loop unrolled by four: V8 re-checks a typed
+ * array's map once per iteration) and their exponent words read back in a second loop (no store-to-load round
+ * trip per element), and consecutive elements count into four tables, because most differences fall into the
+ * same few bins and one table would chain every increment through memory. NaN and infinite differences have the
+ * biased exponent 2047 and are counted there, then dropped: no branch per element. The counts are integers, so
+ * the order of the additions does not matter.
+ */
+function countF(A: Float32Array | Float64Array, R: Float32Array | Float64Array, n: number, counts: Float64Array): void {
+  const T = TABLES;
+  T.fill(0);
+  for (let start = 0; start < n; start += SCRATCH) {
+    const m = Math.min(SCRATCH, n - start);
+    const As = A.subarray(start, start + m);
+    const Rs = R.subarray(start, start + m);
+    let j = 0;
+    for (; j + 3 < m; j += 4) {
+      F64[j] = Math.abs((As[j] as number) - (Rs[j] as number));
+      F64[j + 1] = Math.abs((As[j + 1] as number) - (Rs[j + 1] as number));
+      F64[j + 2] = Math.abs((As[j + 2] as number) - (Rs[j + 2] as number));
+      F64[j + 3] = Math.abs((As[j + 3] as number) - (Rs[j + 3] as number));
+    }
+    for (; j < m; j++) F64[j] = Math.abs((As[j] as number) - (Rs[j] as number));
+    j = 0;
+    for (; j + 3 < m; j += 4) {
+      const e0 = (BITS[2 * j + HI] as number) >>> 20;
+      const e1 = 2048 + ((BITS[2 * j + 2 + HI] as number) >>> 20);
+      const e2 = 4096 + ((BITS[2 * j + 4 + HI] as number) >>> 20);
+      const e3 = 6144 + ((BITS[2 * j + 6 + HI] as number) >>> 20);
+      T[e0] = (T[e0] as number) + 1;
+      T[e1] = (T[e1] as number) + 1;
+      T[e2] = (T[e2] as number) + 1;
+      T[e3] = (T[e3] as number) + 1;
+    }
+    for (; j < m; j++) {
+      const e = (BITS[2 * j + HI] as number) >>> 20;
+      T[e] = (T[e] as number) + 1;
+    }
+  }
+  for (let e = 0; e < 2047; e++) {
+    counts[e] = (counts[e] as number) + (T[e] as number) + (T[2048 + e] as number) + (T[4096 + e] as number) + (T[6144 + e] as number);
   }
 }
 
