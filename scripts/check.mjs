@@ -96,11 +96,15 @@ function allSteps(vitestArgs) {
     { name: 'typedoc', group: 'docs', command: node, args: [bin('typedoc', 'bin/typedoc'), '--emit', 'none', '--logLevel', 'Warn'], needs: ['build'], timeoutMs: 10 * MINUTE, guessMs: 15_000 },
     { name: 'pytest', group: 'test:py', command: node, args: [join(root, 'scripts', 'python-check.mjs'), 'pytest'], needs: [], timeoutMs: 15 * MINUTE, guessMs: 20_000 },
   ];
+  const testConfigs = packages().filter((p) => p.tsconfig).map((p) => join(root, p.dir, 'tsconfig.test.json'));
+  if (testConfigs.length > 0) {
+    // Every package's tests, benches and configs in ONE `tsc -b`: one process loads the libraries'
+    // declarations (Node's, Vitest's and Vite's: most of what tsc reads) once for all of them, and a
+    // package's test config references its own tsconfig.json, so its src/ (type-checked by the
+    // build) is read from the built .d.ts instead of being checked again (about 24 s of CPU -> 15).
+    steps.push({ name: 'tsc', group: 'typecheck', command: node, args: [bin('typescript', 'bin/tsc'), '-b', ...testConfigs], needs: ['build'], timeoutMs: 10 * MINUTE, guessMs: 30_000 });
+  }
   for (const pkg of packages()) {
-    if (pkg.tsconfig) {
-      // the test tsconfig reads the other packages' built .d.ts
-      steps.push({ name: `tsc ${pkg.name}`, group: 'typecheck', command: node, args: [bin('typescript', 'bin/tsc'), '-p', join(root, pkg.dir, 'tsconfig.test.json')], needs: ['build'], timeoutMs: 10 * MINUTE, guessMs: 20_000 });
-    }
     if (pkg.test) {
       const out = join(TIMES_DIR, `${pkg.name}.json`);
       steps.push({
