@@ -72,6 +72,10 @@ export async function runProject(
         pool: 'threads',
         maxWorkers: 1,
         fileParallelism: false,
+        // the project's spec files share one module graph in the thread: each run evaluates the
+        // vitest-tier4 source it imports once, not once per file (a test runs ~10 of these
+        // projects; the reporter sees the same tasks, results and meta either way)
+        isolate: false,
         ...options,
       },
       viteOverrides,

@@ -7,11 +7,18 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
+import { defaultCacheDir } from 'vitest-tier4-fixtures';
 import { cleanupTmp, fixture, tmpDir, waitForExit } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
 
 const dist = fileURLToPath(new URL('../../dist/runtimes/index.js', import.meta.url));
+/**
+ * The children's worker options: the interpreter probe is remembered in the suite's cache dir, so a
+ * child starts one Python (its worker), not two (the probe imports torch as well); what is tested is
+ * what happens to that worker when the child goes away.
+ */
+const WORKER_OPTIONS = JSON.stringify({ cacheDir: defaultCacheDir() });
 
 async function script(body: string): Promise<string> {
   const path = join(await tmpDir('cleanup-'), 'child.mjs');
@@ -51,7 +58,7 @@ describe('Python worker cleanup when Node goes away', () => {
     ['a forgotten runner (Node exits on its own, not kept alive by the worker)', ''],
   ] as const)('worker killed on %s', async ([, tail], { signal }) => {
     const fx = await fixture('simple_cnn');
-    const path = await script(`const r = await openTorchScriptRunner(process.argv[2]);\nconsole.log('PID ' + r.pid);\n${tail}`);
+    const path = await script(`const r = await openTorchScriptRunner(process.argv[2], ${WORKER_OPTIONS});\nconsole.log('PID ' + r.pid);\n${tail}`);
     const res = await runChild(path, [fx.dir], signal);
     expect(res.pid).toBeGreaterThan(0);
     expect(await waitForExit(res.pid)).toBe(true);
@@ -61,7 +68,7 @@ describe('Python worker cleanup when Node goes away', () => {
   test.for(['SIGTERM', 'SIGINT'] as const)('worker killed when Node receives %s', async (sig, { signal }) => {
     const fx = await fixture('simple_cnn');
     const path = await script(
-      `const r = await openTorchScriptRunner(process.argv[2]);\nconsole.log('PID ' + r.pid);\nsetInterval(() => {}, 1000);`,
+      `const r = await openTorchScriptRunner(process.argv[2], ${WORKER_OPTIONS});\nconsole.log('PID ' + r.pid);\nsetInterval(() => {}, 1000);`,
     );
     const res = await runChild(path, [fx.dir], signal, (_pid, child) => child.kill(sig));
     expect(res.signal).toBe(sig); // default behaviour (terminate by the signal) is kept
@@ -71,7 +78,7 @@ describe('Python worker cleanup when Node goes away', () => {
   test('worker exits by itself when its parent is SIGKILLed (stdin EOF / parent watchdog)', async ({ signal }) => {
     const fx = await fixture('simple_cnn');
     const path = await script(
-      `const r = await openTorchScriptRunner(process.argv[2]);\nconsole.log('PID ' + r.pid);\nsetInterval(() => {}, 1000);`,
+      `const r = await openTorchScriptRunner(process.argv[2], ${WORKER_OPTIONS});\nconsole.log('PID ' + r.pid);\nsetInterval(() => {}, 1000);`,
     );
     const res = await runChild(path, [fx.dir], signal, (_pid, child) => child.kill('SIGKILL'));
     expect(res.signal).toBe('SIGKILL');
@@ -85,7 +92,7 @@ describe('Python worker cleanup when Node goes away', () => {
     await writeFile(
       path,
       `import { PythonWorker } from ${JSON.stringify(dist)};\n` +
-        `const w = await PythonWorker.start();\nconsole.log('PID ' + w.pid);\nawait w.close(0);\nconsole.log('CLOSED');\nprocess.exitCode = 7;\n`,
+        `const w = await PythonWorker.start(${WORKER_OPTIONS});\nconsole.log('PID ' + w.pid);\nawait w.close(0);\nconsole.log('CLOSED');\nprocess.exitCode = 7;\n`,
     );
     const child = spawn(process.execPath, [path], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';

@@ -1,6 +1,6 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { openExportDir } from 'vitest-tier4-fixtures';
 import { checkParity } from '../../src/parity/index.js';
 import {
@@ -11,6 +11,7 @@ import {
   openRunner,
   openTorchScriptRunner,
   sharedPythonWorker,
+  type WorkerRunnerOptions,
 } from '../../src/runtimes/index.js';
 import { cleanupTmp, copyExport, fixture, processAlive, python, tmpDir, waitForExit } from '../tier4/helpers.js';
 
@@ -19,9 +20,23 @@ afterAll(cleanupTmp);
 const DEBUG_ENV = { TIER4_WORKER_DEBUG: '1' };
 
 describe('TorchScript runner (long-lived Python worker)', () => {
+  // The runners' own behaviour (outputs, dtypes, input checks, errors) is the same on any worker:
+  // those tests share one, passed as the `worker` option, instead of each starting Python and
+  // importing torch (~1.5 s of CPU each). Runners that start and end a private worker are tested
+  // below: the eager baseline without model.pth, a bad .torchscript file, the worker lifecycle.
+  let worker: PythonWorker;
+  beforeAll(async () => {
+    worker = await PythonWorker.start();
+  });
+  afterAll(async () => {
+    await worker.close();
+  });
+
   test.each(['simple_cnn', 'lm_stub'] as const)('%s: runs batch 1 and 4 and returns outputs by metadata name with the worker timing', async (name) => {
     const fx = await fixture(name);
-    const runner = await openRunner('torchscript', fx);
+    // through the registry, which passes the worker runners' own options on
+    const options: WorkerRunnerOptions = { worker };
+    const runner = await openRunner('torchscript', fx, options);
     try {
       expect(runner.format).toBe('torchscript');
       expect(runner.runtime).toMatch(/^torch 1\.13/);
@@ -61,7 +76,7 @@ describe('TorchScript runner (long-lived Python worker)', () => {
       ].join('\n'),
     );
     await python(`import runpy, sys; sys.argv = [sys.argv[1], sys.argv[2]]; runpy.run_path(sys.argv[0], run_name='__main__')`, [join(dir, 'make.py'), file]);
-    const runner = await openTorchScriptRunner(file, { outputNames: ['y', 'ids_out', 'not_mask', 'ids_sum'] });
+    const runner = await openTorchScriptRunner(file, { outputNames: ['y', 'ids_out', 'not_mask', 'ids_sum'], worker });
     try {
       expect(runner.inputNames).toEqual(['x', 'ids', 'mask']);
       const { outputs } = await runner.run({
@@ -81,7 +96,7 @@ describe('TorchScript runner (long-lived Python worker)', () => {
 
   test('the eager baseline is rebuilt from model_source + model.pth and equals the reference exactly', async () => {
     const fx = await fixture('lm_stub');
-    const eager = await openEagerRunner(fx);
+    const eager = await openEagerRunner(fx, { worker });
     try {
       expect(eager.format).toBe('pytorch');
       const sample = await fx.loadSample(1);
@@ -126,20 +141,20 @@ describe('TorchScript runner (long-lived Python worker)', () => {
 
   test('a TorchScript model and the eager model can share one worker', async () => {
     const fx = await fixture('simple_cnn');
-    const worker = await PythonWorker.start();
+    const own = await PythonWorker.start();
     try {
-      const ts = await openTorchScriptRunner(fx, { worker });
-      const eager = await openEagerRunner(fx, { worker });
+      const ts = await openTorchScriptRunner(fx, { worker: own });
+      const eager = await openEagerRunner(fx, { worker: own });
       const sample = await fx.loadSample(0);
       const [a, b] = await Promise.all([ts.run(sample.inputs), eager.run(sample.inputs)]);
       expect(checkParity(a.outputs.logits!, b.outputs.logits!, 1e-5).status).toBe('ok');
       await ts.close();
       await eager.close();
-      expect(worker.alive).toBe(true); // runners do not close a worker they do not own
+      expect(own.alive).toBe(true); // runners do not close a worker they do not own
     } finally {
-      await worker.close();
+      await own.close();
     }
-    expect(worker.alive).toBe(false);
+    expect(own.alive).toBe(false);
   });
 
   test('shared: runners reuse one process-wide worker; a crashed shared worker is replaced', async () => {
@@ -176,7 +191,7 @@ describe('TorchScript runner (long-lived Python worker)', () => {
 
   test('wrong inputs are a clear error before anything is sent', async () => {
     const fx = await fixture('simple_cnn');
-    const runner = await openTorchScriptRunner(fx);
+    const runner = await openTorchScriptRunner(fx, { worker });
     try {
       await expect(runner.run({})).rejects.toThrow(/model inputs are \[pixel_values\], received \[\]; missing 'pixel_values'/);
       // metadata.json's declared dtype and shape, checked in Node (torch would say "expected scalar type Float")
@@ -193,7 +208,7 @@ describe('TorchScript runner (long-lived Python worker)', () => {
     const fx = await fixture('simple_cnn');
     // opened on the bare file: no metadata.json declares its inputs, so a wrong shape reaches torch
     // (on the export dir the input check refuses it before anything is sent: test/trust/inputs.test.ts)
-    const runner = await openTorchScriptRunner(fx.paths.torchscript!, { outputNames: ['logits'] });
+    const runner = await openTorchScriptRunner(fx.paths.torchscript!, { outputNames: ['logits'], worker });
     try {
       const bad = { pixel_values: { dtype: 'float32' as const, shape: [1, 5, 7], data: new Float32Array(35) } };
       const err = await runner.run(bad).catch((e: unknown) => e);

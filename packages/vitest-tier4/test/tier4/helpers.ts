@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Ajv } from 'ajv';
-import { buildFixture, findPython, type Fixture } from 'vitest-tier4-fixtures';
+import { buildFixture, defaultCacheDir, findPython, type Fixture } from 'vitest-tier4-fixtures';
 
 const run = promisify(execFile);
 
@@ -56,7 +56,9 @@ export async function cleanupTmp(): Promise<void> {
 
 /** Runs a Python snippet with the interpreter that has torch and onnx; returns stdout. */
 export async function python(code: string, args: string[] = []): Promise<string> {
-  const info = await findPython();
+  // the probe is remembered in the fixtures' cache dir: a test file's first snippet does not pay
+  // for a second Python start (the probe imports torch)
+  const info = await findPython({ cacheDir: defaultCacheDir() });
   const { stdout } = await run(info.executable, ['-c', code, ...args], { maxBuffer: 16 << 20 });
   return stdout;
 }

@@ -69,7 +69,8 @@ describe('runTier4 on the built-in fixtures', () => {
 
   test('quantized LM stub: TorchScript ok under the quantized threshold (mean |diff|), honestly', async () => {
     const fx = await fixture('lm_stub_quantized');
-    const report = await runTier4({ exportDir: fx.dir, formats: ['torchscript'], ...FAST });
+    // (the quantization section's memory probes and per-layer comparison are tested in test/quantization)
+    const report = await runTier4({ exportDir: fx.dir, formats: ['torchscript'], ...FAST, quantization: { memory: false, perLayer: false } });
     expect(report.status).toBe('ok');
     const f = report.formats.torchscript!;
     expect(f).toMatchObject({ status: 'ok', parity: 'ok', shape: 'ok', threshold: 1e-2, threshold_preset: 'quantized', threshold_statistic: 'mean' });
@@ -86,7 +87,8 @@ describe('runTier4 on the built-in fixtures', () => {
 
   test('quantized LM stub, default formats: the int8 ONNX (graph rewrite) and the TorchScript both validated', async () => {
     const fx = await fixture('lm_stub_quantized');
-    const report = await runTier4({ exportDir: fx.dir, numSamples: 2, latency: false });
+    // (the quantization section's memory probes and per-layer comparison are tested in test/quantization)
+    const report = await runTier4({ exportDir: fx.dir, numSamples: 2, latency: false, quantization: { memory: false, perLayer: false } });
     expect(report.status).toBe('ok');
     expect(report.warnings).toEqual([]);
     for (const format of ['onnx', 'torchscript']) {
