@@ -28,7 +28,8 @@ const HI = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0;
 const TABLES = new Float64Array(4 * 2048);
 
 /**
- * Counts the finite |a - r| of [0, n) into `counts`, indexed by the biased float64 exponent.
+ * Counts |a - r| of [0, n) into TABLES, indexed by the biased float64 exponent (mergeTables drops the
+ * non-finite ones).
  *
  * Written for speed (this pass on 10M float32 pairs: about 50 -> 30 ms of CPU here, alternating runs at load
  * ~20): the differences of 1024 elements are stored first (in a loop unrolled by four: V8 re-checks a typed
@@ -38,9 +39,8 @@ const TABLES = new Float64Array(4 * 2048);
  * biased exponent 2047 and are counted there, then dropped: no branch per element. The counts are integers, so
  * the order of the additions does not matter.
  */
-function countF(A: Float32Array | Float64Array, R: Float32Array | Float64Array, n: number, counts: Float64Array): void {
+function countF(A: Float32Array | Float64Array, R: Float32Array | Float64Array, n: number): void {
   const T = TABLES;
-  T.fill(0);
   for (let start = 0; start < n; start += SCRATCH) {
     const m = Math.min(SCRATCH, n - start);
     const As = A.subarray(start, start + m);
@@ -69,6 +69,11 @@ function countF(A: Float32Array | Float64Array, R: Float32Array | Float64Array, 
       T[e] = (T[e] as number) + 1;
     }
   }
+}
+
+/** The four tables of countF summed into `counts` (bin 2047, NaN and Inf, left out). */
+function mergeTables(counts: Float64Array): void {
+  const T = TABLES;
   for (let e = 0; e < 2047; e++) {
     counts[e] = (counts[e] as number) + (T[e] as number) + (T[2048 + e] as number) + (T[4096 + e] as number) + (T[6144 + e] as number);
   }
@@ -101,14 +106,18 @@ export function absDiffHistogram(a: TensorView, r: TensorView): AbsDiffHistogram
     (a.data instanceof Float32Array || a.data instanceof Float64Array) &&
     (r.data instanceof Float32Array || r.data instanceof Float64Array)
   ) {
-    countF(a.data, r.data, n, counts);
+    TABLES.fill(0);
+    countF(a.data, r.data, n);
+    mergeTables(counts);
   } else {
+    TABLES.fill(0);
     for (let start = 0; start < n; start += CHUNK) {
       const count = Math.min(CHUNK, n - start);
       fillChunk(a, start, count, chunkA);
       fillChunk(r, start, count, chunkR);
-      countF(chunkA, chunkR, count, counts);
+      countF(chunkA, chunkR, count);
     }
+    mergeTables(counts);
   }
   return trimmed(counts);
 }
