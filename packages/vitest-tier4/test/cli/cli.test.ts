@@ -6,18 +6,12 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, test } from 'vitest';
 import { main, parseCli, parseThresholds } from '../../src/cli/main.js';
+import { cli } from './run-cli.js';
 import { formatValue } from '../../src/parity/format.js';
 import type { Tier4Report } from '../../src/tier4/index.js';
 import { childPids, cleanupTmp, copyExport, envWithoutPool, fixture, perturbOnnx, schemaValidator, tmpDir, waitForExit } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 const lines = (s: string): string[] => s.split('\n').filter((l) => l.length > 0);
 

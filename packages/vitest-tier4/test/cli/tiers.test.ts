@@ -6,18 +6,11 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildFixture } from 'vitest-tier4-fixtures';
-import { main } from '../../src/cli/main.js';
+import { cli } from './run-cli.js';
 import { mergeOptions } from '../../src/cli/tiers-config.js';
 import { cleanupTmp, fixture, tmpDir } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 const MODELS = fileURLToPath(new URL('../tier4/models/real_models.py', import.meta.url));
 

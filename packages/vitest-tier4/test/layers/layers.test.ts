@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { cli } from '../cli/run-cli.js';
 import { compareLayers, LayersError } from '../../src/layers/index.js';
 import type { LayersReport } from '../../src/layers/index.js';
 import { validationWorkers, type ValidationWorkers } from '../../src/runtimes/pool/validation-workers.js';
@@ -32,13 +32,6 @@ let perturbed: string;
 let nhwc: string;
 let unscoped: string;
 let ifWrapped: string;
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 beforeAll(async () => {
   workers = validationWorkers();

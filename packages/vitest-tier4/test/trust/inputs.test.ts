@@ -7,19 +7,12 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { cli } from '../cli/run-cli.js';
 import { openRunner } from '../../src/runtimes/index.js';
 import { runTier4 } from '../../src/tier4/index.js';
 import { cleanupTmp, copyExport, fixture, python } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 async function editMetadata(dir: string, edit: (md: Record<string, unknown> & { samples: Array<{ batch_size: number }> }) => void): Promise<void> {
   const file = join(dir, 'metadata.json');

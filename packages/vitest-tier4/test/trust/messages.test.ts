@@ -6,17 +6,10 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { cli } from '../cli/run-cli.js';
 import { cleanupTmp, copyExport, fixture } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 describe('tier4 validate: one-line usage errors (exit 2)', () => {
   test.each([

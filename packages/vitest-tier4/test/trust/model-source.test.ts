@@ -9,19 +9,12 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { openExportDir } from 'vitest-tier4-fixtures';
-import { main } from '../../src/cli/main.js';
+import { cli } from '../cli/run-cli.js';
 import { livePythonWorkers, openEagerRunner, openRunner, UntrustedModelSourceError } from '../../src/runtimes/index.js';
 import { runTier4, type Tier4Report } from '../../src/tier4/index.js';
 import { cleanupTmp, copyExport, fixture, python, tmpDir } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 /** A copy of the SimpleCNN export whose model_source is a Python file that leaves a marker when imported. */
 async function exportWithFileSource(): Promise<{ dir: string; source: string; marker: string }> {

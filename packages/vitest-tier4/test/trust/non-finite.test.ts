@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { cli } from '../cli/run-cli.js';
 import { renderSummaryTable } from '../../src/cli/table.js';
 import { renderTier4Html, toReportDocument } from '../../src/report/index.js';
 import { runTier4 } from '../../src/tier4/index.js';
@@ -13,13 +13,6 @@ import { maxAbsDiffCell } from '../../src/tier4/non-finite.js';
 import { cleanupTmp, copyExport, fixture, python } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 /** Sets every reference logits sample of the export to NaN and the ONNX weights to NaN (both sides NaN). */
 async function nanEverywhere(dir: string, onnxToo: boolean): Promise<void> {

@@ -10,20 +10,13 @@ import { lstatSync, statSync } from 'node:fs';
 import { mkdir, readFile, readlink, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { cli } from '../cli/run-cli.js';
 import { Tier4Reporter } from '../../src/reporter/index.js';
 import { writeTier4Report } from '../../src/tier4/index.js';
 import { writeLayersReport } from '../../src/layers/index.js';
 import { cleanupTmp, fixture, tmpDir } from '../tier4/helpers.js';
 
 afterAll(cleanupTmp);
-
-async function cli(argv: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
 
 const REPORT = { status: 'ok', formats: {}, parity_report: {}, warnings: [], model: null };
 
