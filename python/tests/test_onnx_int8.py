@@ -220,6 +220,48 @@ def test_parameters_of_the_model_itself_are_a_named_fp32_layer(tmp_path: Path) -
     ]
 
 
+class LeftWeight(nn.Module):
+    """W·x (the constant on the left, as in a hand-written projection) next to an ordinary Linear."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        torch.manual_seed(0)
+        self.mix = nn.Parameter(torch.randn(4, 4))
+        self.fc = nn.Linear(16, 8)
+
+    def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
+        x = pixel_values.reshape(-1, 4, 4)
+        out: torch.Tensor = self.fc(torch.matmul(self.mix, x).flatten(1))
+        return out
+
+
+def test_a_matmul_with_a_constant_first_input_is_kept_with_its_own_reason(tmp_path: Path) -> None:
+    md = export(LeftWeight().eval(), vector_spec("left", 16, 8), tmp_path / "l")
+    record = md["quantization_info"]["formats"]["onnx"]
+    assert [layer["name"] for layer in record["layers_quantized"]] == ["fc"]
+    kept = [k for k in record["layers_kept_fp32"] if "MatMul" in k["op_types"]]
+    assert [k["reason"] for k in kept] == [
+        "MatMul with a constant first input (W·x) is kept fp32: only x·W with a constant second input is quantized"
+    ]
+
+
+def test_a_gemm_kept_for_its_reason_is_listed_once(tmp_path: Path) -> None:
+    from onnx import TensorProto, helper
+
+    rng = np.random.default_rng(0)
+    w1 = numpy_helper.from_array(rng.standard_normal((4, 5)).astype(np.float32), "w1")
+    w2 = numpy_helper.from_array(rng.standard_normal((5, 2)).astype(np.float32), "w2")
+    graph = helper.make_graph(
+        [helper.make_node("Gemm", ["x", "w1"], ["y"], name="/a/Gemm", transA=1),
+         helper.make_node("MatMul", ["y", "w2"], ["z"], name="/b/MatMul")],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 3])],
+        [helper.make_tensor_value_info("z", TensorProto.FLOAT, [3, 2])], [w1, w2])
+    onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)]), str(tmp_path / "g.onnx"))
+    result = quantize_onnx_dynamic(tmp_path / "g.onnx", tmp_path / "q.onnx")
+    assert [layer.name for layer in result.quantized] == ["b"]
+    assert [k.to_json() for k in result.kept_fp32] == [{"name": "a", "op_types": ["Gemm"], "reason": "Gemm with transA = 1 is kept fp32"}]
+
+
 def test_both_formats_report_a_constant_weight_once(tmp_path: Path) -> None:
     model = mlp()
     with torch.no_grad():

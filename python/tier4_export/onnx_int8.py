@@ -303,6 +303,7 @@ def quantize_onnx_dynamic(
     replaced: Dict[int, List[Any]] = {}
     quantized_scopes: Set[str] = set()
     weightless: Dict[str, List[str]] = {}
+    listed_scopes: Set[str] = set()  # MatMul/Gemm kept fp32 here with their own reason
 
     for index, node in enumerate(model.graph.node):
         if node.op_type not in QUANTIZED_OPS:
@@ -312,6 +313,9 @@ def quantize_onnx_dynamic(
         weight_name = node.input[1] if len(node.input) > 1 else ""
         weight_name = rw.aliases.get(weight_name, weight_name)
         init = rw.inits.get(weight_name)
+        first = rw.aliases.get(node.input[0], node.input[0]) if node.input else ""
+        if init is None and first in rw.inits:
+            continue  # W·x: the constant is the first operand; only x·W (a Linear) is rewritten (_kept_layers says so)
         if init is None:
             local = node.name.rsplit("/", 1)[-1] if node.name else node.op_type
             weightless.setdefault(f"{name}:{local}" if node.name.startswith("/") else name, []).append(node.op_type)
@@ -327,6 +331,7 @@ def quantize_onnx_dynamic(
             reason = "Gemm with transA = 1 is kept fp32"
         if reason is not None:
             result.kept_fp32.append(KeptLayer(name, [node.op_type], reason))
+            listed_scopes.add(scope)
             continue
         weight = array.T if int(attrs.get("transB", 0)) else array  # [K, N]
         alpha = float(attrs.get("alpha", 1.0))
@@ -362,6 +367,7 @@ def quantize_onnx_dynamic(
                 bias_init = rw.inits.get(bias)
                 if bias_init is None:
                     result.kept_fp32.append(KeptLayer(name, [node.op_type], "Gemm with beta != 1 and a computed C"))
+                    listed_scopes.add(scope)
                     continue
                 beta_bias = rw.fresh(f"{bias}_times_beta")
                 rw.new_inits.append(numpy_helper.from_array((numpy_helper.to_array(bias_init) * beta).astype(np.float32), beta_bias))
@@ -407,7 +413,7 @@ def quantize_onnx_dynamic(
                 "fp32 copy stays in the file for that op, so the file does not shrink for it"
             )
 
-    result.kept_fp32.extend(_kept_layers(model, quantized_scopes, weightless))
+    result.kept_fp32.extend(_kept_layers(model, quantized_scopes | listed_scopes, weightless))
     result.parameter_bytes = parameter_bytes_by_dtype(model)
     onnx.checker.check_model(model, full_check=True)
     destination = Path(destination)
@@ -448,7 +454,7 @@ def _prune(model: Any) -> Set[str]:
 
 
 def _kept_layers(model: Any, quantized_scopes: Set[str], weightless: Mapping[str, Sequence[str]]) -> List[KeptLayer]:
-    """Module scopes that use float initializers (more than one element) and were not quantized."""
+    """Module scopes that use float initializers (more than one element), not quantized and not listed yet (``skip``)."""
     from onnx import numpy_helper
 
     float_inits = set()
@@ -474,6 +480,8 @@ def _kept_layers(model: Any, quantized_scopes: Set[str], weightless: Mapping[str
             if "Conv" in ops
             else "embedding lookup (Gather) is kept fp32"
             if "Gather" in ops
+            else "MatMul with a constant first input (W·x) is kept fp32: only x·W with a constant second input is quantized"
+            if "MatMul" in ops or "Gemm" in ops
             else "elementwise op with float parameters (normalisation, bias) is kept fp32",
         )
         for scope, ops in scopes.items()
