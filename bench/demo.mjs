@@ -72,6 +72,21 @@ function stepTotals(marks) {
   return totals;
 }
 
+/**
+ * Time spent under the run's timing gate (`gate:held` marks of runTier4's latency and speed-up steps
+ * and the `latency` fixture): `exclusive` is the timed work itself (nothing else runs a model
+ * meanwhile, so it is a floor of the validations' wall time), and what was waited for it.
+ */
+function gateTotals(marks) {
+  const held = marks.filter((m) => m.mark === 'gate:held');
+  const total = (mode, key) => held.filter((m) => m.mode === mode).reduce((a, m) => a + m[key], 0);
+  return {
+    '  gate: exclusive held (timed work)': total('exclusive', 'held_ms'),
+    '  gate: exclusive waited': total('exclusive', 'wait_ms'),
+    '  gate: shared waited (eager baseline open)': total('shared', 'wait_ms'),
+  };
+}
+
 /** The phases of one run, in ms. */
 function phases({ started, ended, marks }) {
   const first = (name) => marks.find((m) => m.mark === name)?.t ?? NaN;
@@ -95,6 +110,7 @@ function phases({ started, ended, marks }) {
     'Vitest exit': first('vitest:exit') - first('report:written'),
     'npm exit': ended - first('vitest:exit'),
     ...stepTotals(marks),
+    ...gateTotals(marks),
     _validations: validationStarts.length,
     _workers: workers.length,
     _cached: fixtures ? `${fixtures.cached}/${fixtures.fixtures}` : 'n/a',

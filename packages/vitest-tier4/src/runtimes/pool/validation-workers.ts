@@ -6,6 +6,7 @@
  *   reuses the same warm Python processes and no two latency measurements overlap;
  * - otherwise: a private worker started on first use and closed at the end, and this process's gate.
  */
+import { profileMark } from '../../profile/marks.js';
 import { PythonWorker } from '../python-worker.js';
 import type { WorkerChannel } from '../worker-runner.js';
 import { workerPoolFromEnv, type WorkerPoolClient } from './pool-client.js';
@@ -103,11 +104,15 @@ export function validationWorkers(options: ValidationWorkersOptions = {}): Valid
     },
     gate,
     async gated<T>(mode: TimingGateMode, fn: () => Promise<T>): Promise<T> {
+      const asked = performance.now();
       const done = await gate(mode);
+      const held = performance.now();
       try {
         return await fn();
       } finally {
         done();
+        // for bench/demo.mjs: how long the gate was waited for and held (nothing unless TIER4_PROFILE is set)
+        profileMark('gate:held', { mode, wait_ms: held - asked, held_ms: performance.now() - held });
       }
     },
     async close() {
