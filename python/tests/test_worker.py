@@ -176,6 +176,32 @@ def test_load_run_time_unload_close_with_float16_int64_bool(scripted: Path) -> N
     assert close[0] == {"id": 7, "ok": True, "payload_bytes": 0}
 
 
+def test_time_budget_stops_after_min_iterations_once_the_summed_time_reaches_it(scripted: Path) -> None:
+    inputs: List[Tuple[str, Array]] = [
+        ("x", np.ones((1, 3), dtype=np.float16)),
+        ("ids", np.zeros((1, 2), dtype=np.int64)),
+        ("mask", np.zeros((1, 2), dtype=np.bool_)),
+    ]
+    load = {"cmd": "load", "kind": "torchscript", "path": str(scripted)}
+    code, responses = serve(
+        request({"id": 1, **load}),
+        # a budget every forward exceeds: exactly min_iterations measured
+        request({"id": 2, "cmd": "time", "model": "m1", "iterations": 50, "warmup": 0, "min_iterations": 3, "time_budget_ms": 1e-9}, inputs),
+        # a budget no forward reaches: the most, iterations
+        request({"id": 3, "cmd": "time", "model": "m1", "iterations": 6, "warmup": 0, "min_iterations": 2, "time_budget_ms": 1e9}, inputs),
+        # no budget: exactly iterations, min_iterations ignored
+        request({"id": 4, "cmd": "time", "model": "m1", "iterations": 4, "warmup": 0, "min_iterations": 1}, inputs),
+        request({"id": 5, "cmd": "time", "model": "m1", "iterations": 4, "min_iterations": 5, "time_budget_ms": 10}, inputs),
+        request({"id": 6, "cmd": "time", "model": "m1", "iterations": 4, "time_budget_ms": 0}, inputs),
+    )
+    assert code == 0
+    by_id = {h["id"]: h for h, _ in responses}
+    assert [by_id[i]["iterations"] for i in (2, 3, 4)] == [3, 6, 4]
+    assert [len(by_id[i]["samples_ms"]) for i in (2, 3, 4)] == [3, 6, 4]
+    assert by_id[5]["error"]["message"] == "time: min_iterations must be in [1, iterations=4], got 5"
+    assert by_id[6]["error"]["message"] == "time: time_budget_ms must be > 0, got 0"
+
+
 def test_errors_are_responses_and_the_worker_keeps_serving(tmp_path: Path, scripted: Path) -> None:
     bad = tmp_path / "bad.torchscript"
     bad.write_bytes(b"garbage, not a zip archive")

@@ -293,7 +293,17 @@ class Worker:
         iterations = int(req.get("iterations", 100))
         if iterations < 1:
             raise WorkerError(f"time: iterations must be >= 1, got {iterations}")
-        samples = []
+        # optional time budget (docs/runtimes.md): after min_iterations, stop once the measured
+        # iterations' summed time reaches time_budget_ms (at most `iterations` either way)
+        budget_raw = req.get("time_budget_ms")
+        budget = None if budget_raw is None else float(budget_raw)
+        if budget is not None and not budget > 0:
+            raise WorkerError(f"time: time_budget_ms must be > 0, got {budget_raw}")
+        min_iterations = int(req.get("min_iterations", iterations)) if budget is not None else iterations
+        if not 1 <= min_iterations <= iterations:
+            raise WorkerError(f"time: min_iterations must be in [1, iterations={iterations}], got {min_iterations}")
+        samples: list[float] = []
+        spent = 0.0
         with torch.inference_mode():
             for _ in range(max(0, warmup)):
                 call()
@@ -302,7 +312,10 @@ class Worker:
                 call()
                 t1 = time.perf_counter_ns()
                 samples.append((t1 - t0) / 1e6)
-        return {"samples_ms": samples, "warmup": warmup, "iterations": iterations, "clock": CLOCK}, []
+                spent += samples[-1]
+                if budget is not None and len(samples) >= min_iterations and spent >= budget:
+                    break
+        return {"samples_ms": samples, "warmup": warmup, "iterations": len(samples), "clock": CLOCK}, []
 
     def cmd_layers(self, req: Header, tensors: NamedTensors) -> Reply:
         """Prepare a per-layer comparison (``docs/layers.md``): plan + reference tensors.

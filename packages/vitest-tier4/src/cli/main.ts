@@ -93,7 +93,8 @@ Options:
   --min-sqnr <dB|off>        scale-free gate of fp32 exports: minimum SQNR in dB of every output over
                              all samples (default 60; quantized exports: --threshold sqnr_db>=)
   --formats <list>           formats to validate, e.g. onnx,torchscript (default: all exported)
-  --iterations <n>           measured latency iterations (default 100)
+  --iterations <n>           measured latency iterations, exactly (default: 10 to 100, stopping once
+                             they took 250 ms)
   --warmup <n>               warm-up iterations before measuring (default 10)
   --budget-ms <ms>           latency budget on each format's mean (default: none)
   --budget-level <warn|fail> what a budget overrun does (default warn)

@@ -83,16 +83,26 @@ export const THRESHOLDS_EXPECTED = 'an object such as { fp32: 1e-4, quantized: 1
 /** `outputThresholds`: output name -> a tolerance. */
 export const OUTPUT_THRESHOLDS_EXPECTED = 'an object of output name -> threshold such as { uncertainties: 1e-3 }';
 
-/** `latency`: measured iterations, warm-up, the budget and its level. */
+/** A time budget in ms, or null for none (`latency.timeBudgetMs`). */
+const TIME_BUDGET: OptionRule<number> = {
+  expected: 'a finite number of ms > 0, or null (no time budget)',
+  // null passes: it turns the budget off (the rule's type is the option's non-null part, as RulesOf asks)
+  test: (v): v is number => v === null || (typeof v === 'number' && Number.isFinite(v) && v > 0),
+  fromText: (text) => (text.trim().toLowerCase() === 'null' || text.trim().toLowerCase() === 'off' ? null : /^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?\s*$/i.test(text) ? Number(text) : text),
+};
+
+/** `latency`: measured iterations, warm-up, the time budget and its fewest iterations, the budget on the mean and its level. */
 export const LATENCY_RULES = {
   iterations: integerRule(1),
   warmup: integerRule(0),
+  timeBudgetMs: TIME_BUDGET,
+  minIterations: integerRule(1),
   budgetMs: numberRule({ above: 0, unit: 'ms' }),
   budgetLevel: LEVEL,
 } as const satisfies RulesOf<Tier4LatencyOptions>;
 
 /** `latency` as a whole. */
-export const LATENCY_EXPECTED = 'false or an object such as { iterations: 100, warmup: 10, budgetMs: 20, budgetLevel: "fail" }';
+export const LATENCY_EXPECTED = 'false or an object such as { iterations: 100, warmup: 10, timeBudgetMs: 250, minIterations: 10, budgetMs: 20, budgetLevel: "fail" }';
 
 /** `gates`: min speed-up against eager PyTorch, max artifact size, and their levels (tier4/gates.ts). */
 export const GATE_RULES = {

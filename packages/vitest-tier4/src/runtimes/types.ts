@@ -32,8 +32,15 @@ export interface RunnerRunOptions {
 
 /** Options of {@link ModelRunner.time}. */
 export interface RunnerTimeOptions {
-  /** Measured iterations. */
+  /** Measured iterations: exactly this many without `timeBudgetMs`, else the most. */
   iterations: number;
+  /**
+   * Budget on the summed measured time in ms: after `minIterations`, the runner stops once the
+   * measured iterations reach it (see `latencyPolicy`). Absent: exactly `iterations`.
+   */
+  timeBudgetMs?: number;
+  /** Fewest measured iterations under `timeBudgetMs`. */
+  minIterations?: number;
   /** Warm-up iterations run (and discarded) before the measured ones. */
   warmup: number;
   /** Limit of the whole measurement in ms (the Python worker: its request timeout per 10 forwards otherwise). */

@@ -144,7 +144,8 @@ export class WorkerModelRunner implements ModelRunner {
     }
     // one request runs warmup + iterations forwards: it gets the request timeout per 10 forwards
     const timeoutMs = options.timeoutMs ?? this.worker.requestTimeoutMs * Math.max(1, Math.ceil((iterations + warmup) / 10));
-    const res = await this.worker.request({ cmd: 'time', model: this.handle, iterations, warmup }, this.orderedInputs(inputs), {
+    const budget = options.timeBudgetMs !== undefined ? { time_budget_ms: options.timeBudgetMs, min_iterations: options.minIterations ?? iterations } : {};
+    const res = await this.worker.request({ cmd: 'time', model: this.handle, iterations, warmup, ...budget }, this.orderedInputs(inputs), {
       subject: this.source,
       timeoutMs,
     });

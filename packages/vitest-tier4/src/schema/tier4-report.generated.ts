@@ -231,13 +231,25 @@ export interface Tier4Latency {
    */
   ci95_ms: [number, number];
   /**
-   * Number of samples.
+   * Number of samples (measured iterations): from `min_iterations` to `max_iterations`; exactly `max_iterations` without a time budget.
    */
   iterations: number;
   /**
    * Warm-up iterations run before measuring (discarded).
    */
   warmup: number;
+  /**
+   * Budget on the summed time of the measured iterations, in ms: after `min_iterations`, measuring stopped once it was reached (or at `max_iterations`). Null when a number of iterations was asked without a budget (exactly `max_iterations` ran). 250 by default when no `iterations` is given (docs/runtimes.md, Latency).
+   */
+  time_budget_ms: number | null;
+  /**
+   * Fewest measured iterations under the time budget (equal to `max_iterations` without one).
+   */
+  min_iterations: number;
+  /**
+   * Most measured iterations: the count asked for (default 100).
+   */
+  max_iterations: number;
   /**
    * Which clock timed what, e.g. `node:tinybench performance.now around InferenceSession.run`.
    */

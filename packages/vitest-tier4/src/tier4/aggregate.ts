@@ -66,7 +66,7 @@ export function emptyFormatReport(init: {
 
 /** The latency block of the dict from a measurement (or a recorded block: extra fields are dropped). */
 export function latencyBlock(
-  l: Pick<LatencyResult, keyof ReturnType<typeof pickLatencyStats> | 'warmup' | 'clock' | 'budget_ms' | 'budget_level'> & {
+  l: Pick<LatencyResult, keyof ReturnType<typeof pickLatencyStats> | 'warmup' | 'time_budget_ms' | 'min_iterations' | 'max_iterations' | 'clock' | 'budget_ms' | 'budget_level'> & {
     budget_status?: Tier4Status | null;
     status?: Tier4Status;
   },
@@ -75,6 +75,9 @@ export function latencyBlock(
   return {
     ...pickLatencyStats(l),
     warmup: l.warmup,
+    time_budget_ms: l.time_budget_ms,
+    min_iterations: l.min_iterations,
+    max_iterations: l.max_iterations,
     clock: l.clock,
     sample: sample.id,
     batch_size: sample.batchSize,

@@ -3,6 +3,8 @@ import { measureLatency } from '../../src/latency/index.js';
 import { openOnnxRunner, openTorchScriptRunner, type ModelRunner, type RunnerTimeOptions } from '../../src/runtimes/index.js';
 import { fixture } from '../tier4/helpers.js';
 
+const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
+
 function checkStats(l: Awaited<ReturnType<typeof measureLatency>>, iterations: number): void {
   expect(l.iterations).toBe(iterations);
   expect(l.samples_ms).toHaveLength(iterations);
@@ -36,12 +38,51 @@ describe('measureLatency', () => {
     }
   });
 
-  test('defaults: 100 measured iterations after 10 warm-up', async () => {
+  test('defaults: after 10 warm-up, 10 to 100 measured iterations, stopping once they took 250 ms', async () => {
     const fx = await fixture('simple_cnn');
     const runner = await openOnnxRunner(fx);
     const l = await measureLatency(runner, (await fx.loadSample(0)).inputs);
-    expect(l.iterations).toBe(100);
-    expect(l.warmup).toBe(10);
+    expect(l).toMatchObject({ warmup: 10, time_budget_ms: 250, min_iterations: 10, max_iterations: 100 });
+    expect(l.iterations).toBeGreaterThanOrEqual(10);
+    expect(l.iterations).toBeLessThanOrEqual(100);
+    // the rule: it stopped at the most, or once the measured time reached the budget
+    if (l.iterations < 100) expect(sum(l.samples_ms)).toBeGreaterThanOrEqual(250);
+    // a count asked for is the count measured: no time budget then
+    const counted = await measureLatency(runner, (await fx.loadSample(0)).inputs, { iterations: 12, warmup: 1 });
+    expect(counted).toMatchObject({ iterations: 12, time_budget_ms: null, min_iterations: 12, max_iterations: 12 });
+  });
+
+  test('a time budget: at least minIterations, then stop once the measured time reaches it (at most iterations)', async () => {
+    // every call takes at least 2 ms (a busy wait on the clock: the outcome does not depend on the machine's speed)
+    const fake: ModelRunner = {
+      format: 'fake',
+      runtime: 'test',
+      source: 'memory',
+      inputNames: [],
+      outputNames: [],
+      clock: 'node:tinybench performance.now around fake.run',
+      run: () => {
+        const t0 = performance.now();
+        while (performance.now() - t0 < 2) {
+          // busy
+        }
+        return Promise.resolve({ outputs: {} });
+      },
+      close: () => Promise.resolve(),
+    };
+    // a budget the minimum already exceeds: exactly minIterations
+    const min = await measureLatency(fake, {}, { iterations: 50, warmup: 0, minIterations: 3, timeBudgetMs: 1 });
+    expect(min).toMatchObject({ iterations: 3, time_budget_ms: 1, min_iterations: 3, max_iterations: 50 });
+    // 20 ms at >= 2 ms a call: stops at 10 iterations or fewer, once the 20 ms are reached
+    const budgeted = await measureLatency(fake, {}, { iterations: 50, warmup: 0, minIterations: 3, timeBudgetMs: 20 });
+    expect(budgeted.iterations).toBeGreaterThanOrEqual(3);
+    expect(budgeted.iterations).toBeLessThanOrEqual(10);
+    expect(sum(budgeted.samples_ms)).toBeGreaterThanOrEqual(20);
+    // a budget never reached: the most
+    const most = await measureLatency(fake, {}, { iterations: 4, warmup: 0, minIterations: 2, timeBudgetMs: 60_000 });
+    expect(most.iterations).toBe(4);
+    // null: no budget, exactly iterations
+    expect((await measureLatency(fake, {}, { iterations: 5, warmup: 0, timeBudgetMs: null })).iterations).toBe(5);
   });
 
   test('exactly `warmup` discarded runs, then `iterations` measured ones (counted on a fake runner)', async () => {
@@ -65,8 +106,9 @@ describe('measureLatency', () => {
     expect(l).toMatchObject({ iterations: 7, warmup: 3, clock: 'node:tinybench performance.now around fake.run' });
     expect(l.samples_ms).toHaveLength(7);
     calls.length = 0;
-    expect((await measureLatency(fake, {})).iterations).toBe(100);
-    expect(calls).toHaveLength(110); // the defaults: 100 measured after 10 warm-up
+    const l100 = await measureLatency(fake, {}, { timeBudgetMs: null });
+    expect(l100.iterations).toBe(100);
+    expect(calls).toHaveLength(110); // the default count: 100 measured after 10 warm-up
   });
 
   test("a runner's prepare(inputs) converts once and its call is what is timed, not run()", async () => {
@@ -124,9 +166,13 @@ describe('measureLatency', () => {
     };
     const l = await measureLatency(timed, {}, { iterations: 4, warmup: 2 });
     expect(asked).toEqual([{ iterations: 4, warmup: 2 }]);
+    // the default rule goes to the runner, which applies it where it times (the Python worker: per iteration)
+    await measureLatency(timed, {});
+    expect(asked[1]).toEqual({ iterations: 100, warmup: 10, minIterations: 10, timeBudgetMs: 250 });
     expect(l).toMatchObject({ clock: 'remote:clock', mean_ms: 2.5, min_ms: 1, max_ms: 4, p50_ms: 2.5, iterations: 4, samples_ms: [1, 2, 3, 4] });
     const short: ModelRunner = { ...timed, time: () => Promise.resolve({ samplesMs: [1], clock: 'remote:clock' }) };
     await expect(measureLatency(short, {}, { iterations: 4, warmup: 0 })).rejects.toThrow('measureLatency(remote): runner returned 1 timings, expected 4');
+    await expect(measureLatency(short, {})).rejects.toThrow('measureLatency(remote): runner returned 1 timings, expected 10 to 100');
   });
 
   test('a budget turns an overrun into warn, or fail when asked', async () => {
@@ -159,5 +205,8 @@ describe('measureLatency', () => {
     await expect(measureLatency(runner, inputs, { warmup: -1 })).rejects.toThrow('measureLatency: option "warmup" expected an integer >= 0, received -1');
     await expect(measureLatency(runner, inputs, { budgetMs: -5 })).rejects.toThrow('measureLatency: option "budgetMs" expected a finite number of ms > 0, received -5');
     await expect(measureLatency(runner, inputs, { budgetLevel: 'error' as 'warn' })).rejects.toThrow('measureLatency: option "budgetLevel" expected "warn" or "fail", received "error"');
+    await expect(measureLatency(runner, inputs, { timeBudgetMs: 0 })).rejects.toThrow('measureLatency: option "timeBudgetMs" expected a finite number of ms > 0, or null (no time budget), received 0');
+    await expect(measureLatency(runner, inputs, { minIterations: 0 })).rejects.toThrow('measureLatency: option "minIterations" expected an integer >= 1, received 0');
+    await expect(measureLatency(runner, inputs, { iterations: 5, minIterations: 6, timeBudgetMs: 100 })).rejects.toThrow('measureLatency: option "minIterations" expected an integer <= iterations (5), received 6');
   });
 });

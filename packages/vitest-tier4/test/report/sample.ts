@@ -37,6 +37,9 @@ function latency(meanMs: number, seed: number): Tier4Latency {
   return {
     ...latencyStats(samples),
     warmup: 5,
+    time_budget_ms: null,
+    min_iterations: 50,
+    max_iterations: 50,
     clock: 'test clock',
     sample: 'sample_000',
     batch_size: 1,

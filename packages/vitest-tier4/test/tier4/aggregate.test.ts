@@ -40,8 +40,11 @@ describe('ParityAggregate: the one aggregator of runTier4 and the reporter', () 
     const entry = emptyFormatReport({ threshold: 1e-4, rtol: 1e-4, preset: 'fp32', statistic: 'elementwise', artifact: 'model.onnx' });
     expect(entry).toMatchObject({ status: 'ok', threshold: 1e-4, threshold_rtol: 1e-4, artifact: 'model.onnx', samples_checked: 0, skipped: false });
     const stats = { mean_ms: 2, std_ms: 0.5, min_ms: 1, max_ms: 4, p50_ms: 2, p90_ms: 3, p99_ms: 4, ci95_ms: [1.5, 2.5] as [number, number], iterations: 10 };
-    const block = latencyBlock({ ...stats, warmup: 2, clock: 'c', budget_ms: 1, budget_level: 'warn', status: 'warn' }, { id: 'sample_000', batchSize: 1 });
-    expect(block).toMatchObject({ sample: 'sample_000', batch_size: 1, budget_status: 'warn' });
+    const block = latencyBlock(
+      { ...stats, warmup: 2, time_budget_ms: 250, min_iterations: 10, max_iterations: 100, clock: 'c', budget_ms: 1, budget_level: 'warn', status: 'warn' },
+      { id: 'sample_000', batchSize: 1 },
+    );
+    expect(block).toMatchObject({ sample: 'sample_000', batch_size: 1, budget_status: 'warn', time_budget_ms: 250, min_iterations: 10, max_iterations: 100 });
     expect(latencyBlock({ ...block, budget_ms: null, budget_status: null }, { id: 's', batchSize: 4 }).budget_status).toBeNull();
     expect(latencyFields(block)).toMatchObject({ latency_ms: 2, latency_std_ms: 0.5, latency_p50_ms: 2, latency_p99_ms: 4 });
     expect(latencyFields(null).latency_ms).toBeNull();

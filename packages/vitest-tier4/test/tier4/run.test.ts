@@ -229,6 +229,23 @@ describe('runTier4 on the built-in fixtures', () => {
     expect(report.status).toBe('warn');
   });
 
+  test('the time budget rules every timed runner alike: each format and the eager baseline, recorded in the dict', async () => {
+    const fx = await fixture('simple_cnn');
+    // a budget the first iterations always exceed: exactly minIterations, whatever the machine's speed
+    const report = await runTier4({ exportDir: fx, numSamples: 1, latency: { iterations: 50, warmup: 0, minIterations: 2, timeBudgetMs: 1e-6 } });
+    const rule = { iterations: 2, min_iterations: 2, max_iterations: 50, time_budget_ms: 1e-6 };
+    for (const format of ['onnx', 'torchscript']) {
+      expect(report.formats[format]!.latency, format).toMatchObject(rule);
+      expect(report.formats[format]!.pytorch_latency, format).toMatchObject(rule);
+    }
+    // no latency options: the default rule, and every figure says so
+    const defaults = await runTier4({ exportDir: fx, numSamples: 1, formats: ['onnx'] });
+    const l = defaults.formats.onnx!.latency!;
+    expect(l).toMatchObject({ warmup: 10, min_iterations: 10, max_iterations: 100, time_budget_ms: 250 });
+    expect(l.iterations).toBeGreaterThanOrEqual(10);
+    expect(l.iterations).toBeLessThanOrEqual(100);
+  });
+
   test('a shape different from metadata.json fails the shape check on every format', async () => {
     const dir = await copyExport((await fixture('simple_cnn')).dir);
     const mdPath = join(dir, 'metadata.json');
@@ -345,6 +362,8 @@ describe('runTier4 on the built-in fixtures', () => {
     await expect(runTier4({ exportDir: fx, latency: { warmup: 1.5 } })).rejects.toThrow('runTier4: option "latency.warmup" expected an integer >= 0, received 1.5');
     await expect(runTier4({ exportDir: fx, latency: { budgetMs: 0 } })).rejects.toThrow('runTier4: option "latency.budgetMs" expected a finite number of ms > 0, received 0');
     await expect(runTier4({ exportDir: fx, latency: { budgetLevel: 'error' as 'warn' } })).rejects.toThrow('runTier4: option "latency.budgetLevel" expected "warn" or "fail", received "error"');
+    await expect(runTier4({ exportDir: fx, latency: { timeBudgetMs: -1 } })).rejects.toThrow('runTier4: option "latency.timeBudgetMs" expected a finite number of ms > 0, or null (no time budget), received -1');
+    await expect(runTier4({ exportDir: fx, latency: { iterations: 3, minIterations: 4, timeBudgetMs: 100 } })).rejects.toThrow('runTier4: option "latency.minIterations" expected an integer <= iterations (3), received 4');
     const missing = await runTier4({ exportDir: '/nonexistent/export' }).catch((e: unknown) => e);
     expect(missing).toBeInstanceOf(ExportDirReadError);
     expect(missing).toMatchObject({ dir: '/nonexistent/export', message: 'Export directory /nonexistent/export does not exist' });

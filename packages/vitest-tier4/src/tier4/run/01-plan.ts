@@ -15,14 +15,30 @@ import { WorkerTimeouts } from '../timeouts.js';
 import { referenceScales } from '../scale-verdict.js';
 import type { Tier4FormatReport, Tier4Report, Tier4ThresholdPreset } from '../types.js';
 import { ExportDirReadError } from './errors.js';
-import { DEFAULT_TIER4_SAMPLES, defaultTier4Threads, type RunTier4Options } from './options.js';
+import { latencyPolicy } from '../../latency/measure.js';
+import { DEFAULT_TIER4_SAMPLES, defaultTier4Threads, type RunTier4Options, type Tier4LatencyOptions } from './options.js';
 
-/** The latency options with their defaults filled in. */
+/** The latency options with their defaults filled in (the measurement rule by `latencyPolicy`). */
 export interface PlannedLatency {
   iterations: number;
   warmup: number;
+  minIterations: number;
+  timeBudgetMs: number | null;
   budgetMs?: number;
   budgetLevel?: 'warn' | 'fail';
+}
+
+/** runTier4's latency options with the defaults of measureLatency's rule (the formats and the eager baseline share it). */
+function plannedLatency(l: Tier4LatencyOptions): PlannedLatency {
+  const policy = latencyPolicy(l, 'runTier4', 'latency');
+  return {
+    iterations: policy.maxIterations,
+    warmup: policy.warmup,
+    minIterations: policy.minIterations,
+    timeBudgetMs: policy.timeBudgetMs,
+    ...(l.budgetMs !== undefined ? { budgetMs: l.budgetMs } : {}),
+    ...(l.budgetLevel !== undefined ? { budgetLevel: l.budgetLevel } : {}),
+  };
 }
 
 /** What every later step reads (the plan) and adds to (warnings, formats, parity report). */
@@ -85,7 +101,7 @@ export async function planRun(options: RunTier4Options): Promise<RunPlan> {
   const statistic = thresholdStatistic(preset);
   // quantized exports: their quantization thresholds (sqnr_db >= 20 by default) judge SQNR
   const minSqnr = preset === 'fp32' ? (options.minSqnrDb ?? DEFAULT_MIN_SQNR_DB) : -Infinity;
-  const latency = options.latency === false ? null : { iterations: 100, warmup: 10, ...(options.latency ?? {}) };
+  const latency = options.latency === false ? null : plannedLatency(options.latency ?? {});
 
   const warnings: string[] = [];
   // the eager baseline is the reference of the speed-up, not a deployment format

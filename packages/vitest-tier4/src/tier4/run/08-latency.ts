@@ -8,10 +8,17 @@ import { feedsFor } from '../../runtimes/inputs.js';
 import type { ValidationWorkers } from '../../runtimes/pool/validation-workers.js';
 import type { ModelRunner } from '../../runtimes/types.js';
 import { latencyBlock, latencyFields, worseStatus } from '../aggregate.js';
-import type { RunPlan } from './01-plan.js';
+import type { PlannedLatency, RunPlan } from './01-plan.js';
 import type { FormatArtifact } from './02-artifact.js';
 import { isWorkerTimeout, timeoutReason } from '../timeouts.js';
 import { errorLine } from './errors.js';
+
+/** The rule of a planned measurement, for the log. */
+export function latencyRule(l: PlannedLatency): string {
+  return l.timeBudgetMs === null
+    ? `${l.iterations} iterations after ${l.warmup} warm-up`
+    : `${l.minIterations} to ${l.iterations} iterations, stopping at ${l.timeBudgetMs} ms measured, after ${l.warmup} warm-up`;
+}
 
 /** Measures `runner`'s latency into `fa.entry`; returns whether it was timed (the speed-up's formats). */
 export async function measureFormatLatency(plan: RunPlan, workers: ValidationWorkers, fa: FormatArtifact, runner: ModelRunner): Promise<boolean> {
@@ -21,7 +28,7 @@ export async function measureFormatLatency(plan: RunPlan, workers: ValidationWor
   const sample = plan.samples[0];
   if (!latency || !sample || entry.samples_checked === 0 || entry.timeout) return false;
   try {
-    log(`${format}: measuring latency (${latency.iterations} iterations after ${latency.warmup} warm-up)`);
+    log(`${format}: measuring latency (${latencyRule(latency)})`);
     const inputs = feedsFor(runner.inputNames)(sample.inputs);
     const l = await workers.gated('exclusive', () =>
       measureLatency(runner, inputs, {

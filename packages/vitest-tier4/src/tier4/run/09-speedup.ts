@@ -44,8 +44,11 @@ export async function measureSpeedup(plan: RunPlan, workers: ValidationWorkers, 
     applyEagerNondeterminism(await workers.gated('shared', () => eagerNondeterminism(opened, sample.id, sample.inputs)), plan.formats, warnings);
     const l = await workers.gated('exclusive', () =>
       measureLatency(opened, sample.inputs, {
+        // the formats' rule: the same iterations, warm-up and time budget
         iterations: latency.iterations,
         warmup: latency.warmup,
+        minIterations: latency.minIterations,
+        timeBudgetMs: latency.timeBudgetMs,
         ...plan.timeouts.timeOptions(null, sample.batchSize, latency.iterations + latency.warmup),
         ...(options.signal ? { signal: options.signal } : {}),
       }),

@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ExportDir } from 'vitest-tier4-fixtures';
-import type { LatencyBudgetLevel } from '../../latency/measure.js';
+import { latencyPolicy, type LatencyBudgetLevel } from '../../latency/measure.js';
 import type { ValidationPool } from '../../runtimes/pool/validation-workers.js';
 import { checkRunTier4Options, type Tier4Thresholds } from '../../options/check.js';
 import type { Tier4QuantizationOptions } from '../../quantization/step.js';
@@ -22,10 +22,21 @@ export const DEFAULT_TIER4_SAMPLES = 10;
 
 /** Latency options of {@link runTier4}. */
 export interface Tier4LatencyOptions {
-  /** Measured iterations (default 100). */
+  /**
+   * Measured iterations: exactly this many when given without `timeBudgetMs`; with a time budget,
+   * the most (default 100). The eager baseline is measured by the same rule.
+   */
   iterations?: number;
   /** Warm-up iterations (default 10). */
   warmup?: number;
+  /**
+   * Budget on the summed measured time of each runner, in ms: after `minIterations`, measuring
+   * stops once it is reached. `null`: none. Default: 250 ms when `iterations` is not given, else
+   * none (docs/runtimes.md, "Latency").
+   */
+  timeBudgetMs?: number | null;
+  /** Fewest measured iterations under the time budget (default 10). */
+  minIterations?: number;
   /** Budget on each format's mean latency in ms (none by default: informational). */
   budgetMs?: number;
   /** What an overrun does: `warn` (default) or `fail`. */
@@ -62,7 +73,10 @@ export interface RunTier4Options {
    * `thresholds.sqnr_db` (their quantization section).
    */
   minSqnrDb?: number;
-  /** Latency measurement: `false` to skip, or options (default: 100 iterations after 10 warm-up). */
+  /**
+   * Latency measurement: `false` to skip, or options (default: after 10 warm-up iterations, 10 to 100
+   * measured ones, stopping once they took 250 ms).
+   */
   latency?: false | Tier4LatencyOptions;
   /** Python interpreter for the TorchScript worker and the eager baseline (a private worker: no pool). */
   python?: string;
@@ -129,4 +143,6 @@ export interface RunTier4Options {
  */
 export function checkOptions(options: RunTier4Options): void {
   checkRunTier4Options(options, 'runTier4');
+  // the one latency rule a table cannot state (minIterations <= iterations), before anything runs
+  if (typeof options.latency === 'object') latencyPolicy(options.latency, 'runTier4', 'latency');
 }
