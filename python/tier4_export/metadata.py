@@ -13,7 +13,7 @@ import platform
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, BinaryIO, Callable, Dict, List, Optional
 
 import torch
 
@@ -79,19 +79,21 @@ def default_file_mode() -> int:
     return 0o666 & ~mask
 
 
-def write_json_atomic(path: Path, data: Any) -> None:
-    """Write ``data`` as pretty JSON to ``path`` atomically (temp file, fsync, rename).
+def write_bytes_atomic(path: Path, write: Callable[[BinaryIO], Any]) -> None:
+    """Write a file atomically: ``write(handle)`` fills a temporary file next to ``path`` (opened
+    binary), which is fsynced and renamed onto ``path``, so a reader sees the old file or the whole
+    new one, never part of it.
 
     The file gets the usual umask-based mode (:func:`default_file_mode`), not the temporary
-    file's 0600. The temporary file is removed if anything fails before the rename.
+    file's 0600. The temporary file is removed if anything fails before the rename (``path`` is
+    then left as it was).
     """
     path = Path(path)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
     try:
         os.fchmod(fd, default_file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=2, allow_nan=False)
-            handle.write("\n")
+        with os.fdopen(fd, "wb") as handle:
+            write(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp_name, path)
@@ -101,6 +103,16 @@ def write_json_atomic(path: Path, data: Any) -> None:
         except FileNotFoundError:
             pass
         raise
+
+
+def write_json_atomic(path: Path, data: Any) -> None:
+    """Write ``data`` as pretty JSON to ``path`` atomically (:func:`write_bytes_atomic`).
+
+    Raises:
+        ValueError: when ``data`` holds NaN or an infinity (JSON has neither); nothing is written.
+    """
+    text = json.dumps(data, indent=2, allow_nan=False) + "\n"
+    write_bytes_atomic(Path(path), lambda handle: handle.write(text.encode("utf-8")))
 
 
 def read_metadata(export_dir: Path) -> Dict[str, Any]:

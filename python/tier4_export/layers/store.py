@@ -11,35 +11,16 @@ Layout (``docs/export-format.md``, "Reference activations")::
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any, Dict, List
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ..metadata import default_file_mode
+from ..metadata import write_bytes_atomic
 from .capture import Capture
 
 LAYERS_DIRNAME = "layers"
-
-
-def _atomic_write_bytes(path: Path, write: Any) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=str(path.parent))
-    try:
-        os.fchmod(fd, default_file_mode())  # not mkstemp's 0600
-        with os.fdopen(fd, "wb") as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except FileNotFoundError:
-            pass
-        raise
 
 
 def write_capture(export_dir: Path, sample_id: str, capture: Capture) -> Dict[str, Any]:
@@ -48,9 +29,9 @@ def write_capture(export_dir: Path, sample_id: str, capture: Capture) -> Dict[st
     folder.mkdir(parents=True, exist_ok=True)
     npz = folder / f"{sample_id}.npz"
     index = folder / f"{sample_id}.json"
-    _atomic_write_bytes(npz, lambda fh: np.savez(fh, **capture.tensors))
+    write_bytes_atomic(npz, lambda fh: np.savez(fh, **capture.tensors))
     body = {"sample": sample_id, **capture.to_index()}
-    _atomic_write_bytes(index, lambda fh: fh.write((json.dumps(body, indent=1) + "\n").encode("utf-8")))
+    write_bytes_atomic(index, lambda fh: fh.write((json.dumps(body, indent=1) + "\n").encode("utf-8")))
     return {
         "sample": sample_id,
         "index": f"{LAYERS_DIRNAME}/{index.name}",
