@@ -21,6 +21,7 @@ import {
   OUTPUT_THRESHOLDS_EXPECTED,
   QUANTIZATION_OPTION_RULES,
   QUANTIZATION_OPTIONS_EXPECTED,
+  REPORTER_OPTION_RULES,
   RUN_OPTION_RULES,
   THRESHOLD_KEYS,
   THRESHOLD_RULES,
@@ -88,6 +89,25 @@ export function checkQuantizationOptions(where: string, name: string, value: unk
   }
   checkTable(where, name, value, QUANTIZATION_OPTION_RULES, QUANTIZATION_OPTIONS_EXPECTED);
 }
+
+/**
+ * Checks the reporter's options (`Tier4Reporter`, and the plugin's `reporter` object): the files,
+ * the switches and the thresholds; unknown names are refused.
+ *
+ * @param name - the options' name in messages (`''` for the reporter's own, `reporter` in the plugin).
+ * @param allowed - the option names accepted there (default: all).
+ */
+export function checkReporterOptions(where: string, name: string, value: unknown, allowed: readonly string[] = [...Object.keys(REPORTER_OPTION_RULES), 'thresholds']): void {
+  const expected = 'an object such as { outputFile: "tier4-report.json", quiet: true }';
+  const rules: Record<string, OptionRule> = {};
+  for (const key of allowed) rules[key] = key === 'thresholds' ? ANY : REPORTER_OPTION_RULES[key as keyof typeof REPORTER_OPTION_RULES];
+  if (name === '' && (typeof value !== 'object' || value === null || Array.isArray(value))) throw optionError(where, '(options)', expected, value);
+  checkTable(where, name, value, rules, expected);
+  if (allowed.includes('thresholds') && value.thresholds !== undefined) checkThresholds(where, name === '' ? 'thresholds' : `${name}.thresholds`, value.thresholds);
+}
+
+/** Passes anything (a key checked by its own function after the table). */
+const ANY: OptionRule = { expected: 'anything', test: (_v): _v is unknown => true };
 
 /** Every option of runTier4 (tsc refuses a key RunTier4Options lacks and a key it has that is not listed). */
 const RUN_TIER4_KEYS: Record<keyof RunTier4Options, true> = {

@@ -27,6 +27,7 @@ import {
 import { QUANTIZATION_RULES, type QuantizationMetric } from '../quantization/thresholds.js';
 import { registeredFormats } from '../runtimes/registry.js';
 import type { Tier4QuantizationOptions } from '../quantization/step.js';
+import type { Tier4ReporterOptions } from '../reporter/index.js';
 import type { Tier4GateOptions } from '../tier4/gates.js';
 import type { RunTier4Options, Tier4LatencyOptions } from '../tier4/run/options.js';
 import type { Tier4ThresholdPreset } from '../tier4/types.js';
@@ -152,6 +153,24 @@ export const RUN_OPTION_RULES = {
   signal: { expected: 'an AbortSignal', test: (v: unknown): v is AbortSignal => v instanceof AbortSignal },
   log: { expected: 'a function (line: string) => void', test: (v: unknown): v is (line: string) => void => typeof v === 'function' },
 } as const satisfies Partial<RulesOf<RunTier4Options>>;
+
+/** A file the reporter writes, or `false` for none. */
+const FILE_OR_FALSE: OptionRule<string | false> = {
+  expected: 'a non-empty file path (string) or false',
+  test: (v): v is string | false => v === false || (typeof v === 'string' && v !== ''),
+};
+
+/** The reporter's options (its `thresholds` are runTier4's, checked by checkThresholds). */
+export const REPORTER_OPTION_RULES = {
+  outputFile: FILE_OR_FALSE,
+  htmlFile: FILE_OR_FALSE,
+  quiet: booleanRule,
+  githubSummary: {
+    expected: 'true, false or a non-empty file path (string)',
+    test: (v: unknown): v is boolean | string => typeof v === 'boolean' || (typeof v === 'string' && v !== ''),
+  },
+  failOnStatus: booleanRule,
+} as const satisfies RulesOf<Omit<Tier4ReporterOptions, 'thresholds'>>;
 
 /** `tier4 layers`: the tolerance of every layer and the reference sample. */
 export const LAYERS_OPTION_RULES = {

@@ -28,7 +28,7 @@ import {
   unknownOptionError,
   type OptionRule,
 } from 'vitest-tier4-fixtures';
-import { checkTable, checkThresholds, type Tier4Thresholds } from '../options/check.js';
+import { checkReporterOptions, checkTable, checkThresholds, type Tier4Thresholds } from '../options/check.js';
 import type { Tier4ReporterOptions } from '../reporter/index.js';
 import { defaultPoolSize } from '../runtimes/pool/size.js';
 import type { Tier4FixtureRequest } from './provided.js';
@@ -131,8 +131,9 @@ function validate(options: Tier4PluginOptions): void {
   if (wp !== undefined && wp !== false) checkTable(where, 'workerPool', wp, WORKER_POOL_RULES, 'false or an object such as { size: 2, warm: true }');
   if (options.reportPath !== undefined) checkOption(where, 'reportPath', nonEmptyStringRule('a non-empty file path (string)'), options.reportPath);
   for (const key of ['setup'] as const) if (options[key] !== undefined) checkOption(where, key, booleanRule, options[key]);
-  if (options.reporter !== undefined && typeof options.reporter !== 'boolean' && (typeof options.reporter !== 'object' || options.reporter === null || Array.isArray(options.reporter))) {
-    throw optionError(where, 'reporter', 'true, false or an object of reporter options', options.reporter);
+  // the reporter's own rules (its outputFile and thresholds are the plugin's reportPath and thresholds)
+  if (options.reporter !== undefined && typeof options.reporter !== 'boolean') {
+    checkReporterOptions(where, 'reporter', options.reporter, ['htmlFile', 'quiet', 'githubSummary', 'failOnStatus']);
   }
   if (options.fixtures !== undefined) {
     if (typeof options.fixtures !== 'object' || options.fixtures === null || Array.isArray(options.fixtures)) {

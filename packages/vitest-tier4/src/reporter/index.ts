@@ -8,6 +8,8 @@
  * (which replays the shards' meta and calls `onTestRunEnd` once) gives the same verdict as one
  * unsharded run. A shard run (`--shard`, or the blob reporter in use) never writes a verdict.
  */
+import { checkReporterOptions } from '../options/check.js';
+import type { Tier4Thresholds } from '../options/check.js';
 import { appendFile } from 'node:fs/promises';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason, Vitest } from 'vitest/node';
@@ -42,8 +44,8 @@ export interface Tier4ReporterOptions {
    * `outputFile` is `false`.
    */
   htmlFile?: string | false;
-  /** Default thresholds in force (e.g. `{ fp32: 1e-4, quantized: 1e-2 }`), copied into the report for the record. */
-  thresholds?: Record<string, number>;
+  /** Default thresholds in force (e.g. `{ fp32: 1e-4, quantized: 1e-2 }`; runTier4's keys), copied into the report for the record. */
+  thresholds?: Tier4Thresholds;
   /** Print nothing (the file and the step summary are still written). @default false */
   quiet?: boolean;
   /**
@@ -121,20 +123,12 @@ export default class Tier4Reporter implements Reporter {
   lastHtmlPath: string | undefined;
 
   constructor(options: Tier4ReporterOptions = {}) {
-    if (options === null || typeof options !== 'object') {
-      throw new TypeError(`Tier4Reporter: options must be an object, received ${options === null ? 'null' : typeof options}`);
-    }
-    if (options.outputFile !== undefined && options.outputFile !== false && (typeof options.outputFile !== 'string' || options.outputFile === '')) {
-      throw new TypeError(`Tier4Reporter: outputFile must be a non-empty path or false, received ${JSON.stringify(options.outputFile)}`);
-    }
-    if (options.htmlFile !== undefined && options.htmlFile !== false && (typeof options.htmlFile !== 'string' || options.htmlFile === '')) {
-      throw new TypeError(`Tier4Reporter: htmlFile must be a non-empty path or false, received ${JSON.stringify(options.htmlFile)}`);
-    }
+    checkReporterOptions('Tier4Reporter', '', options);
     const outputFile = options.outputFile ?? DEFAULT_REPORT_FILE;
     this.options = {
       outputFile,
       htmlFile: options.htmlFile ?? (outputFile === false ? false : htmlPathFor(outputFile)),
-      thresholds: options.thresholds ?? null,
+      thresholds: options.thresholds ? ({ ...options.thresholds } as Record<string, number>) : null,
       quiet: options.quiet ?? false,
       githubSummary: options.githubSummary ?? true,
       failOnStatus: options.failOnStatus ?? true,

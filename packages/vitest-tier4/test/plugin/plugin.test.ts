@@ -25,6 +25,9 @@ describe('tier4() options', () => {
     // each fixture request is checked by buildFixture's own check, before any build
     [{ fixtures: { cnn: { model: 'simple_cnn', samples: 0 } } }, 'tier4(): option "fixtures.cnn.samples" expected an integer >= 1, received 0'],
     [{ fixtures: { cnn: { model: 'simple_cnn', sample: 2 } } }, 'tier4(): unknown option "fixtures.cnn.sample" (expected one of "model", "formats", "quantization", "samples", "layers", "seed", "opset", "cacheDir", "python", "signal", "timeoutMs", "probeTimeoutMs"; did you mean "samples"?)'],
+    // the plugin's reporter object is checked by the reporter's own rules
+    [{ reporter: { quiet: 'yes' } }, 'tier4(): option "reporter.quiet" expected true or false, received "yes"'],
+    [{ reporter: { outputFile: 'x.json' } }, 'tier4(): unknown option "reporter.outputFile" (expected one of "htmlFile", "quiet", "githubSummary", "failOnStatus")'],
     [{ workerPool: { size: 0 } }, 'tier4(): option "workerPool.size" expected an integer >= 1, received 0'],
     [{ workerPool: { warm: 'yes' } }, 'tier4(): option "workerPool.warm" expected true or false, received "yes"'],
     [{ workerPool: 2 }, 'tier4(): option "workerPool" expected false or an object such as { size: 2, warm: true }, received 2'],

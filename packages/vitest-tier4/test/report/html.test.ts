@@ -193,7 +193,7 @@ describe('Tier4Reporter htmlFile option', () => {
     expect(new Tier4Reporter({ outputFile: 'out/run.json' }).options.htmlFile).toBe('out/run.html');
     expect(new Tier4Reporter({ outputFile: false }).options.htmlFile).toBe(false);
     expect(new Tier4Reporter({ outputFile: false, htmlFile: 'only.html' }).options.htmlFile).toBe('only.html');
-    expect(() => new Tier4Reporter({ htmlFile: '' })).toThrow(new TypeError('Tier4Reporter: htmlFile must be a non-empty path or false, received ""'));
-    expect(() => new Tier4Reporter({ htmlFile: 3 as never })).toThrow(/htmlFile must be a non-empty path or false, received 3/);
+    expect(() => new Tier4Reporter({ htmlFile: '' })).toThrow(new TypeError('Tier4Reporter: option "htmlFile" expected a non-empty file path (string) or false, received ""'));
+    expect(() => new Tier4Reporter({ htmlFile: 3 as never })).toThrow('Tier4Reporter: option "htmlFile" expected a non-empty file path (string) or false, received 3');
   });
 });
