@@ -2,9 +2,17 @@ import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 import { defaultPoolSize } from './src/runtimes/pool/size.js';
 
+/**
+ * Test files that run in-process only (the parity core and the matchers): no Python, no runner
+ * registrations, no environment or cwd changes, nothing left behind for the next file. They share
+ * one module graph per Vitest worker (`isolate: false`): the source and its dependencies are
+ * evaluated once per worker instead of once per file (measured on these 26 files: 19 s of CPU ->
+ * 13 s). Every other file keeps Vitest's default isolation.
+ */
+const SHARED_MODULES = ['test/parity/**/*.test.ts', 'test/matchers/**/*.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 120_000,
     hookTimeout: 300_000,
     // The suite's own run shares one Python worker pool, exactly as a user's run with the tier4()
@@ -16,5 +24,9 @@ export default defineConfig({
     // time, while a file mostly waits on the pool's Python processes: two at once fill both cores.
     maxWorkers: Math.max(2, availableParallelism() - 1),
     provide: { tier4WorkerPool: { size: defaultPoolSize(), warm: true } },
+    projects: [
+      { extends: true, test: { name: 'in-process', include: SHARED_MODULES, isolate: false } },
+      { extends: true, test: { name: 'isolated', include: ['test/**/*.test.ts'], exclude: SHARED_MODULES } },
+    ],
   },
 });
