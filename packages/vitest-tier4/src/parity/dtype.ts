@@ -2,7 +2,7 @@
  * The parity core's dtypes: every dtype of the one table (`DTYPE_TABLE` of `vitest-tier4-fixtures/tensor`,
  * bfloat16 included) and the names it accepts for them, all derived from that table.
  */
-import { ANY_DTYPES, DTYPE_TABLE, type AnyDType, type DTypeKind } from 'vitest-tier4-fixtures/tensor';
+import { ANY_DTYPES, DTYPE_TABLE, type AnyDType, type DTypeKind, type TypedArrayConstructor } from 'vitest-tier4-fixtures/tensor';
 
 export type { DTypeKind };
 
@@ -41,4 +41,29 @@ export function dtypeKind(dtype: DType): DTypeKind {
 export function isWideInt(dtype: DType): boolean {
   const { array } = DTYPE_TABLE[dtype];
   return array === BigInt64Array || array === BigUint64Array;
+}
+
+/**
+ * Each typed array class of the table with the dtype its elements are when nothing else says: the table's
+ * first integer dtype held in that class (Uint16Array is uint16 and Uint8Array uint8: float16/bfloat16 bits
+ * and bool are only what a declared dtype makes of them), else its float dtype (Float32Array float32).
+ */
+const CLASS_DTYPES: ReadonlyArray<readonly [TypedArrayConstructor, DType]> = (() => {
+  const byClass = new Map<TypedArrayConstructor, DType>();
+  for (const kind of ['int', 'float'] as const) {
+    for (const dtype of ANY_DTYPES) {
+      const row = DTYPE_TABLE[dtype];
+      if (row.kind === kind && !byClass.has(row.array)) byClass.set(row.array, dtype);
+    }
+  }
+  return [...byClass];
+})();
+
+/**
+ * The dtype of a typed array by its class alone (the rule above; a Node Buffer is a Uint8Array),
+ * or null when `data` is none of the table's classes (Uint8ClampedArray and Float16Array are the views' own cases).
+ */
+export function dtypeOfTypedArray(data: unknown): DType | null {
+  for (const [Ctor, dtype] of CLASS_DTYPES) if (data instanceof Ctor) return dtype;
+  return null;
 }

@@ -3,7 +3,7 @@
  * parity core accepts. Views never copy typed-array data; nested JavaScript arrays are flattened once.
  */
 import { fortranToC } from 'vitest-tier4-fixtures/tensor';
-import { dtypeKind, normalizeDType } from './dtype.js';
+import { dtypeKind, dtypeOfTypedArray, normalizeDType } from './dtype.js';
 import { bfloat16BitsToNumber, halfTableF32 } from './half.js';
 import type { DType, TypedArray } from './types.js';
 
@@ -32,18 +32,9 @@ export interface TensorView {
 }
 
 function typedArrayDType(data: unknown): DType | null {
-  if (data instanceof Float32Array) return 'float32';
-  if (data instanceof Float64Array) return 'float64';
-  if (data instanceof Int32Array) return 'int32';
-  if (data instanceof BigInt64Array) return 'int64';
-  if (data instanceof Uint8Array || data instanceof Uint8ClampedArray) return 'uint8';
-  if (data instanceof Int8Array) return 'int8';
-  if (data instanceof Int16Array) return 'int16';
-  if (data instanceof Uint16Array) return 'uint16';
-  if (data instanceof Uint32Array) return 'uint32';
-  if (data instanceof BigUint64Array) return 'uint64';
+  if (data instanceof Uint8ClampedArray) return 'uint8';
   if (isFloat16Array(data)) return 'float16';
-  return null;
+  return dtypeOfTypedArray(data);
 }
 
 function isFloat16Array(data: unknown): boolean {

@@ -2,7 +2,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, test } from 'vitest';
 import { ANY_DTYPES, DTYPE_TABLE } from 'vitest-tier4-fixtures/tensor';
-import { DTYPES, dtypeKind, isWideInt, normalizeDType } from '../../src/parity/dtype.js';
+import { DTYPES, dtypeKind, dtypeOfTypedArray, isWideInt, normalizeDType } from '../../src/parity/dtype.js';
+import { toTensorView } from '../../src/parity/view.js';
 
 describe('parity dtypes', () => {
   test('every dtype of the table, bfloat16 included, in its order; the report schema lists the same', () => {
@@ -31,5 +32,19 @@ describe('parity dtypes', () => {
     expect(DTYPES.filter((d) => dtypeKind(d) === 'float')).toEqual(['float16', 'bfloat16', 'float32', 'float64']);
     for (const d of DTYPES) expect(dtypeKind(d)).toBe(DTYPE_TABLE[d].kind);
     expect(DTYPES.filter(isWideInt)).toEqual(['int64', 'uint64']);
+  });
+
+  test('a bare typed array is read as the plain dtype of its class (the bits of float16 and bool need a declared dtype)', () => {
+    const cases: Array<[ArrayLike<unknown>, string]> = [
+      [new Float32Array(1), 'float32'], [new Float64Array(1), 'float64'], [new Int8Array(1), 'int8'],
+      [new Uint8Array(1), 'uint8'], [Buffer.from([1]), 'uint8'], [new Int16Array(1), 'int16'], [new Uint16Array(1), 'uint16'],
+      [new Int32Array(1), 'int32'], [new Uint32Array(1), 'uint32'], [new BigInt64Array(1), 'int64'], [new BigUint64Array(1), 'uint64'],
+    ];
+    for (const [data, dtype] of cases) {
+      expect(dtypeOfTypedArray(data), data.constructor.name).toBe(dtype);
+      expect(toTensorView(data, 'a').dtype, data.constructor.name).toBe(dtype);
+    }
+    expect(toTensorView(new Uint8ClampedArray(1), 'a').dtype).toBe('uint8');
+    for (const other of [new Uint8ClampedArray(1), [1, 2], new DataView(new ArrayBuffer(1)), null]) expect(dtypeOfTypedArray(other)).toBeNull();
   });
 });
