@@ -192,7 +192,7 @@ async function timeWithTinybench(runner: ModelRunner, inputs: TensorMap, policy:
  *
  * @param runner - an open runner.
  * @param inputs - one batch, by input name.
- * @param options - iterations, warmup (default 10), time budget (see {@link latencyPolicy}), optional budget on the mean.
+ * @param options - iterations, warmup (default 10), time budget (`timeBudgetMs`, `minIterations`), optional budget on the mean.
  * @returns statistics in ms, the clock used, and a status from the budget (`ok` without one).
  * @throws TypeError on invalid options; the runner's error when a run fails.
  */
