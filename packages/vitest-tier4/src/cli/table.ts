@@ -92,15 +92,21 @@ export function renderSummaryTable(report: Tier4Report): string {
   const timed = entries.filter(([, f]) => f.latency);
   if (timed.length > 0) {
     const l0 = timed[0]![1].latency!;
-    lines.push('', `Latency (ms) on ${l0.sample} (batch ${l0.batch_size}), ${l0.iterations} iterations after ${l0.warmup} warm-up, mean ± std (p50):`);
+    // under a time budget each runner measured its own number of iterations: the rule in the header, the count on each line
+    const budgeted = l0.time_budget_ms !== null;
+    const rule = budgeted
+      ? `${l0.min_iterations} to ${l0.max_iterations} iterations (stopping once they took ${l0.time_budget_ms} ms) after ${l0.warmup} warm-up, mean ± std (p50, n measured)`
+      : `${l0.iterations} iterations after ${l0.warmup} warm-up, mean ± std (p50)`;
+    const stats = (l: NonNullable<typeof l0>): string => `${ms(l.mean_ms)} ± ${ms(l.std_ms)} (p50 ${ms(l.p50_ms)}${budgeted ? `, n ${l.iterations}` : ''})`;
+    lines.push('', `Latency (ms) on ${l0.sample} (batch ${l0.batch_size}), ${rule}:`);
     const base = timed.find(([, f]) => f.pytorch_latency)?.[1].pytorch_latency;
     for (const [name, f] of timed) {
       const l = f.latency!;
       const speed = f.speedup_vs_pytorch === null ? '' : `; speed-up vs eager PyTorch ${ratio(f.speedup_vs_pytorch)} on means, ${ratio(f.speedup_vs_pytorch_p50)} on medians`;
-      lines.push(`  ${name}: ${ms(l.mean_ms)} ± ${ms(l.std_ms)} (p50 ${ms(l.p50_ms)})${speed}; ${threadsText(f.threads)}; timed by ${l.clock}`);
+      lines.push(`  ${name}: ${stats(l)}${speed}; ${threadsText(f.threads)}; timed by ${l.clock}`);
     }
     const baseThreads = timed.find(([, f]) => f.pytorch_threads)?.[1].pytorch_threads;
-    if (base) lines.push(`  eager PyTorch: ${ms(base.mean_ms)} ± ${ms(base.std_ms)} (p50 ${ms(base.p50_ms)}); ${threadsText(baseThreads)}; timed by ${base.clock}`);
+    if (base) lines.push(`  eager PyTorch: ${stats(base)}; ${threadsText(baseThreads)}; timed by ${base.clock}`);
   }
   if (report.model.outputs.length > 1) {
     lines.push('', 'Per output (threshold, max abs diff, samples failed):');

@@ -2,6 +2,7 @@ import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import { livePythonWorkers, openOnnxRunner, registeredFormats, registerRunner, runnerArtifact } from '../../src/runtimes/index.js';
+import { renderSummaryTable } from '../../src/cli/table.js';
 import { ExportDirReadError, runTier4, type Tier4Report } from '../../src/tier4/index.js';
 import { histogramTotal } from '../../src/parity/histogram.js';
 import { cleanupTmp, copyExport, fixture, perturbOnnx, python, schemaValidator, tmpDir } from './helpers.js';
@@ -238,6 +239,11 @@ describe('runTier4 on the built-in fixtures', () => {
       expect(report.formats[format]!.latency, format).toMatchObject(rule);
       expect(report.formats[format]!.pytorch_latency, format).toMatchObject(rule);
     }
+    // tier4 validate's table says the rule once and each runner's own count
+    const table = renderSummaryTable(report);
+    expect(table).toContain('Latency (ms) on sample_000 (batch 1), 2 to 50 iterations (stopping once they took 0.000001 ms) after 0 warm-up, mean ± std (p50, n measured):');
+    expect(table).toMatch(/\n {2}onnx: \d+\.\d+ ± \d+\.\d+ \(p50 \d+\.\d+, n 2\);/);
+    expect(table).toMatch(/\n {2}eager PyTorch: \d+\.\d+ ± \d+\.\d+ \(p50 \d+\.\d+, n 2\);/);
     // no latency options: the default rule, and every figure says so
     const defaults = await runTier4({ exportDir: fx, numSamples: 1, formats: ['onnx'] });
     const l = defaults.formats.onnx!.latency!;
