@@ -5,8 +5,7 @@
  * 2 for bad usage or an unreadable export dir.
  */
 import { stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
-import { joinNegativeValues, openExportDir, type ExportDir, type OptionRule } from 'vitest-tier4-fixtures';
+import { CommandLineError, openExportDir, parseCommandLine, type ExportDir, type OptionRule } from 'vitest-tier4-fixtures';
 import { compareLayers, LayersError, type CompareLayersOptions } from '../layers/compare.js';
 import { optionalFlag } from '../options/cli.js';
 import { LAYERS_OPTION_RULES } from '../options/table.js';
@@ -71,25 +70,21 @@ export function parseLayersArgs(argv: readonly string[]): ParsedLayers {
   let values;
   let positionals;
   try {
-    ({ values, positionals } = parseArgs({
-      args: joinNegativeValues(argv),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'string' },
-        markdown: { type: 'string' },
-        tolerance: { type: 'string' },
-        'min-sqnr': { type: 'string' },
-        sample: { type: 'string' },
-        'trust-model-source': { type: 'boolean' },
-        python: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-      },
+    ({ values, positionals } = parseCommandLine(argv, {
+      json: { type: 'string' },
+      markdown: { type: 'string' },
+      tolerance: { type: 'string' },
+      'min-sqnr': { type: 'string' },
+      sample: { type: 'string' },
+      'trust-model-source': { type: 'boolean' },
+      python: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
     }));
-  } catch (err) {
-    throw new LayersUsageError((err as Error).message.split('\n')[0]!);
+  } catch (err: unknown) {
+    if (!(err instanceof CommandLineError)) throw err;
+    throw new LayersUsageError(err.message);
   }
   if (values.help) return { exportDir: '', sample: 0, trust: false, verbose: false, help: true };
   if (positionals.length === 0) throw new LayersUsageError('layers: missing <export-dir>');

@@ -7,8 +7,7 @@
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { joinNegativeValues, openExportDir, optionError, type ExportDir, type OptionRule } from 'vitest-tier4-fixtures';
+import { CommandLineError, openExportDir, parseCommandLine, optionError, type ExportDir, type OptionRule } from 'vitest-tier4-fixtures';
 import { flagValue, optionalFlag, parseOutputThresholdsFlag, parseThresholdsFlag } from '../options/cli.js';
 import { GATE_RULES, LATENCY_RULES, MAX_ARTIFACT_MB, MIN_SQNR_DB, RUN_OPTION_RULES } from '../options/table.js';
 import type { Tier4QuantizationOptions } from '../quantization/step.js';
@@ -191,42 +190,38 @@ export function parseCli(argv: readonly string[]): Parsed {
   let values;
   let positionals;
   try {
-    ({ values, positionals } = parseArgs({
-      args: joinNegativeValues(argv),
-      allowPositionals: true,
-      strict: true,
-      options: {
-        json: { type: 'string' },
-        html: { type: 'string' },
-        samples: { type: 'string' },
-        threshold: { type: 'string' },
-        'no-memory': { type: 'boolean' },
-        'no-per-layer': { type: 'boolean' },
-        'output-threshold': { type: 'string' },
-        config: { type: 'string' },
-        'min-speedup': { type: 'string' },
-        'min-speedup-level': { type: 'string' },
-        'max-artifact-mb': { type: 'string' },
-        'max-artifact-level': { type: 'string' },
-        'min-sqnr': { type: 'string' },
-        formats: { type: 'string' },
-        iterations: { type: 'string' },
-        warmup: { type: 'string' },
-        'budget-ms': { type: 'string' },
-        'budget-level': { type: 'string' },
-        'no-latency': { type: 'boolean' },
-        python: { type: 'string' },
-        'timeout-ms': { type: 'string' },
-        threads: { type: 'string' },
-        'trust-model-source': { type: 'boolean' },
-        'allow-non-finite': { type: 'string' },
-        verbose: { type: 'boolean', short: 'v' },
-        help: { type: 'boolean', short: 'h' },
-        version: { type: 'boolean' },
-      },
+    ({ values, positionals } = parseCommandLine(argv, {
+      json: { type: 'string' },
+      html: { type: 'string' },
+      samples: { type: 'string' },
+      threshold: { type: 'string' },
+      'no-memory': { type: 'boolean' },
+      'no-per-layer': { type: 'boolean' },
+      'output-threshold': { type: 'string' },
+      config: { type: 'string' },
+      'min-speedup': { type: 'string' },
+      'min-speedup-level': { type: 'string' },
+      'max-artifact-mb': { type: 'string' },
+      'max-artifact-level': { type: 'string' },
+      'min-sqnr': { type: 'string' },
+      formats: { type: 'string' },
+      iterations: { type: 'string' },
+      warmup: { type: 'string' },
+      'budget-ms': { type: 'string' },
+      'budget-level': { type: 'string' },
+      'no-latency': { type: 'boolean' },
+      python: { type: 'string' },
+      'timeout-ms': { type: 'string' },
+      threads: { type: 'string' },
+      'trust-model-source': { type: 'boolean' },
+      'allow-non-finite': { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
+      help: { type: 'boolean', short: 'h' },
+      version: { type: 'boolean' },
     }));
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]!);
+  } catch (err: unknown) {
+    if (!(err instanceof CommandLineError)) throw err;
+    throw new UsageError(err.message);
   }
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };

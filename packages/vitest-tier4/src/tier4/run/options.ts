@@ -5,7 +5,7 @@
  */
 import { availableParallelism } from 'node:os';
 import type { ExportDir } from 'vitest-tier4-fixtures';
-import { latencyPolicy, type LatencyBudgetLevel } from '../../latency/measure.js';
+import { latencyPolicy, type MeasureLatencyOptions } from '../../latency/measure.js';
 import type { ValidationPool } from '../../runtimes/pool/validation-workers.js';
 import { checkRunTier4Options, type Tier4Thresholds } from '../../options/check.js';
 import type { Tier4QuantizationOptions } from '../../quantization/step.js';
@@ -20,28 +20,12 @@ export function defaultTier4Threads(): number {
 /** Default number of samples checked. */
 export const DEFAULT_TIER4_SAMPLES = 10;
 
-/** Latency options of {@link runTier4}. */
-export interface Tier4LatencyOptions {
-  /**
-   * Measured iterations: exactly this many when given without `timeBudgetMs`; with a time budget,
-   * the most (default 100). The eager baseline is measured by the same rule.
-   */
-  iterations?: number;
-  /** Warm-up iterations (default 10). */
-  warmup?: number;
-  /**
-   * Budget on the summed measured time of each runner, in ms: after `minIterations`, measuring
-   * stops once it is reached. `null`: none. Default: 250 ms when `iterations` is not given, else
-   * none (docs/runtimes.md, "Latency").
-   */
-  timeBudgetMs?: number | null;
-  /** Fewest measured iterations under the time budget (default 10). */
-  minIterations?: number;
-  /** Budget on each format's mean latency in ms (none by default: informational). */
-  budgetMs?: number;
-  /** What an overrun does: `warn` (default) or `fail`. */
-  budgetLevel?: LatencyBudgetLevel;
-}
+/**
+ * Latency options of {@link runTier4}: {@link MeasureLatencyOptions} without `signal` and `timeoutMs`
+ * (runTier4's own `signal` and `timeoutMs` apply). The eager baseline is measured by the same rule as
+ * each format.
+ */
+export type Tier4LatencyOptions = Omit<MeasureLatencyOptions, 'signal' | 'timeoutMs'>;
 
 /** Options of {@link runTier4}. */
 export interface RunTier4Options {
