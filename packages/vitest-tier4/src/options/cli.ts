@@ -3,7 +3,7 @@
  * refused with the message `runTier4({ numSamples: 0 })` gets, naming the flag instead of the key.
  * Used by `tier4 validate` (cli/main.ts) and `tier4 layers` (cli/layers.ts).
  */
-import { checkOption, fromText, optionError, unknownOptionError, type OptionRule } from 'vitest-tier4-fixtures';
+import { checkOption, fromText, numberOrText, optionError, unknownOptionError, type OptionRule } from 'vitest-tier4-fixtures';
 import { QUANTIZATION_RULES, isQuantizationMetric } from '../quantization/thresholds.js';
 import { checkOutputThresholds, checkThresholds, THRESHOLD_KEYS, type Tier4Thresholds } from './check.js';
 
@@ -33,13 +33,6 @@ function items(flag: string, spec: string, example: string): Array<{ key: string
   }
   if (out.length === 0) throw optionError('', flag, `name=value items such as ${example}`, spec);
   return out;
-}
-
-const NUMBER = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?$|^[+-]?Infinity$/;
-
-/** A number when the text is one (`-Infinity` too, which the rule then names), else the text, so the message shows what was written. */
-function numberOrText(raw: string): unknown {
-  return NUMBER.test(raw.trim()) ? Number(raw) : raw;
 }
 
 /**
