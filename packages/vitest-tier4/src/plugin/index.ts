@@ -130,7 +130,7 @@ function validate(options: Tier4PluginOptions): void {
   const wp = options.workerPool;
   if (wp !== undefined && wp !== false) checkTable(where, 'workerPool', wp, WORKER_POOL_RULES, 'false or an object such as { size: 2, warm: true }');
   if (options.reportPath !== undefined) checkOption(where, 'reportPath', nonEmptyStringRule('a non-empty file path (string)'), options.reportPath);
-  for (const key of ['setup'] as const) if (options[key] !== undefined) checkOption(where, key, booleanRule, options[key]);
+  if (options.setup !== undefined) checkOption(where, 'setup', booleanRule, options.setup);
   // the reporter's own rules (its outputFile and thresholds are the plugin's reportPath and thresholds)
   if (options.reporter !== undefined && typeof options.reporter !== 'boolean') {
     checkReporterOptions(where, 'reporter', options.reporter, ['htmlFile', 'quiet', 'githubSummary', 'failOnStatus']);
