@@ -5,6 +5,20 @@ import { fixture } from '../tier4/helpers.js';
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
 
+/** A runner of no model: `run` (and `prepare`, `clock`) as the test gives them, the rest inert. */
+function fakeRunner(parts: Pick<ModelRunner, 'run'> & Partial<ModelRunner>): ModelRunner {
+  return {
+    format: 'fake',
+    runtime: 'test',
+    source: 'memory',
+    inputNames: [],
+    outputNames: [],
+    clock: 'node:tinybench performance.now around fake.run',
+    close: () => Promise.resolve(),
+    ...parts,
+  };
+}
+
 function checkStats(l: Awaited<ReturnType<typeof measureLatency>>, iterations: number): void {
   expect(l.iterations).toBe(iterations);
   expect(l.samples_ms).toHaveLength(iterations);
@@ -54,13 +68,7 @@ describe('measureLatency', () => {
 
   test('a time budget: at least minIterations, then stop once the measured time reaches it (at most iterations)', async () => {
     // every call takes at least 2 ms (a busy wait on the clock: the outcome does not depend on the machine's speed)
-    const fake: ModelRunner = {
-      format: 'fake',
-      runtime: 'test',
-      source: 'memory',
-      inputNames: [],
-      outputNames: [],
-      clock: 'node:tinybench performance.now around fake.run',
+    const fake = fakeRunner({
       run: () => {
         const t0 = performance.now();
         while (performance.now() - t0 < 2) {
@@ -68,8 +76,7 @@ describe('measureLatency', () => {
         }
         return Promise.resolve({ outputs: {} });
       },
-      close: () => Promise.resolve(),
-    };
+    });
     // a budget the minimum already exceeds: exactly minIterations
     const min = await measureLatency(fake, {}, { iterations: 50, warmup: 0, minIterations: 3, timeBudgetMs: 1 });
     expect(min).toMatchObject({ iterations: 3, time_budget_ms: 1, min_iterations: 3, max_iterations: 50 });
@@ -88,19 +95,12 @@ describe('measureLatency', () => {
   test('exactly `warmup` discarded runs, then `iterations` measured ones (counted on a fake runner)', async () => {
     const calls: number[] = [];
     let n = 0;
-    const fake: ModelRunner = {
-      format: 'fake',
-      runtime: 'test',
-      source: 'memory',
-      inputNames: [],
-      outputNames: [],
-      clock: 'node:tinybench performance.now around fake.run',
+    const fake = fakeRunner({
       run: () => {
         calls.push(++n);
         return Promise.resolve({ outputs: {} });
       },
-      close: () => Promise.resolve(),
-    };
+    });
     const l = await measureLatency(fake, {}, { iterations: 7, warmup: 3 });
     expect(calls).toHaveLength(10);
     expect(l).toMatchObject({ iterations: 7, warmup: 3, clock: 'node:tinybench performance.now around fake.run' });
@@ -114,12 +114,7 @@ describe('measureLatency', () => {
   test("a runner's prepare(inputs) converts once and its call is what is timed, not run()", async () => {
     let prepared = 0;
     let calls = 0;
-    const fake: ModelRunner = {
-      format: 'fake',
-      runtime: 'test',
-      source: 'memory',
-      inputNames: [],
-      outputNames: [],
+    const fake = fakeRunner({
       clock: 'node:tinybench performance.now around fake',
       run: () => Promise.reject(new Error('run() must not be timed when prepare() exists')),
       prepare: () => {
@@ -129,8 +124,7 @@ describe('measureLatency', () => {
           return Promise.resolve(null);
         };
       },
-      close: () => Promise.resolve(),
-    };
+    });
     const l = await measureLatency(fake, {}, { iterations: 5, warmup: 2 });
     expect(l.samples_ms).toHaveLength(5);
     expect([prepared, calls]).toEqual([1, 7]);
@@ -150,20 +144,15 @@ describe('measureLatency', () => {
 
   test('a runner that times itself gets iterations and warmup, and its clock is reported', async () => {
     const asked: RunnerTimeOptions[] = [];
-    const timed: ModelRunner = {
+    const timed = fakeRunner({
       format: 'remote',
-      runtime: 'test',
-      source: 'memory',
-      inputNames: [],
-      outputNames: [],
       clock: 'unused',
       run: () => Promise.reject(new Error('run must not be called when time() exists')),
       time: (_inputs, options) => {
         asked.push(options);
         return Promise.resolve({ samplesMs: Array.from({ length: options.iterations }, (_, i) => 1 + i), clock: 'remote:clock' });
       },
-      close: () => Promise.resolve(),
-    };
+    });
     const l = await measureLatency(timed, {}, { iterations: 4, warmup: 2 });
     expect(asked).toEqual([{ iterations: 4, warmup: 2 }]);
     // the default rule goes to the runner, which applies it where it times (the Python worker: per iteration)
