@@ -9,11 +9,15 @@
  */
 import type { ExportDir } from 'vitest-tier4-fixtures';
 import { compareLayers } from '../layers/compare.js';
+import type { WorkerChannel } from '../runtimes/worker-runner.js';
 import type { LayerSqnrResult } from './section.js';
 import type { Tier4QuantizationLayerSqnr } from './types.js';
 
 /** Options of {@link compareQuantizedLayers}. */
 export interface QuantizedLayersOptions {
+  /** The started worker (or pool lease) to run the Python side on; not closed. Without it compareLayers starts one. */
+  worker?: WorkerChannel;
+  /** Interpreter of the worker compareLayers starts when no `worker` is given. */
   python?: string;
   timeoutMs?: number;
   signal?: AbortSignal;
@@ -26,6 +30,7 @@ export async function compareQuantizedLayers(ed: ExportDir, options: QuantizedLa
     exportDir: ed,
     sample: 0,
     minSqnrDb: -Infinity, // only the SQNR values are used: no per-row gate (nor layout search on int8 rows)
+    ...(options.worker ? { worker: options.worker } : {}),
     ...(options.python ? { python: options.python } : {}),
     ...(options.timeoutMs ? { timeoutMs: options.timeoutMs } : {}),
     ...(options.signal ? { signal: options.signal } : {}),

@@ -87,7 +87,7 @@ export async function runTier4(options: RunTier4Options): Promise<Tier4Report> {
         const comparison = await compareSamples(plan, fa, runner);
         stepDone('compare', format);
         judgeFormat(plan, fa, comparison);
-        await judgeQuantization(plan, fa, comparison);
+        await judgeQuantization(plan, workers, fa, comparison);
         stepDone('quantization', format);
         await localiseDivergence(plan, workers, fa);
         stepDone('localise', format);

@@ -5,7 +5,8 @@
  */
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterAll, describe, expect, test } from 'vitest';
+import { afterAll, describe, expect, test, vi } from 'vitest';
+import { PythonWorker } from '../../src/runtimes/python-worker.js';
 import { runTier4 } from '../../src/tier4/run.js';
 import type { Tier4Report } from '../../src/tier4/types.js';
 import { cleanupTmp, copyExport, fixture, schemaValidator } from '../tier4/helpers.js';
@@ -107,7 +108,15 @@ describe('quantization section (lm_stub, dynamic)', () => {
 
   test('int8 ONNX: worst_layer from the per-layer machinery of tier4 layers (local SQNR), the list in the verbose form', async () => {
     const fx = await fixture('lm_stub_quantized');
-    const report = await runTier4({ exportDir: fx.dir, numSamples: 1, latency: false, formats: ['onnx'], quantization: { memory: false, verbose: true } });
+    // the suite's run has a pool (vitest.config.ts): the comparison leases the validation's worker and starts no Python of its own
+    const start = vi.spyOn(PythonWorker, 'start');
+    let report: Tier4Report;
+    try {
+      report = await runTier4({ exportDir: fx.dir, numSamples: 1, latency: false, formats: ['onnx'], quantization: { memory: false, verbose: true } });
+      expect(start).not.toHaveBeenCalled();
+    } finally {
+      start.mockRestore();
+    }
     const q = report.formats.onnx!.quantization!;
     const quantized = ['block.attn.q', 'block.attn.k', 'block.attn.v', 'block.attn.o', 'block.mlp.0', 'block.mlp.2', 'lm_head'];
     expect(q.layer_sqnr!.map((l) => l.name)).toEqual(['tok_emb', 'pos_emb', 'block.ln1', 'block.attn.q', 'block.attn.k', 'block.attn.v', 'block.attn.o', 'block.ln2', 'block.mlp.0', 'block.mlp.1', 'block.mlp.2', 'ln_f', 'lm_head']);

@@ -5,13 +5,18 @@
  */
 import { compareQuantizedLayers } from '../../quantization/layer-sqnr.js';
 import { quantizationSection } from '../../quantization/step.js';
+import type { ValidationWorkers } from '../../runtimes/pool/validation-workers.js';
 import { localisationBlocker } from '../localise.js';
 import type { RunPlan } from './01-plan.js';
 import type { FormatArtifact } from './02-artifact.js';
 import type { FormatComparison } from './04-compare.js';
 
-/** Adds `formats.<format>.quantization` when the export is quantized and samples were compared. */
-export async function judgeQuantization(plan: RunPlan, fa: FormatArtifact, c: FormatComparison): Promise<void> {
+/**
+ * Adds `formats.<format>.quantization` when the export is quantized and samples were compared. The
+ * per-layer comparison runs its Python side on the validation's worker (a lease of the run's pool, or
+ * the private worker), as step 7 does: no Python process of its own.
+ */
+export async function judgeQuantization(plan: RunPlan, workers: ValidationWorkers, fa: FormatArtifact, c: FormatComparison): Promise<void> {
   const { ed, md, options, log } = plan;
   const { format, entry } = fa;
   if (!c.collector || entry.samples_checked === 0) return;
@@ -26,9 +31,9 @@ export async function judgeQuantization(plan: RunPlan, fa: FormatArtifact, c: Fo
     ...(format === 'onnx' && md.quantization === 'dynamic'
       ? {
           perLayerBlocked: localisationBlocker(ed, options.trustModelSource === true),
-          perLayer: () =>
+          perLayer: async () =>
             compareQuantizedLayers(ed, {
-              ...(options.python ? { python: options.python } : {}),
+              worker: await workers.worker(),
               ...(options.quantization?.timeoutMs ? { timeoutMs: options.quantization.timeoutMs } : {}),
               ...(options.signal ? { signal: options.signal } : {}),
               ...(options.trustModelSource === true ? { trustModelSource: true } : {}),
