@@ -287,13 +287,16 @@ function certainF32(As: Float32Array, Rs: Float32Array, k: number, i: number): v
  *
  * The exemption of exact pairs (|a - r| = 0 passes whatever the tolerance; written a === r, which differs from
  * d === 0 only for equal infinities, whose need is NaN and so leave anyway) reads maxNeed from BLK inside its
- * rarely-taken branch: as a local it would hold one more register through the loop.
+ * rarely-taken branch, and so does the rest of the full test (lim in BLK[18], rtolLo and the relative gates):
+ * as locals they would hold registers through the loop and push the cut, a gate or a sum to the stack.
  *
  * Written for V8 (measured on Node 20 with --print-opt-code): unrolled by four, because V8 re-checks a typed
  * array's map and reloads its data pointer once per iteration, not once per element; no call inside the loop (a
  * call makes V8 spill the sums to the stack); every number comes from the Float64Array BLK, not from parameters
- * (parameters would be re-unboxed on every iteration); few values live through the loop, so the four sums stay
- * in registers (a sum spilled to the stack puts a store-to-load round trip into its dependency chain).
+ * (parameters would be re-unboxed on every iteration); few values live through the loop (the four sums, maxAbs
+ * and cut2), so they stay in registers (a sum spilled to the stack puts a store-to-load round trip into its
+ * dependency chain); the offsets are written (k + j) | 0 (k + j < len <= BLOCK), which V8 compiles to one lea
+ * where k + j alone costs an add, an overflow check and a sign extension per element.
  */
 function fastF32(As: Float32Array, Rs: Float32Array, k0: number, len: number): number {
   let sumAbs = BLK[0] as number;
@@ -302,15 +305,20 @@ function fastF32(As: Float32Array, Rs: Float32Array, k0: number, len: number): n
   let e2 = BLK[8] as number;
   let re = BLK[9] as number;
   const gateR = BLK[10] as number;
-  const gateF = BLK[11] as number;
-  const atolLo = BLK[12] as number;
   const rtolLo = BLK[13] as number;
-  const lim = Math.min(atolLo, BLK[2] as number);
+  const lim = Math.min(BLK[12] as number, BLK[2] as number);
+  BLK[18] = lim;
   // Above |r| >= cut, |a - r| <= maxAbs alone implies the other two tests (see the comment above).
   const x13 = (maxAbs - lim) / rtolLo;
   const x23 = maxAbs / gateR;
   let cut = (x13 > x23 ? x13 : x23) * CUT_MARGIN;
   if (!(cut >= 0) || !(rtolLo > 0) || !(gateR > 0) || !(maxAbs >= 0) || lim === -Infinity) cut = Infinity;
+  // The cut is tested on r * r, which the sum of squares needs anyway (one operation less per element than
+  // |r| >= cut): r * r is exact for every float32 r, and cut2 > cut^2 (widened past its three roundings), so
+  // r * r >= cut2 implies |r| >= cut. When cut^2 underflows to 0, cut2 is the smallest double: every float32
+  // r but 0 is then above the cut (|r| >= 2^-149 > cut), and r * r > 0 says exactly that.
+  let cut2 = cut * CUT_MARGIN * cut * CUT_MARGIN;
+  if (cut2 === 0 && cut > 0) cut2 = Number.MIN_VALUE;
   let k = k0;
   for (; k + 3 < len; k += 4) {
     {
@@ -318,69 +326,73 @@ function fastF32(As: Float32Array, Rs: Float32Array, k0: number, len: number): n
       const r = Rs[k] as number;
       const e = a - r;
       const d = Math.abs(e);
-      const ar = Math.abs(r);
-      if (!(ar >= cut && d <= maxAbs)) {
-        const need = d - rtolLo * ar;
-        if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
+      const rr = r * r;
+      if (!(rr >= cut2 && d <= maxAbs)) {
+        const ar = Math.abs(r);
+        const need = d - (BLK[13] as number) * ar;
+        if ((!(need <= (BLK[18] as number)) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > (BLK[10] as number) * ar && d > (BLK[11] as number))) {
           break;
         }
       }
       sumAbs += d;
-      r2 += r * r;
+      r2 += rr;
       e2 += e * e;
       re += r * e;
     }
     {
-      const a = As[k + 1] as number;
-      const r = Rs[k + 1] as number;
+      const a = As[(k + 1) | 0] as number;
+      const r = Rs[(k + 1) | 0] as number;
       const e = a - r;
       const d = Math.abs(e);
-      const ar = Math.abs(r);
-      if (!(ar >= cut && d <= maxAbs)) {
-        const need = d - rtolLo * ar;
-        if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
+      const rr = r * r;
+      if (!(rr >= cut2 && d <= maxAbs)) {
+        const ar = Math.abs(r);
+        const need = d - (BLK[13] as number) * ar;
+        if ((!(need <= (BLK[18] as number)) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > (BLK[10] as number) * ar && d > (BLK[11] as number))) {
           k += 1;
           break;
         }
       }
       sumAbs += d;
-      r2 += r * r;
+      r2 += rr;
       e2 += e * e;
       re += r * e;
     }
     {
-      const a = As[k + 2] as number;
-      const r = Rs[k + 2] as number;
+      const a = As[(k + 2) | 0] as number;
+      const r = Rs[(k + 2) | 0] as number;
       const e = a - r;
       const d = Math.abs(e);
-      const ar = Math.abs(r);
-      if (!(ar >= cut && d <= maxAbs)) {
-        const need = d - rtolLo * ar;
-        if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
+      const rr = r * r;
+      if (!(rr >= cut2 && d <= maxAbs)) {
+        const ar = Math.abs(r);
+        const need = d - (BLK[13] as number) * ar;
+        if ((!(need <= (BLK[18] as number)) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > (BLK[10] as number) * ar && d > (BLK[11] as number))) {
           k += 2;
           break;
         }
       }
       sumAbs += d;
-      r2 += r * r;
+      r2 += rr;
       e2 += e * e;
       re += r * e;
     }
     {
-      const a = As[k + 3] as number;
-      const r = Rs[k + 3] as number;
+      const a = As[(k + 3) | 0] as number;
+      const r = Rs[(k + 3) | 0] as number;
       const e = a - r;
       const d = Math.abs(e);
-      const ar = Math.abs(r);
-      if (!(ar >= cut && d <= maxAbs)) {
-        const need = d - rtolLo * ar;
-        if ((!(need <= lim) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > gateR * ar && d > gateF)) {
+      const rr = r * r;
+      if (!(rr >= cut2 && d <= maxAbs)) {
+        const ar = Math.abs(r);
+        const need = d - (BLK[13] as number) * ar;
+        if ((!(need <= (BLK[18] as number)) && !(a === r && need <= (BLK[2] as number))) || d > maxAbs || (d > (BLK[10] as number) * ar && d > (BLK[11] as number))) {
           k += 3;
           break;
         }
       }
       sumAbs += d;
-      r2 += r * r;
+      r2 += rr;
       e2 += e * e;
       re += r * e;
     }
@@ -451,9 +463,9 @@ function runF32(A: Float32Array, R: Float32Array, n: number, atol: number, rtol:
 
 /**
  * Per-block state and results of scanF32 (see its field comments): a typed array keeps the hot functions free
- * of rarely-run property accesses and hands V8 unboxed doubles.
+ * of rarely-run property accesses and hands V8 unboxed doubles. Slot 18 is fastF32's lim (see there).
  */
-const BLK = new Float64Array(18);
+const BLK = new Float64Array(19);
 
 /** Merges the block results of scanF32 into the running state (ties keep the smaller index). */
 function mergeBlock(st: ScanState): void {
