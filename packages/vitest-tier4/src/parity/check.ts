@@ -185,17 +185,21 @@ function slowF32(st: ScanState, As: Float32Array, Rs: Float32Array, k: number, i
  * before this split did: results are bit-identical to it (mean_abs_diff and the norms included).
  */
 function scanF32(A: Float32Array, R: Float32Array, from: number, to: number, atol: number, rtol: number, floor: number, sure: boolean, st: ScanState): void {
+  // The maxima start from the running ones (a block then leaves fastF32 only for a maximum of the tensor so far,
+  // not for every new maximum of its own); mergeBlock takes the larger of the two, the smaller index on a tie,
+  // as it did when they started from -1: same maxima, same indices.
   BLK[0] = 0; // Σ|a - r|
-  BLK[2] = -Infinity; // max of need = |a - r| - rtol(1 - 2^-20)|r|
-  BLK[3] = -1; // max |a - r| and its index
-  BLK[4] = -1;
-  BLK[5] = -1; // max relative difference and its index
-  BLK[6] = -1;
+  BLK[2] = st.maxNeed; // max of need = |a - r| - rtol(1 - 2^-20)|r|
+  BLK[3] = st.maxAbs; // max |a - r| and its index
+  BLK[4] = st.maxAbsI;
+  BLK[5] = st.maxRel; // max relative difference and its index
+  BLK[6] = st.maxRelI;
   BLK[7] = 0; // Σr²
   BLK[8] = 0; // Σ(a - r)²
   BLK[9] = 0; // Σr(a - r)
-  BLK[10] = -1; // the relative maximum's gates: max rel * REL_GATE, and that times floor
-  BLK[11] = -floor;
+  // the relative maximum's gates: max rel * REL_GATE, and that times floor
+  BLK[10] = st.maxRelI >= 0 ? st.maxRel * REL_GATE : -1;
+  BLK[11] = st.maxRelI >= 0 ? st.maxRel * REL_GATE * floor : -floor;
   const atolLo = sure ? atol * SURE_LO - SURE_TINY : -Infinity;
   const rtolLo = rtol * SURE_LO;
   BLK[12] = atolLo;
