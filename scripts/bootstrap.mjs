@@ -8,7 +8,9 @@
 //   3. the Debian packages of scripts/python.mjs the task needs (a Python interpreter that can import
 //      torch, onnx, numpy, ...): every missing one in ONE `apt-get install --no-install-recommends`
 //      call, when running as root; otherwise it stops with the exact command. The apt call runs while
-//      pnpm installs (both mostly wait on the network and the disk).
+//      pnpm installs and, once pnpm is done, while the packages build (`tsc -b`, scripts/build.mjs:
+//      about 8 s that would otherwise come after apt's 40-60 s). A failed pnpm install or build is
+//      reported once apt has finished; apt is never cut off halfway.
 // When everything is present it prints nothing about set-up, and starts no process to find out:
 // what was found last time is remembered in node_modules/.vitest-tier4-setup.json, keyed on what
 // decides it (task, TIER4_PYTHON, PATH, the package list) and reused while the files it was read
@@ -20,6 +22,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { planBuild } from './build.mjs';
 import { profileMark } from './profile.mjs';
 import { DEBIAN_PYTHON, aptCommand, findPython, modulesFor, packagesFor, probeModules, whichSync } from './python.mjs';
 
@@ -178,7 +181,8 @@ function installPackages(state) {
   say('installing the workspace packages: pnpm install --frozen-lockfile');
   return runAsync('pnpm', ['install', '--frozen-lockfile'], { timeoutMs: PNPM_INSTALL_TIMEOUT_MS }).then((result) => {
     if (result.status !== 0) {
-      fail('`pnpm install --frozen-lockfile` failed (see above). Fix the cause, then run this command again.');
+      // thrown, not fail(): an apt install still running beside it is waited for, never cut off
+      throw new Error('`pnpm install --frozen-lockfile` failed (see above). Fix the cause, then run this command again.');
     }
     state.install = { fingerprint, stamps: stamps([join(root, 'node_modules', '.modules.yaml')]) };
   });
@@ -296,6 +300,24 @@ function ensureSystem(state, modules) {
   });
 }
 
+/**
+ * Builds the packages (scripts/build.mjs's `tsc -b`, skipped when current) while apt installs;
+ * rejects when the compiler fails, with its errors printed above.
+ */
+async function buildBeside() {
+  const plan = planBuild();
+  if ('status' in plan) {
+    if (plan.status !== 0) throw new Error('the build could not start (see above). Run `pnpm install`, then this command again.');
+    return;
+  }
+  say('building the packages while the Debian packages install: tsc -b');
+  const started = Date.now();
+  const result = await runAsync(plan.command, plan.args, { cwd: plan.cwd, timeoutMs: plan.timeoutMs });
+  if (result.status !== 0) throw new Error('the build failed (tsc -b, see above). Fix the errors, then run this command again.');
+  plan.record();
+  say(`packages built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 const script = tasks[task];
 if (!script) {
   fail(`unknown task ${JSON.stringify(task)}: expected one of ${Object.keys(tasks).join(', ')}.`);
@@ -305,8 +327,17 @@ checkNode();
 const state = readState();
 const before = JSON.stringify(state);
 ensurePnpm(state);
-// the Debian packages and the workspace packages install at the same time
-const [python] = await Promise.all([ensureSystem(state, modulesFor(task)), installPackages(state)]);
+// the Debian packages and the workspace packages install at the same time; while apt still runs
+// after pnpm is done, the packages are built too (the task's own build step then finds them current)
+const system = ensureSystem(state, modulesFor(task));
+const installing = installPackages(state);
+const building = system instanceof Promise ? Promise.resolve(installing).then(buildBeside) : null;
+// a failed pnpm install or build is reported once apt has finished: a dpkg run cut off halfway
+// leaves the machine's packages half-configured
+const settled = await Promise.allSettled([system, installing, building]);
+const failure = settled.find((r) => r.status === 'rejected');
+if (failure) fail(failure.reason instanceof Error ? failure.reason.message : String(failure.reason));
+const python = settled[0].value;
 if (JSON.stringify(state) !== before) writeState(state);
 profileMark('bootstrap:checked');
 const env = { ...process.env, TIER4_PYTHON: python };

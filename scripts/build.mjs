@@ -80,12 +80,15 @@ function writeStamp(value) {
 }
 
 /**
- * Runs `tsc -b` of the packages unless the fingerprint shows the last successful build is still
- * current. Resolves to the exit status (0 when up to date or built).
+ * What a build has to do: `{ status: 0 }` when the last successful build is still current (or
+ * `force` is unset and nothing changed), `{ status: 1 }` with the message already printed when the
+ * compiler cannot be found, or the compiler's command line and `record()`, which writes the new
+ * fingerprint after the compiler succeeded.
  *
  * @param {{ force?: boolean }} [options] - `force`: always run the compiler.
+ * @returns {{ status: number } | { command: string, args: string[], cwd: string, timeoutMs: number, record: () => void }}
  */
-export function buildIfNeeded({ force = false } = {}) {
+export function planBuild({ force = false } = {}) {
   const require = createRequire(import.meta.url);
   let tsc;
   let tscVersion;
@@ -94,16 +97,28 @@ export function buildIfNeeded({ force = false } = {}) {
     tscVersion = JSON.parse(readFileSync(require.resolve('typescript/package.json'), 'utf8')).version;
   } catch (error) {
     process.stderr.write(`build: cannot find the TypeScript compiler (${error.message}); run \`pnpm install\` first.\n`);
-    return 1;
+    return { status: 1 };
   }
   const key = () => `${tscVersion}:${buildFingerprint()}`;
-  if (!force && readStamp() === key()) return 0;
-  const result = spawnSync(process.execPath, [tsc, '-b', ...PROJECTS], { cwd: root, stdio: 'inherit', timeout: TSC_TIMEOUT_MS });
+  if (!force && readStamp() === key()) return { status: 0 };
+  return { command: process.execPath, args: [tsc, '-b', ...PROJECTS], cwd: root, timeoutMs: TSC_TIMEOUT_MS, record: () => writeStamp(key()) };
+}
+
+/**
+ * Runs `tsc -b` of the packages unless the fingerprint shows the last successful build is still
+ * current. Returns the exit status (0 when up to date or built).
+ *
+ * @param {{ force?: boolean }} [options] - `force`: always run the compiler.
+ */
+export function buildIfNeeded(options = {}) {
+  const plan = planBuild(options);
+  if ('status' in plan) return plan.status;
+  const result = spawnSync(plan.command, plan.args, { cwd: plan.cwd, stdio: 'inherit', timeout: plan.timeoutMs });
   if (result.error || result.status !== 0) {
     if (result.error) process.stderr.write(`build: tsc -b failed: ${result.error.message}\n`);
     return result.status ?? 1;
   }
-  writeStamp(key());
+  plan.record();
   return 0;
 }
 
