@@ -10,7 +10,9 @@
  * Through Vitest's `configureVitest` hook it registers, for every project it is used in:
  * the matchers' setup file (`vitest-tier4/setup`), the Tier 4 reporter (`vitest-tier4/reporter`)
  * and, when fixtures are requested, a globalSetup that builds them once per run with
- * `buildFixture` and hands their paths to tests with `provide('tier4Fixtures', ...)`.
+ * `buildFixture` and hands their paths to tests with `provide('tier4Fixtures', ...)`. Its Vite
+ * `config` hook sets the default test timeout and lists the packages' built `dist/` folders in
+ * `test.server.deps.external` (./externals.ts), so a linked install is loaded by Node, not Vite.
  */
 import { existsSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
@@ -31,6 +33,7 @@ import {
 import { checkReporterOptions, checkTable, checkThresholds, type Tier4Thresholds } from '../options/check.js';
 import type { Tier4ReporterOptions } from '../reporter/index.js';
 import { defaultPoolSize } from '../runtimes/pool/size.js';
+import { packageExternals } from './externals.js';
 import type { Tier4FixtureRequest } from './provided.js';
 
 export type { Tier4FixtureRequest, Tier4ProvidedFixture } from './provided.js';
@@ -194,8 +197,11 @@ export function tier4(options: Tier4PluginOptions = {}): Plugin {
   return {
     name: 'vitest-tier4',
     config(userConfig) {
-      if (options.testTimeout === false || userConfig.test?.testTimeout !== undefined) return undefined;
-      return { test: { testTimeout: options.testTimeout ?? DEFAULT_TEST_TIMEOUT_MS } };
+      // Vite merges these into the user's config: the arrays are concatenated, so the user's own
+      // server.deps.external entries stay, and their server.deps.inline still wins (Vitest checks it first)
+      const test: { testTimeout?: number; server: { deps: { external: RegExp[] } } } = { server: { deps: { external: packageExternals() } } };
+      if (options.testTimeout !== false && userConfig.test?.testTimeout === undefined) test.testTimeout = options.testTimeout ?? DEFAULT_TEST_TIMEOUT_MS;
+      return { test };
     },
     configureVitest({ vitest, project }) {
       const config = project.config;
