@@ -16,7 +16,10 @@ import type { Reporter, SerializedError, TestCase, TestModule, TestRunEndReason,
 import { collectEnvironment } from '../report/environment.js';
 import { htmlPathFor, writeTier4Html } from '../report/write.js';
 import { profileMark } from '../profile/marks.js';
-import { assertWritableFile, writeTier4Report } from '../tier4/index.js';
+// the two writers themselves, not tier4/index.js: that one brings runTier4 and its runners (protobufjs,
+// ~100 modules) into the main process, which only writes the verdict
+import { assertWritableFile } from '../tier4/atomic-file.js';
+import { writeTier4Report } from '../tier4/write.js';
 import { buildRunReport, type CollectedTest } from './aggregate.js';
 import { renderMarkdownSummary, renderTerminalSummary } from './table.js';
 import type { Tier4RunReport } from './types.js';
