@@ -121,8 +121,26 @@ export function latencyPolicy(
   return { warmup, minIterations, maxIterations, timeBudgetMs: budget };
 }
 
-/** One tinybench run of `once`: `iterations` measured exactly after `warmup` discarded ones. */
+/**
+ * One tinybench run of `once`: `iterations` measured exactly after `warmup` discarded ones; the
+ * per-call times in ms, in run order.
+ *
+ * tinybench times the prepared call itself (declared async: it awaits it directly, with no wrapper
+ * function and promise of ours inside the timed region, and does not call it once more to find out
+ * whether it is async). Its clock is `performance.now()` through a function that also writes each
+ * reading into a preallocated array (no allocation per call): tinybench reads it twice per
+ * iteration, before and after the call, so the differences of those pairs are its samples in the
+ * order the calls ran. tinybench sorts the samples it keeps, so its own copy has lost that order.
+ */
 async function tinybenchChunk(format: string, once: () => Promise<unknown>, iterations: number, warmup: number, signal?: AbortSignal): Promise<number[]> {
+  const stamps = new Float64Array(2 * (warmup + iterations));
+  let reads = 0;
+  const clock = (): number => {
+    const t = performance.now();
+    if (reads < stamps.length) stamps[reads] = t;
+    reads++;
+    return t;
+  };
   const bench = new Bench({
     iterations,
     time: 0,
@@ -131,11 +149,9 @@ async function tinybenchChunk(format: string, once: () => Promise<unknown>, iter
     warmupTime: 0,
     retainSamples: true,
     throws: false,
+    now: clock,
     ...(signal ? { signal } : {}),
   });
-  // the prepared call itself, declared async: tinybench then awaits it directly, with no wrapper
-  // function and promise of ours inside the timed region (bench/latency.mjs compares this with a bare
-  // loop), and does not call it once more to find out whether it is async
   bench.add(`${format}:run`, once, { async: true });
   await bench.run();
   const task = bench.tasks[0]!;
@@ -149,11 +165,15 @@ async function tinybenchChunk(format: string, once: () => Promise<unknown>, iter
   if (result.state !== 'completed') {
     throw new Error(`measureLatency(${format}): tinybench task ended in state '${result.state}'`);
   }
-  const samples = result.latency.samples;
-  if (!samples || samples.length === 0) {
-    throw new Error(`measureLatency(${format}): tinybench returned no samples`);
+  if (result.latency.samplesCount !== iterations || reads !== stamps.length) {
+    throw new Error(
+      `measureLatency(${format}): tinybench measured ${result.latency.samplesCount} iterations reading its clock ${reads} times, ` +
+        `expected ${iterations} iterations and 2 readings per iteration (${stamps.length})`,
+    );
   }
-  return [...samples];
+  const samples = new Array<number>(iterations);
+  for (let i = 0; i < iterations; i++) samples[i] = stamps[2 * (warmup + i) + 1]! - stamps[2 * (warmup + i)]!;
+  return samples;
 }
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);

@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { measureLatency } from '../../src/latency/index.js';
 import { openOnnxRunner, openTorchScriptRunner, type ModelRunner, type RunnerTimeOptions } from '../../src/runtimes/index.js';
 import { fixture } from '../tier4/helpers.js';
@@ -109,6 +109,33 @@ describe('measureLatency', () => {
     const l100 = await measureLatency(fake, {}, { timeBudgetMs: null });
     expect(l100.iterations).toBe(100);
     expect(calls).toHaveLength(110); // the default count: 100 measured after 10 warm-up
+  });
+
+  test('samples_ms: the time of each measured call, in the order the calls ran, warm-up left out (also across the batches of a time budget)', async () => {
+    // a scripted clock: each call of the fake runner moves performance.now() on by its duration, so the
+    // samples are exact (tinybench itself sorts the samples it retains)
+    let clock = 1000;
+    const durations = [50, 60, 4, 1, 3, 2, 5];
+    let k = 0;
+    const fake = fakeRunner({
+      run: () => {
+        clock += durations[k++ % durations.length]!;
+        return Promise.resolve({ outputs: {} });
+      },
+    });
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => clock);
+    try {
+      const counted = await measureLatency(fake, {}, { iterations: 5, warmup: 2 });
+      expect(counted.samples_ms).toEqual([4, 1, 3, 2, 5]);
+      expect(counted).toMatchObject({ mean_ms: 3, min_ms: 1, max_ms: 5, p50_ms: 3, iterations: 5 });
+      // a budget of 10 ms: a first batch of minIterations (4 + 1 = 5 ms), then as many as the mean
+      // (2.5 ms) says fit in the 5 ms left (3 + 2): the stop at 10 ms, samples in run order
+      k = 0;
+      const budgeted = await measureLatency(fake, {}, { iterations: 50, warmup: 2, minIterations: 2, timeBudgetMs: 10 });
+      expect(budgeted.samples_ms).toEqual([4, 1, 3, 2]);
+    } finally {
+      now.mockRestore();
+    }
   });
 
   test("a runner's prepare(inputs) converts once and its call is what is timed, not run()", async () => {
