@@ -24,6 +24,11 @@ once and runs the batches sent to it. The protocol is documented in
 The worker exits on the ``close`` command, at EOF on stdin (its parent went away) and when its
 parent process changes (checked every second by a watchdog thread), so it never outlives the
 Node process that started it.
+
+Right after ``import torch``, before its first request, the worker forks a zygote
+(:mod:`tier4_export.zygote`) that serves the ``memory_probe`` command: each TorchScript memory
+probe runs in a child forked from it, whose memory is that of a fresh process that imported torch.
+The zygote and its children die with the worker.
 """
 
 from __future__ import annotations
@@ -41,6 +46,7 @@ from typing import IO, Any, Callable, Dict, List, Optional, Tuple
 
 # the dtype names shared with TypeScript (numpy names); all tensors travel little-endian
 from tier4_export.dtypes import DTYPES, wire_dtype
+from tier4_export.zygote import Zygote, ZygoteError, zygote_unavailable_reason
 
 Header = Dict[str, Any]
 NamedTensors = List[Tuple[Optional[str], Any]]
@@ -188,10 +194,12 @@ def _torch_backend(torch: Any) -> str:
 
 
 class Worker:
-    def __init__(self) -> None:
+    def __init__(self, zygote: Optional[Zygote] = None, no_zygote: str = "the worker was started without one") -> None:
         self.models: Dict[str, Dict[str, Any]] = {}
         self.next_model = 1
         self.debug = os.environ.get("TIER4_WORKER_DEBUG") == "1"
+        self.zygote = zygote
+        self.no_zygote = no_zygote
 
     # --- commands -----------------------------------------------------------------------------
 
@@ -211,6 +219,7 @@ class Worker:
             "num_interop_threads": torch.get_num_interop_threads(),
             "backend": _torch_backend(torch),
             "clock": CLOCK,
+            **({"zygote_pid": self.zygote.pid} if self.zygote is not None else {}),
         }, []
 
     def cmd_load(self, req: Header, tensors: NamedTensors) -> Reply:
@@ -375,6 +384,32 @@ class Worker:
             "num_interop_threads": torch.get_num_interop_threads(),
             "backend": _torch_backend(torch),
         }, []
+
+    def cmd_memory_probe(self, req: Header, tensors: NamedTensors) -> Reply:
+        """Resident memory of TorchScript files, each measured in a child forked from the zygote.
+
+        Request: ``paths`` (TorchScript files, measured side by side), ``loads`` (measured loads after
+        the warm-up one, default 3), ``probe_timeout_ms`` (of all of them together, default 120 000;
+        a probe still running then is killed). Response: ``measurements``, one per path in order:
+        ``{"path", "memory_bytes", "rss_deltas", "pid", "ppid"}`` (``ppid`` is the zygote's pid), and
+        ``zygote_pid``. Each figure is what ``python -m tier4_export.memory_probe`` would print.
+        """
+        paths = req.get("paths")
+        if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p for p in paths):
+            raise WorkerError(f"memory_probe: paths must be a non-empty list of file paths, received {json.dumps(paths)}")
+        loads = req.get("loads", 3)
+        if not isinstance(loads, int) or isinstance(loads, bool) or loads < 1:
+            raise WorkerError(f"memory_probe: loads must be an integer >= 1, received {json.dumps(loads)}")
+        timeout_ms = req.get("probe_timeout_ms", 120_000)
+        if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, (int, float)) or not timeout_ms > 0:
+            raise WorkerError(f"memory_probe: probe_timeout_ms must be a number > 0, received {json.dumps(timeout_ms)}")
+        if self.zygote is None:
+            raise WorkerError(f"memory_probe: this worker has no zygote ({self.no_zygote}); measure in a fresh process")
+        try:
+            measurements = self.zygote.probe(paths, loads, float(timeout_ms) / 1000)
+        except ZygoteError as exc:
+            raise WorkerError(str(exc)) from exc
+        return {"measurements": measurements, "zygote_pid": self.zygote.pid}, []
 
     def cmd_unload(self, req: Header, tensors: NamedTensors) -> Reply:
         self.models.pop(str(req.get("model")), None)
@@ -573,18 +608,34 @@ def _watch_parent(parent: int) -> None:
 
 
 def main() -> int:
+    parent = os.getppid()
     # Keep the real stdout for the protocol; route fd 1 (prints in model code) to stderr.
     proto_out = os.fdopen(os.dup(1), "wb")
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     stdin = sys.stdin.buffer
-    threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
     try:
         import torch  # noqa: F401  - fail early (reported in the hello response) if missing
     except ImportError as exc:
         write_frame(proto_out, {"id": None, "ok": False, "error": {"type": "ImportError", "message": f"cannot import torch: {exc}", "traceback": ""}}, [])
         return 2
-    return Worker().serve(stdin, proto_out)
+    # The zygote is forked now: torch imported, no op run, no thread started (the watchdog starts
+    # after it), so its memory is that of a fresh process after import torch (tier4_export/zygote.py).
+    zygote: Optional[Zygote] = None
+    no_zygote = zygote_unavailable_reason()
+    if no_zygote is None:
+        try:
+            zygote = Zygote.start()
+        except OSError as exc:
+            no_zygote = f"the fork failed: {exc}"
+    if no_zygote is not None:
+        sys.stderr.write(f"tier4 worker: no zygote for memory probes: {no_zygote}\n")
+    threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    try:
+        return Worker(zygote, no_zygote or "").serve(stdin, proto_out)
+    finally:
+        if zygote is not None:
+            zygote.close()
 
 
 if __name__ == "__main__":
