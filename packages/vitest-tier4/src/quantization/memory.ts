@@ -1,11 +1,14 @@
 /**
  * Resident memory of a loaded model, measured by a process that loads it: a fresh Node process with
- * onnxruntime-node for ONNX (`probe-onnx.js`), a fresh Python process with torch for TorchScript
+ * onnxruntime-node for ONNX (`probe-onnx.js`); for TorchScript, a child forked from the Python worker's
+ * zygote when a worker is given (python/tier4_export/zygote.py: forked right after `import torch`, before
+ * any op ran, so its memory is a fresh process's after that import), else a fresh Python process
  * (`python -m tier4_export.memory_probe`). Each loads the file once to warm its runtime, then `loads` more
  * times keeping every copy alive, and reports the median growth of its RSS per extra copy: the memory the
  * model itself holds, without the runtime's one-off cost (which for a small model is larger than the model).
  *
- * Every probe has a timeout and is killed on timeout, abort and error.
+ * Every probe has a timeout and is killed on timeout, abort and error (a zygote child by the worker, at
+ * its timeout; on abort the caller stops waiting at once).
  *
  * @packageDocumentation
  */
@@ -13,12 +16,18 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { findPython, pythonPackageDir } from 'vitest-tier4-fixtures';
+import { PythonWorkerError } from '../runtimes/python-worker.js';
+import type { WorkerChannel } from '../runtimes/worker-runner.js';
+import { TORCHSCRIPT_MEMORY_METHOD } from './memory-method.js';
 
 /** Default timeout of one probe, in ms. */
 export const DEFAULT_MEMORY_PROBE_TIMEOUT_MS = 120_000;
 
 /** Default number of measured loads after the warm-up one. */
 export const DEFAULT_MEMORY_LOADS = 3;
+
+/** How much longer than the probe's own timeout (which the worker enforces) its worker request may take. */
+const WORKER_GRACE_MS = 10_000;
 
 /** What one probe measured. */
 export interface MemoryMeasurement {
@@ -32,8 +41,14 @@ export interface MemoryMeasurement {
 
 /** Options of {@link measureResidentMemory}. */
 export interface MemoryProbeOptions {
-  /** Python interpreter for TorchScript (default: `findPython()`). */
+  /** Python interpreter of a fresh TorchScript probe (default: the `worker`'s, else `findPython()`). */
   python?: string;
+  /**
+   * The run's Python worker (a lease of the pool, or a private worker; not closed). A worker with a zygote
+   * (`hello.zygote_pid`) measures TorchScript in a child forked from it; without one, a fresh process is
+   * started on the worker's interpreter (no `findPython` probe either way).
+   */
+  worker?: WorkerChannel;
   /** Measured loads (default 3). */
   loads?: number;
   /** Timeout of the probe in ms (default 120 s). */
@@ -93,7 +108,7 @@ function run(command: string, args: string[], env: NodeJS.ProcessEnv, subject: s
   });
 }
 
-function parse(stdout: string, subject: string): MemoryMeasurement {
+function parse(stdout: string, subject: string, method?: string): MemoryMeasurement {
   const line = stdout.trim().split('\n').pop() ?? '';
   let value: unknown;
   try {
@@ -102,10 +117,93 @@ function parse(stdout: string, subject: string): MemoryMeasurement {
     throw new MemoryProbeError(`memory probe of ${subject}: expected one JSON line on stdout, received ${JSON.stringify(line.slice(0, 200))}`);
   }
   const v = value as Partial<MemoryMeasurement>;
-  if (typeof v.memory_bytes !== 'number' || !Array.isArray(v.rss_deltas) || typeof v.method !== 'string') {
-    throw new MemoryProbeError(`memory probe of ${subject}: expected { memory_bytes, rss_deltas, method }, received ${line.slice(0, 200)}`);
+  if (typeof v.memory_bytes !== 'number' || !Array.isArray(v.rss_deltas) || typeof (method ?? v.method) !== 'string') {
+    throw new MemoryProbeError(`memory probe of ${subject}: expected { memory_bytes, rss_deltas${method ? '' : ', method'} }, received ${line.slice(0, 200)}`);
   }
-  return { memory_bytes: v.memory_bytes, rss_deltas: v.rss_deltas, method: v.method };
+  return { memory_bytes: v.memory_bytes, rss_deltas: v.rss_deltas, method: method ?? v.method! };
+}
+
+/** Whether `worker` can serve TorchScript probes from its zygote. */
+function hasZygote(worker: WorkerChannel | undefined): worker is WorkerChannel {
+  return worker !== undefined && worker.alive && typeof worker.hello.zygote_pid === 'number';
+}
+
+/** Rejects with the abort reason as soon as `signal` fires (the probe itself ends at its timeout in the worker). */
+function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, subject: string): Promise<T> {
+  if (!signal) return p;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason instanceof Error ? signal.reason : new MemoryProbeError(`memory probe of ${subject} aborted`));
+    if (signal.aborted) return onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    p.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}
+
+/** TorchScript files measured side by side in children of the worker's zygote (one `memory_probe` request). */
+async function probeInZygote(worker: WorkerChannel, paths: readonly string[], loads: number, timeoutMs: number, signal?: AbortSignal): Promise<MemoryMeasurement[]> {
+  const subject = `torchscript ${paths.join(', ')}`;
+  let header: Record<string, unknown>;
+  try {
+    const res = await unlessAborted(
+      worker.request({ cmd: 'memory_probe', paths: [...paths], loads, probe_timeout_ms: timeoutMs }, [], {
+        timeoutMs: timeoutMs + WORKER_GRACE_MS,
+        subject: `memory probe of ${subject}`,
+      }),
+      signal,
+      subject,
+    );
+    header = res.header;
+  } catch (err) {
+    if (signal?.aborted) throw err;
+    // the worker's own message names the artifact ('memory probe of torchscript <path> timed out after N ms (killed)')
+    if (err instanceof PythonWorkerError && err.code === 'remote') throw new MemoryProbeError(err.message);
+    throw new MemoryProbeError(`memory probe of ${subject}: the Python worker failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const list = header.measurements;
+  if (!Array.isArray(list) || list.length !== paths.length) {
+    throw new MemoryProbeError(`memory probe of ${subject}: expected ${paths.length} measurement(s) from the worker, received ${JSON.stringify(list)?.slice(0, 200)}`);
+  }
+  return list.map((m: unknown, i) => {
+    const v = (m ?? {}) as Partial<MemoryMeasurement>;
+    if (typeof v.memory_bytes !== 'number' || !Array.isArray(v.rss_deltas)) {
+      throw new MemoryProbeError(`memory probe of torchscript ${paths[i]!}: expected { memory_bytes, rss_deltas } from the worker, received ${JSON.stringify(m)?.slice(0, 200)}`);
+    }
+    return { memory_bytes: v.memory_bytes, rss_deltas: v.rss_deltas, method: TORCHSCRIPT_MEMORY_METHOD(loads, 'zygote') };
+  });
+}
+
+/** One probe in a process of its own (ONNX: Node; TorchScript: a fresh Python). */
+async function probeInProcess(format: string, path: string, loads: number, timeoutMs: number, options: MemoryProbeOptions, signal?: AbortSignal): Promise<MemoryMeasurement> {
+  const subject = `${format} ${path}`;
+  if (format === 'onnx') {
+    const script = onnxProbeScript();
+    return parse(await run(process.execPath, [script, path, String(loads)], process.env, subject, timeoutMs, signal), subject);
+  }
+  // the interpreter of the worker that is already running, else the finder's (which probes it)
+  const executable = options.python ? (await findPython({ python: options.python })).executable : (options.worker?.hello.executable ?? (await findPython()).executable);
+  const env = {
+    ...process.env,
+    PYTHONPATH: [pythonPackageDir(), process.env.PYTHONPATH].filter(Boolean).join(':'),
+    PYTHONDONTWRITEBYTECODE: '1',
+  };
+  const out = await run(executable, ['-m', 'tier4_export.memory_probe', path, '--loads', String(loads)], env, subject, timeoutMs, signal);
+  return parse(out, subject, TORCHSCRIPT_MEMORY_METHOD(loads, 'fresh'));
+}
+
+function checkArgs(format: string, loads: number): void {
+  if (!Number.isInteger(loads) || loads < 1) throw new TypeError(`measureResidentMemory: loads must be an integer >= 1, received ${String(loads)}`);
+  if (format !== 'onnx' && format !== 'torchscript') {
+    throw new TypeError(`measureResidentMemory: format must be 'onnx' or 'torchscript', received ${JSON.stringify(format)}`);
+  }
 }
 
 /**
@@ -116,22 +214,42 @@ function parse(stdout: string, subject: string): MemoryMeasurement {
  *   TypeError for another format.
  */
 export async function measureResidentMemory(format: string, path: string, options: MemoryProbeOptions = {}): Promise<MemoryMeasurement> {
+  return (await measureResidentMemories(format, [path], options))[0]!;
+}
+
+/**
+ * Measures several files of one format side by side, each in its own process (a zygote child or a fresh
+ * process): each process measures only its own resident memory, so running them together changes no
+ * figure. The first failure stops the others and is the one thrown; aborting `signal` stops them all.
+ *
+ * @returns the measurements in the order of `paths`.
+ * @throws as {@link measureResidentMemory}.
+ */
+export async function measureResidentMemories(format: string, paths: readonly string[], options: MemoryProbeOptions = {}): Promise<MemoryMeasurement[]> {
   const loads = options.loads ?? DEFAULT_MEMORY_LOADS;
-  if (!Number.isInteger(loads) || loads < 1) throw new TypeError(`measureResidentMemory: loads must be an integer >= 1, received ${String(loads)}`);
+  checkArgs(format, loads);
   const timeoutMs = options.timeoutMs ?? DEFAULT_MEMORY_PROBE_TIMEOUT_MS;
-  const subject = `${format} ${path}`;
-  if (format === 'onnx') {
-    const script = onnxProbeScript();
-    return parse(await run(process.execPath, [script, path, String(loads)], process.env, subject, timeoutMs, options.signal), subject);
+  options.signal?.throwIfAborted();
+  if (format === 'torchscript' && hasZygote(options.worker)) return probeInZygote(options.worker, paths, loads, timeoutMs, options.signal);
+  const all = new AbortController();
+  const onAbort = (): void => all.abort(options.signal!.reason);
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+  let first: unknown;
+  let failed = false;
+  const guard = (p: Promise<MemoryMeasurement>): Promise<MemoryMeasurement> =>
+    p.catch((err: unknown) => {
+      if (!failed) {
+        failed = true;
+        first = err;
+        all.abort(err);
+      }
+      throw err;
+    });
+  try {
+    const settled = await Promise.allSettled(paths.map((path) => guard(probeInProcess(format, path, loads, timeoutMs, options, all.signal))));
+    if (failed) throw first;
+    return settled.map((r) => (r as PromiseFulfilledResult<MemoryMeasurement>).value);
+  } finally {
+    options.signal?.removeEventListener('abort', onAbort);
   }
-  if (format === 'torchscript') {
-    const info = await findPython(options.python ? { python: options.python } : {});
-    const env = {
-      ...process.env,
-      PYTHONPATH: [pythonPackageDir(), process.env.PYTHONPATH].filter(Boolean).join(':'),
-      PYTHONDONTWRITEBYTECODE: '1',
-    };
-    return parse(await run(info.executable, ['-m', 'tier4_export.memory_probe', path, '--loads', String(loads)], env, subject, timeoutMs, options.signal), subject);
-  }
-  throw new TypeError(`measureResidentMemory: format must be 'onnx' or 'torchscript', received ${JSON.stringify(format)}`);
 }

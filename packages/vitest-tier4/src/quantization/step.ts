@@ -6,7 +6,8 @@
  */
 import { join } from 'node:path';
 import type { ExportDir } from 'vitest-tier4-fixtures';
-import { measureResidentMemory, type MemoryMeasurement } from './memory.js';
+import type { WorkerChannel } from '../runtimes/worker-runner.js';
+import { measureResidentMemories, type MemoryMeasurement } from './memory.js';
 import { buildQuantizationSection, exporterRecord, type LayerSqnrResult, type MemoryResult, QuantizationMetricsCollector, isLogitsTask } from './section.js';
 import { DEFAULT_QUANTIZATION_THRESHOLDS, type QuantizationThresholds } from './thresholds.js';
 import type { Tier4QuantizationSection } from './types.js';
@@ -44,6 +45,11 @@ export interface QuantizationStepInput {
   /** The quantization metric thresholds from runTier4's `thresholds` (merged over the defaults here). */
   thresholds: QuantizationThresholds;
   python?: string;
+  /**
+   * The validation's Python worker (a pool lease or its private worker), asked for TorchScript only: its
+   * zygote measures the TorchScript memory, or its interpreter runs the fresh probes.
+   */
+  worker?: () => Promise<WorkerChannel>;
   signal?: AbortSignal;
   log: (line: string) => void;
   /** Per-layer comparison, when the format allows it (int8 ONNX); null otherwise. */
@@ -55,43 +61,21 @@ export interface QuantizationStepInput {
   perLayerBlocked?: string | null;
 }
 
-async function probe(format: string, path: string, input: QuantizationStepInput, signal: AbortSignal): Promise<MemoryMeasurement> {
-  return measureResidentMemory(format, path, {
-    ...(input.python ? { python: input.python } : {}),
-    ...(input.options.timeoutMs ? { timeoutMs: input.options.timeoutMs } : {}),
-    signal,
-  });
-}
-
 /**
- * The quantized artifact's and its fp32 baseline's probes, side by side: each is its own fresh
- * process and measures only its own resident memory, so running them together changes neither
- * figure and halves the wait (each mostly imports its runtime: about 1.5 s for torch here). The
- * first failure kills the other probe and is the one reported; aborting `signal` kills both.
+ * The quantized artifact's and its fp32 baseline's probes, side by side (measureResidentMemories: each
+ * process measures only its own resident memory, so neither disturbs the other's figure). TorchScript on a
+ * worker with a zygote is one request to it and starts no Python; otherwise each probe is a fresh process.
+ * The first failure stops the other probe and is the one reported; aborting `signal` stops both.
  */
 async function probeBoth(format: string, quantized: string, fp32: string, input: QuantizationStepInput): Promise<[MemoryMeasurement, MemoryMeasurement]> {
-  const both = new AbortController();
-  const onAbort = (): void => both.abort(input.signal!.reason);
-  if (input.signal?.aborted) onAbort();
-  input.signal?.addEventListener('abort', onAbort, { once: true });
-  let first: unknown;
-  let failed = false;
-  const guard = (p: Promise<MemoryMeasurement>): Promise<MemoryMeasurement> =>
-    p.catch((err: unknown) => {
-      if (!failed) {
-        failed = true;
-        first = err;
-        both.abort(err);
-      }
-      throw err;
-    });
-  try {
-    const [q, f] = await Promise.allSettled([guard(probe(format, quantized, input, both.signal)), guard(probe(format, fp32, input, both.signal))]);
-    if (failed) throw first;
-    return [(q as PromiseFulfilledResult<MemoryMeasurement>).value, (f as PromiseFulfilledResult<MemoryMeasurement>).value];
-  } finally {
-    input.signal?.removeEventListener('abort', onAbort);
-  }
+  const worker = format === 'torchscript' && input.worker ? await input.worker().catch(() => undefined) : undefined;
+  const [q, f] = await measureResidentMemories(format, [quantized, fp32], {
+    ...(input.python ? { python: input.python } : {}),
+    ...(worker ? { worker } : {}),
+    ...(input.options.timeoutMs ? { timeoutMs: input.options.timeoutMs } : {}),
+    ...(input.signal ? { signal: input.signal } : {}),
+  });
+  return [q!, f!];
 }
 
 /** Measures memory, compares layers and builds the section of one format. */

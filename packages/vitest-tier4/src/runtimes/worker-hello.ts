@@ -24,6 +24,11 @@ export interface WorkerHello {
   backend?: string;
   clock: string;
   protocol: number;
+  /**
+   * Process id of the worker's zygote, forked right after `import torch` (python/tier4_export/zygote.py): the
+   * worker serves `memory_probe` from it. Absent when the worker has none (not Linux, `TIER4_WORKER_ZYGOTE=0`).
+   */
+  zygote_pid?: number;
 }
 
 const REQUIRED: ReadonlyArray<[keyof WorkerHello, 'string' | 'integer']> = [
@@ -38,6 +43,7 @@ const REQUIRED: ReadonlyArray<[keyof WorkerHello, 'string' | 'integer']> = [
 const OPTIONAL: ReadonlyArray<[keyof WorkerHello, 'string' | 'integer']> = [
   ['num_interop_threads', 'integer'],
   ['backend', 'string'],
+  ['zygote_pid', 'integer'],
 ];
 
 /**

@@ -40,6 +40,12 @@ test('a hello missing a field or with a wrong type names each field, the expecte
   });
 });
 
+test('zygote_pid, when the worker has a zygote, is an integer', () => {
+  const r = parseWorkerHello({ ...HELLO, zygote_pid: 4243 }, 'w');
+  expect('hello' in r && r.hello.zygote_pid).toBe(4243);
+  expect(parseWorkerHello({ ...HELLO, zygote_pid: null }, 'w')).toEqual({ problem: 'w said hello without the fields zygote_pid (expected an integer, received null)' });
+});
+
 test("the Python worker's PROTOCOL_VERSION is the client's", () => {
   const worker = readFileSync(fileURLToPath(new URL('../../../../python/tier4_export/worker.py', import.meta.url)), 'utf8');
   expect(/^PROTOCOL_VERSION = (\d+)$/m.exec(worker)?.[1]).toBe(String(WORKER_PROTOCOL_VERSION));

@@ -14,7 +14,8 @@ import type { FormatComparison } from './04-compare.js';
 /**
  * Adds `formats.<format>.quantization` when the export is quantized and samples were compared. The
  * per-layer comparison runs its Python side on the validation's worker (a lease of the run's pool, or
- * the private worker), as step 7 does: no Python process of its own.
+ * the private worker), as step 7 does, and the TorchScript memory probes run in children of that
+ * worker's zygote: no Python process of their own.
  */
 export async function judgeQuantization(plan: RunPlan, workers: ValidationWorkers, fa: FormatArtifact, c: FormatComparison): Promise<void> {
   const { ed, md, options, log } = plan;
@@ -40,6 +41,7 @@ export async function judgeQuantization(plan: RunPlan, workers: ValidationWorker
             }),
         }
       : {}),
+    worker: () => workers.worker(),
     ...(options.python ? { python: options.python } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   });
