@@ -159,7 +159,7 @@ describe('a non-deterministic eager model', () => {
     const r = await runTier4({ exportDir: fx.dir, trustModelSource: true, latency: { iterations: 2, warmup: 0 }, localise: false });
     const eager =
       /^the eager model is not deterministic: dropout left in training mode\? Two runs of sample_000 differ \(output 'logits': \d+\/\d+ elements differ, max \|run 2 - run 1\| [\d.e-]+\), so its reference samples are random draws no export can match/;
-    expect(r.warnings.filter((w) => eager.test(w))).toHaveLength(1);
+    expect(r.warnings.filter((w) => eager.test(w)), JSON.stringify(r.warnings)).toHaveLength(1);
     const f = r.formats.onnx!;
     expect(f.parity).toBe('fail');
     expect(f.reason).toMatch(eager);

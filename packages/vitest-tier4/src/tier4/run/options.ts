@@ -3,7 +3,6 @@
  * else (a bad option is a TypeError at call time, never a warning in the dict). The rules are the
  * one option table's (options/table.ts), which the plugin, the CLI and a tiers config use too.
  */
-import { availableParallelism } from 'node:os';
 import type { ExportDir } from 'vitest-tier4-fixtures';
 import { latencyPolicy, type MeasureLatencyOptions } from '../../latency/measure.js';
 import type { ValidationPool } from '../../runtimes/pool/validation-workers.js';
@@ -12,10 +11,7 @@ import type { Tier4QuantizationOptions } from '../../quantization/step.js';
 import type { Tier4GateOptions } from '../gates.js';
 
 export { DEFAULT_TIER4_THRESHOLDS } from '../outputs.js';
-/** Default intra-op threads of every runtime: the machine's available parallelism, at most 4. */
-export function defaultTier4Threads(): number {
-  return Math.max(1, Math.min(4, availableParallelism()));
-}
+export { defaultTier4Threads } from '../../runtimes/pool/size.js';
 
 /** Default number of samples checked. */
 export const DEFAULT_TIER4_SAMPLES = 10;
