@@ -48,15 +48,15 @@ export interface Tier4FormatReport {
    */
   parity: ParityStatus | null;
   /**
-   * Greatest absolute difference over all samples and outputs (null when not run).
+   * Greatest absolute difference over all samples and outputs; null when no element was compared (not run, or every output of the wrong shape).
    */
   max_abs_diff: number | null;
   /**
-   * Mean absolute difference over all compared elements of all samples and outputs.
+   * Mean absolute difference over all compared elements of all samples and outputs; null when no element was compared.
    */
   mean_abs_diff: number | null;
   /**
-   * Greatest relative difference (|a - r| / max(|r|, floor)) over all samples and outputs.
+   * Greatest relative difference (|a - r| / max(|r|, floor)) over all samples and outputs; null when no element was compared.
    */
   max_rel_diff: number | null;
   /**

@@ -145,10 +145,11 @@ export class ParityAggregate {
       const rank = failRank(p);
       if (this.worstFail === null || rank > this.worstFail.rank) this.worstFail = { rank, text: reason ?? parityReason(output, sample, p) };
     }
-    if (p.numel > 0) {
-      this.absSum += p.mean_abs_diff * p.numel;
-      this.numel += p.numel;
-    }
+    // a result that compared no element (a shape mismatch, an empty tensor) has no difference to
+    // report: its zeros must not read as a perfect match
+    if (p.numel === 0) return;
+    this.absSum += p.mean_abs_diff * p.numel;
+    this.numel += p.numel;
     this.maxRel = this.maxRel === null ? p.max_rel_diff : Math.max(this.maxRel, p.max_rel_diff);
     if (this.maxAbs === null || p.max_abs_diff > this.maxAbs) {
       this.maxAbs = p.max_abs_diff;
@@ -196,13 +197,13 @@ export class ParityAggregate {
 
   /** The aggregate fields of a format entry. */
   fields(): Pick<Tier4FormatReport, 'parity' | 'shape' | 'max_abs_diff' | 'mean_abs_diff' | 'max_rel_diff' | 'worst' | 'samples_checked'> {
-    const any = this.checked.size > 0;
+    // null, not 0, when no element was compared (every sample of the wrong shape, say)
     return {
       parity: this.status,
       shape: this.shapeStatus,
-      max_abs_diff: this.maxAbs ?? (any ? 0 : null),
-      mean_abs_diff: this.numel > 0 ? this.absSum / this.numel : any ? 0 : null,
-      max_rel_diff: this.maxRel ?? (any ? 0 : null),
+      max_abs_diff: this.maxAbs,
+      mean_abs_diff: this.numel > 0 ? this.absSum / this.numel : null,
+      max_rel_diff: this.maxRel,
       worst: this.worstAt,
       samples_checked: this.checked.size,
     };

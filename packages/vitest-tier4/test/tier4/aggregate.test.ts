@@ -27,13 +27,26 @@ describe('ParityAggregate: the one aggregator of runTier4 and the reporter', () 
     expect(agg.failure()).toMatch(/^parity failed in 1\/2 sample\(s\); worst: output 'logits' \(sample_001\): 1\/2 elements over tolerance/);
   });
 
-  test('a sample that ran but had nothing to compare counts as checked with zero differences', () => {
+  test('a sample that ran but had nothing to compare counts as checked, with no differences to report (null, not 0)', () => {
     const agg = new ParityAggregate();
     agg.checkedSample('sample_000');
     agg.addShape('fail');
-    expect(agg.fields()).toMatchObject({ parity: null, shape: 'fail', max_abs_diff: 0, mean_abs_diff: 0, samples_checked: 1 });
+    expect(agg.fields()).toMatchObject({ parity: null, shape: 'fail', max_abs_diff: null, mean_abs_diff: null, max_rel_diff: null, worst: null, samples_checked: 1 });
     agg.runFailed();
     expect(agg.parity).toBe('fail');
+  });
+
+  test('every sample of the wrong shape: FAIL with the shape named, and no difference reads as a perfect 0', () => {
+    const agg = new ParityAggregate();
+    agg.add('sample_000', 'logits', checkParity(f32([1, 2, 3]), f32([1, 2]), 1e-4));
+    agg.add('sample_001', 'logits', checkParity(f32([1, 2, 3]), f32([1, 2]), 1e-4));
+    agg.addShape('fail');
+    expect(agg.fields()).toMatchObject({ parity: 'fail', max_abs_diff: null, mean_abs_diff: null, max_rel_diff: null, worst: null, samples_checked: 2 });
+    expect(agg.failure()).toMatch(/^parity failed in 2\/2 sample\(s\); worst: output 'logits' \(sample_000\): shape mismatch: actual \[3\] vs reference \[2\]/);
+    // one compared sample among them: its figures are the format's
+    agg.add('sample_002', 'logits', checkParity(f32([1, 2.5]), f32([1, 2]), 1e-4));
+    expect(agg.fields()).toMatchObject({ max_abs_diff: 0.5, max_rel_diff: 0.25, worst: { sample: 'sample_002' }, samples_checked: 3 });
+    expect(agg.fields().mean_abs_diff).toBeCloseTo(0.25, 9);
   });
 
   test('an empty format entry has every field; latency fields come from the block', () => {
