@@ -9,6 +9,7 @@ import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { CommandLineError, openExportDir, parseCommandLine, optionError, type ExportDir, type OptionRule } from 'vitest-tier4-fixtures';
 import { flagValue, optionalFlag, parseOutputThresholdsFlag, parseThresholdsFlag } from '../options/cli.js';
+import { DEFAULT_LATENCY_ITERATIONS } from '../latency/measure.js';
 import { GATE_RULES, LATENCY_RULES, MAX_ARTIFACT_MB, MIN_SQNR_DB, RUN_OPTION_RULES } from '../options/table.js';
 import type { Tier4QuantizationOptions } from '../quantization/step.js';
 import { ExportDirReadError, runTier4, type RunTier4Options } from '../tier4/run.js';
@@ -92,8 +93,11 @@ Options:
   --min-sqnr <dB|off>        scale-free gate of fp32 exports: minimum SQNR in dB of every output over
                              all samples (default 60; quantized exports: --threshold sqnr_db>=)
   --formats <list>           formats to validate, e.g. onnx,torchscript (default: all exported)
-  --iterations <n>           measured latency iterations, exactly (default: 10 to 100, stopping once
-                             they took 250 ms)
+  --iterations <n>           measured latency iterations: exactly <n>, or at most <n> with
+                             --time-budget-ms (default: 10 to 100, stopping once they took 250 ms)
+  --time-budget-ms <ms|off>  stop measuring once the measured iterations took <ms> (default 250;
+                             off: every iteration of --iterations, default 100)
+  --min-iterations <n>       fewest measured iterations under the time budget (default 10)
   --warmup <n>               warm-up iterations before measuring (default 10)
   --budget-ms <ms>           latency budget on each format's mean (default: none)
   --budget-level <warn|fail> what a budget overrun does (default warn)
@@ -206,6 +210,8 @@ export function parseCli(argv: readonly string[]): Parsed {
       'min-sqnr': { type: 'string' },
       formats: { type: 'string' },
       iterations: { type: 'string' },
+      'time-budget-ms': { type: 'string' },
+      'min-iterations': { type: 'string' },
       warmup: { type: 'string' },
       'budget-ms': { type: 'string' },
       'budget-level': { type: 'string' },
@@ -260,16 +266,28 @@ export function parseCli(argv: readonly string[]): Parsed {
   if (formats !== undefined) options.formats = formats;
   const budgetLevel = flag('budget-level', LATENCY_RULES.budgetLevel);
   if (values['no-latency']) {
-    for (const f of ['iterations', 'warmup', 'budget-ms', 'budget-level'] as const) {
+    for (const f of ['iterations', 'time-budget-ms', 'min-iterations', 'warmup', 'budget-ms', 'budget-level'] as const) {
       if (values[f] !== undefined) throw new UsageError(`--${f} cannot be combined with --no-latency`);
     }
     options.latency = false;
   } else {
     const iterations = flag('iterations', LATENCY_RULES.iterations);
+    const timeBudgetMs = flag('time-budget-ms', LATENCY_RULES.timeBudgetMs);
+    const minIterations = flag('min-iterations', LATENCY_RULES.minIterations);
     const warmup = flag('warmup', LATENCY_RULES.warmup);
     const budgetMs = flag('budget-ms', LATENCY_RULES.budgetMs);
+    if (minIterations !== undefined) {
+      // under no time budget every iteration is measured: a floor would be silently ignored
+      if (timeBudgetMs === null || (timeBudgetMs === undefined && iterations !== undefined)) {
+        throw new UsageError('--min-iterations applies under a time budget: add --time-budget-ms <ms> (without one, exactly --iterations are measured)');
+      }
+      const most = iterations ?? DEFAULT_LATENCY_ITERATIONS;
+      if (minIterations > most) throw new UsageError(optionError('', '--min-iterations', `an integer <= --iterations (${most})`, minIterations).message);
+    }
     options.latency = {
       ...(iterations !== undefined ? { iterations } : {}),
+      ...(timeBudgetMs !== undefined ? { timeBudgetMs } : {}),
+      ...(minIterations !== undefined ? { minIterations } : {}),
       ...(warmup !== undefined ? { warmup } : {}),
       ...(budgetMs !== undefined ? { budgetMs } : {}),
       ...(budgetLevel !== undefined ? { budgetLevel } : {}),

@@ -165,6 +165,13 @@ describe('tier4 validate', () => {
     [['validate', 'x', '--threshold', 'sqnr_db>=abc'], 'option "--threshold sqnr_db" expected a finite number, received "abc"'],
     [['validate', 'x', '--budget-level', 'error'], 'option "--budget-level" expected "warn" or "fail", received "error"'],
     [['validate', 'x', '--no-latency', '--iterations', '5'], '--iterations cannot be combined with --no-latency'],
+    [['validate', 'x', '--no-latency', '--time-budget-ms', '100'], '--time-budget-ms cannot be combined with --no-latency'],
+    [['validate', 'x', '--time-budget-ms', '-1'], 'option "--time-budget-ms" expected a finite number of ms > 0, or null (no time budget), received -1'],
+    [['validate', 'x', '--min-iterations', '0'], 'option "--min-iterations" expected an integer >= 1, received 0'],
+    [['validate', 'x', '--min-iterations', '20', '--iterations', '5', '--time-budget-ms', '100'], 'option "--min-iterations" expected an integer <= --iterations (5), received 20'],
+    [['validate', 'x', '--min-iterations', '200'], 'option "--min-iterations" expected an integer <= --iterations (100), received 200'],
+    [['validate', 'x', '--min-iterations', '3', '--iterations', '5'], '--min-iterations applies under a time budget: add --time-budget-ms <ms>'],
+    [['validate', 'x', '--min-iterations', '3', '--time-budget-ms', 'off'], '--min-iterations applies under a time budget: add --time-budget-ms <ms>'],
     [['validate', 'x', '--bogus'], "Unknown option '--bogus'"],
   ])('bad usage %j: exit 2 with one line', async (argv, message) => {
     const r = await cli(argv);
@@ -227,6 +234,11 @@ describe('tier4 validate', () => {
       kind: 'validate',
       args: { exportDir: 'dir', verbose: false, options: { numSamples: 3, latency: { iterations: 7, budgetMs: 2.5, budgetLevel: 'fail' } } },
     });
+    // the time budget: a number of ms with its floor, or off (null: exactly --iterations)
+    expect(parseCli(['validate', 'dir', '--time-budget-ms', '50', '--min-iterations', '3', '--iterations', '40'])).toMatchObject({
+      args: { options: { latency: { iterations: 40, timeBudgetMs: 50, minIterations: 3 } } },
+    });
+    expect(parseCli(['validate', 'dir', '--time-budget-ms', 'off'])).toMatchObject({ args: { options: { latency: { timeBudgetMs: null } } } });
   });
 
   test('SIGINT during a run: exit 1 with one line, the Python worker is killed', async () => {
