@@ -26,7 +26,7 @@
 // examples' user-like models (examples/models/*.py). buildFixture exports each once with the Python
 // exporter (torch needed; see docs/getting-started.md) into the cache that `npm run demo` and the
 // tests share (<repository>/node_modules/.cache/vitest-tier4, or TIER4_CACHE_DIR), and reuses it.
-import { writeFileSync } from 'node:fs';
+import { writeFileAtomic } from '../scripts/atomic-write.mjs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -194,6 +194,6 @@ if (load1 - threads > 0.5) {
 }
 if (args.json) {
   const out = { args, threads, cpus: availableParallelism(), node: process.version, onnxruntime: onnxRuntimeVersion(), started, ended, results };
-  writeFileSync(args.json, JSON.stringify(out, null, 2) + '\n');
+  writeFileAtomic(args.json, JSON.stringify(out, null, 2) + '\n');
   console.log(`  per-round figures written to ${args.json}`);
 }

@@ -19,7 +19,8 @@
 // Plain Node with no dependencies: it runs before anything is installed.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.mjs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { planBuild } from './build.mjs';
@@ -117,10 +118,7 @@ function readState() {
 
 function writeState(state) {
   try {
-    mkdirSync(dirname(STATE_PATH), { recursive: true });
-    const tmp = `${STATE_PATH}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(state, null, 2)}\n`);
-    renameSync(tmp, STATE_PATH);
+    writeFileAtomic(STATE_PATH, `${JSON.stringify(state, null, 2)}\n`);
   } catch {
     // the state only saves time next run
   }

@@ -13,7 +13,8 @@
 // Plain Node with no dependencies.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.mjs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -70,10 +71,7 @@ function readStamp() {
 
 function writeStamp(value) {
   try {
-    mkdirSync(dirname(STAMP), { recursive: true });
-    const tmp = `${STAMP}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${value}\n`);
-    renameSync(tmp, STAMP);
+    writeFileAtomic(STAMP, `${value}\n`);
   } catch {
     // the stamp only saves time next run
   }

@@ -27,7 +27,8 @@
 //
 // Plain Node with no dependencies.
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.mjs';
 import { availableParallelism } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -176,10 +177,7 @@ function readTimes() {
 
 function writeTimes(times) {
   try {
-    mkdirSync(dirname(STEP_TIMES), { recursive: true });
-    const tmp = `${STEP_TIMES}.${process.pid}.tmp`;
-    writeFileSync(tmp, `${JSON.stringify(times, null, 2)}\n`);
-    renameSync(tmp, STEP_TIMES);
+    writeFileAtomic(STEP_TIMES, `${JSON.stringify(times, null, 2)}\n`);
   } catch {
     // the record only orders the next run
   }

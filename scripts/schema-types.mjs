@@ -11,7 +11,8 @@
 // It also writes the validators that run a schema at run time (VALIDATORS): ajv compiles the schema
 // here, once, into standalone code, so a process that reads a metadata.json neither loads ajv nor
 // compiles the schema (~0.2 s of CPU in each of Vitest's main and test processes, measured here).
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './atomic-write.mjs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -179,7 +180,7 @@ async function main() {
     if (current === text) continue;
     if (check) stale.push(target.out);
     else {
-      writeFileSync(outPath, text);
+      writeFileAtomic(outPath, text);
       console.log(`wrote ${target.out}`);
     }
   }
