@@ -638,5 +638,21 @@ def main() -> int:
             zygote.close()
 
 
+def exit_now(code: int) -> None:
+    """Ends the worker without the interpreter's teardown.
+
+    With torch loaded, Python's finalisation (modules, allocators) takes about 170 ms here against
+    10 ms for ``os._exit``, and a worker needs none of it: every response frame was flushed when it
+    was written, the zygote was closed by :func:`main`, and nothing registers ``atexit`` work. The
+    pool's close at the end of a test run and every private worker's close wait for this exit.
+    """
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    exit_now(main())
