@@ -43,7 +43,8 @@ class AlwaysDropout(nn.Module):
 
     ``F.dropout``'s ``training`` defaults to true, so eval() leaves it on. 64 features, not Tiny's 4:
     two runs must draw different masks whatever the RNG state of the worker that runs them (a pooled
-    worker's state depends on what it ran before), and with 4 features 116 of 2000 seeded pairs of runs were identical (64: 0 of 2000).
+    worker's state depends on what it ran before); with 4 features, 116 of 2000 seeded pairs of runs
+    were identical (with 64: none of 2000).
     """
 
     def __init__(self) -> None:
