@@ -18,7 +18,8 @@ def test_prints_one_json_line_with_the_median_of_the_measured_loads(cnn_export: 
     result = json.loads(out)
     assert len(result["rss_deltas"]) == 3 and all(isinstance(d, int) for d in result["rss_deltas"])
     assert result["memory_bytes"] == sorted(result["rss_deltas"])[1]
-    assert result["method"].startswith("python: median growth of VmRSS (/proc/self/status) over 3 torch.jit.load")
+    # no method text: the report's memory_method has one source, memory-method.ts, which knows which process measured
+    assert set(result) == {"rss_deltas", "memory_bytes"}
     assert resident_bytes() > 0
 
 

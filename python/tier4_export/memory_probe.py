@@ -6,13 +6,17 @@ times (default 3) keeping every copy alive, and reads the process's resident set
 (``VmRSS`` in ``/proc/self/status``) before and after each of those loads. It prints one JSON
 line::
 
-    {"rss_deltas": [b1, b2, b3], "memory_bytes": median, "method": "..."}
+    {"rss_deltas": [b1, b2, b3], "memory_bytes": median}
 
 The median RSS growth of one more loaded copy is the memory the model itself holds (weights,
 packed weights, graph), without the runtime's one-off cost, which for a small model is larger
 than the model (torch's first load of a quantized TorchScript maps the quantized kernels).
-The TypeScript side (``vitest-tier4``'s quantization section) runs this in a fresh process per
-artifact, next to the same probe for ``onnxruntime-node``.
+
+The TypeScript side (``vitest-tier4``'s quantization section) runs :func:`measure` in a child
+forked from its Python worker's zygote (:mod:`tier4_export.zygote`), or this module in a fresh
+process per artifact when the worker has no zygote running, next to the same probe for
+``onnxruntime-node``. It names which in the report's ``memory_method``, whose text has one source:
+``packages/vitest-tier4/src/quantization/memory-method.ts`` (this probe prints none).
 
 Exit codes: 0 with the JSON line, 2 on bad usage, 1 when the model cannot be loaded or RSS
 cannot be read (the error on stderr).
@@ -25,12 +29,6 @@ import json
 import statistics
 import sys
 from typing import Any, Dict, List, Optional, Sequence
-
-METHOD = (
-    "python: median growth of VmRSS (/proc/self/status) over {loads} torch.jit.load of the file "
-    "after one warm-up load, every copy kept alive"
-)
-
 
 def resident_bytes() -> int:
     """This process's resident set size in bytes, from ``/proc/self/status``.
@@ -46,7 +44,11 @@ def resident_bytes() -> int:
 
 
 def measure(path: str, loads: int) -> Dict[str, Any]:
-    """Load ``path`` once, then ``loads`` more times; return the RSS growth of each measured load."""
+    """Load ``path`` once, then ``loads`` more times, every copy kept alive.
+
+    Returns:
+        ``rss_deltas``, the RSS growth of each measured load in bytes, and ``memory_bytes``, their median.
+    """
     import torch
 
     kept: List[Any] = [torch.jit.load(path, map_location="cpu")]
@@ -58,7 +60,6 @@ def measure(path: str, loads: int) -> Dict[str, Any]:
     return {
         "rss_deltas": deltas,
         "memory_bytes": int(statistics.median(deltas)),
-        "method": METHOD.format(loads=loads),
     }
 
 
