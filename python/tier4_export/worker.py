@@ -28,7 +28,8 @@ Node process that started it.
 Right after ``import torch``, before its first request, the worker forks a zygote
 (:mod:`tier4_export.zygote`) that serves the ``memory_probe`` command: each TorchScript memory
 probe runs in a child forked from it, whose memory is that of a fresh process that imported torch.
-The zygote and its children die with the worker.
+The zygote and its children die with the worker. A zygote that failed at start-up says why on this
+process's stderr; the worker then has none (no ``zygote_pid`` in ``hello``).
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ from typing import IO, Any, Callable, Dict, List, Optional, Tuple
 
 # the dtype names shared with TypeScript (numpy names); all tensors travel little-endian
 from tier4_export.dtypes import DTYPES, wire_dtype
-from tier4_export.zygote import Zygote, ZygoteError, zygote_unavailable_reason
+from tier4_export.zygote import Zygote, ZygoteError, ZygoteUnavailable, zygote_unavailable_reason
 
 Header = Dict[str, Any]
 NamedTensors = List[Tuple[Optional[str], Any]]
@@ -393,6 +394,12 @@ class Worker:
         a probe still running then is killed). Response: ``measurements``, one per path in order:
         ``{"path", "memory_bytes", "rss_deltas", "pid", "ppid"}`` (``ppid`` is the zygote's pid), and
         ``zygote_pid``. Each figure is what ``python -m tier4_export.memory_probe`` would print.
+
+        Errors: a :class:`~tier4_export.zygote.ZygoteUnavailable` (protocol ``error.type``
+        ``ZygoteUnavailable``) when the worker has no zygote running (none was forked, or it has exited:
+        the message says how), which the caller answers by measuring in a fresh process; otherwise a
+        :class:`~tier4_export.zygote.ZygoteError` naming the artifact whose probe failed, or every one
+        that timed out (:meth:`~tier4_export.zygote.Zygote.probe`).
         """
         paths = req.get("paths")
         if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p for p in paths):
@@ -404,11 +411,8 @@ class Worker:
         if isinstance(timeout_ms, bool) or not isinstance(timeout_ms, (int, float)) or not timeout_ms > 0:
             raise WorkerError(f"memory_probe: probe_timeout_ms must be a number > 0, received {json.dumps(timeout_ms)}")
         if self.zygote is None:
-            raise WorkerError(f"memory_probe: this worker has no zygote ({self.no_zygote}); measure in a fresh process")
-        try:
-            measurements = self.zygote.probe(paths, loads, float(timeout_ms) / 1000)
-        except ZygoteError as exc:
-            raise WorkerError(str(exc)) from exc
+            raise ZygoteUnavailable(f"memory_probe: this worker has no zygote ({self.no_zygote}); measure in a fresh process")
+        measurements = self.zygote.probe(paths, loads, float(timeout_ms) / 1000)
         return {"measurements": measurements, "zygote_pid": self.zygote.pid}, []
 
     def cmd_unload(self, req: Header, tensors: NamedTensors) -> Reply:
@@ -459,7 +463,7 @@ class Worker:
                 response = {"id": req_id, "ok": True}
                 response.update(body)
             except Exception as exc:  # noqa: BLE001 - every failure becomes an error response
-                message = str(exc) if isinstance(exc, WorkerError) else f"{type(exc).__name__}: {exc}"
+                message = str(exc) if isinstance(exc, (WorkerError, ZygoteError)) else f"{type(exc).__name__}: {exc}"
                 response = {
                     "id": req_id,
                     "ok": False,
@@ -628,6 +632,8 @@ def main() -> int:
             zygote = Zygote.start()
         except OSError as exc:
             no_zygote = f"the fork failed: {exc}"
+        except ZygoteError as exc:  # it failed at start-up, and said why on stderr
+            no_zygote = str(exc)
     if no_zygote is not None:
         sys.stderr.write(f"tier4 worker: no zygote for memory probes: {no_zygote}\n")
     threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
