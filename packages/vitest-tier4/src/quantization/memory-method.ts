@@ -1,6 +1,7 @@
 /**
  * What the memory probes measure, in one place: the `memory_method` of the report, named by the ONNX child
- * script and by the TorchScript probe's caller (which knows which process measured).
+ * script and by the TorchScript probe's caller (which knows which process measured; the Python probe,
+ * python/tier4_export/memory_probe.py, prints no method text).
  *
  * @packageDocumentation
  */
@@ -13,7 +14,8 @@ export const ONNX_MEMORY_METHOD = (loads: number): string =>
 /**
  * Which process measured a TorchScript file: `zygote`, a child forked for this probe from the Python
  * worker's zygote (forked right after `import torch`, before any op ran: python/tier4_export/zygote.py);
- * `fresh`, a Python process started for this probe (`python -m tier4_export.memory_probe`).
+ * `fresh`, a Python process started for this probe (`python -m tier4_export.memory_probe`): no worker was
+ * given, it has no zygote, or its zygote is no longer running.
  */
 export type TorchScriptProbeProcess = 'zygote' | 'fresh';
 

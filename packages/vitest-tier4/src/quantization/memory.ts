@@ -2,13 +2,16 @@
  * Resident memory of a loaded model, measured by a process that loads it: a fresh Node process with
  * onnxruntime-node for ONNX (`probe-onnx.js`); for TorchScript, a child forked from the Python worker's
  * zygote when a worker is given (python/tier4_export/zygote.py: forked right after `import torch`, before
- * any op ran, so its memory is a fresh process's after that import), else a fresh Python process
- * (`python -m tier4_export.memory_probe`). Each loads the file once to warm its runtime, then `loads` more
- * times keeping every copy alive, and reports the median growth of its RSS per extra copy: the memory the
- * model itself holds, without the runtime's one-off cost (which for a small model is larger than the model).
+ * any op ran, so its memory is a fresh process's after that import), else, or when the worker's zygote is
+ * no longer running, a fresh Python process (`python -m tier4_export.memory_probe`). Each loads the file
+ * once to warm its runtime, then `loads` more times keeping every copy alive, and reports the median growth
+ * of its RSS per extra copy: the memory the model itself holds, without the runtime's one-off cost (which
+ * for a small model is larger than the model). `method` says which process measured (memory-method.ts).
  *
- * Every probe has a timeout and is killed on timeout, abort and error (a zygote child by the worker, at
- * its timeout; on abort the caller stops waiting at once).
+ * Every probe has a timeout and is killed on timeout and when another probe of the same call fails (a
+ * zygote child by the worker). On abort a fresh process is killed; the caller stops waiting for zygote
+ * children at once, and they end at their timeout, or with the worker when the abort ends it too (as a
+ * pooled lease does).
  *
  * @packageDocumentation
  */
@@ -123,9 +126,25 @@ function parse(stdout: string, subject: string, method?: string): MemoryMeasurem
   return { memory_bytes: v.memory_bytes, rss_deltas: v.rss_deltas, method: method ?? v.method! };
 }
 
-/** Whether `worker` can serve TorchScript probes from its zygote. */
+/** Whether `worker` said it has a zygote to serve TorchScript probes from (it may have exited since). */
 function hasZygote(worker: WorkerChannel | undefined): worker is WorkerChannel {
   return worker !== undefined && worker.alive && typeof worker.hello.zygote_pid === 'number';
+}
+
+/**
+ * The qualified Python type of the worker's refusal when it has no zygote running (python/tier4_export/zygote.py
+ * `ZygoteUnavailable`: none was forked, or it exited after the hello). The worker protocol sends the class
+ * name as `error.type` and the qualified one on the last line of `error.traceback`; PythonWorkerError (of a
+ * private worker and of a pool lease alike) keeps the traceback, so that line is how the refusal is told
+ * from a probe that failed.
+ */
+const ZYGOTE_UNAVAILABLE = 'tier4_export.zygote.ZygoteUnavailable';
+
+/** Whether `err` is the worker's {@link ZYGOTE_UNAVAILABLE} refusal. */
+function isZygoteUnavailable(err: unknown): boolean {
+  if (!(err instanceof PythonWorkerError) || err.code !== 'remote' || !err.pythonTraceback) return false;
+  const last = err.pythonTraceback.trimEnd().split('\n').pop() ?? '';
+  return last.startsWith(`${ZYGOTE_UNAVAILABLE}: `);
 }
 
 /** Rejects with the abort reason as soon as `signal` fires (the probe itself ends at its timeout in the worker). */
@@ -148,8 +167,13 @@ function unlessAborted<T>(p: Promise<T>, signal: AbortSignal | undefined, subjec
   });
 }
 
-/** TorchScript files measured side by side in children of the worker's zygote (one `memory_probe` request). */
-async function probeInZygote(worker: WorkerChannel, paths: readonly string[], loads: number, timeoutMs: number, signal?: AbortSignal): Promise<MemoryMeasurement[]> {
+/**
+ * TorchScript files measured side by side in children of the worker's zygote (one `memory_probe` request).
+ *
+ * @returns the measurements in the order of `paths`, or null when the worker's zygote is not running
+ *   ({@link isZygoteUnavailable}): the caller measures in fresh processes instead.
+ */
+async function probeInZygote(worker: WorkerChannel, paths: readonly string[], loads: number, timeoutMs: number, signal?: AbortSignal): Promise<MemoryMeasurement[] | null> {
   const subject = `torchscript ${paths.join(', ')}`;
   let header: Record<string, unknown>;
   try {
@@ -164,6 +188,7 @@ async function probeInZygote(worker: WorkerChannel, paths: readonly string[], lo
     header = res.header;
   } catch (err) {
     if (signal?.aborted) throw err;
+    if (isZygoteUnavailable(err)) return null;
     // the worker's own message names the artifact ('memory probe of torchscript <path> timed out after N ms (killed)')
     if (err instanceof PythonWorkerError && err.code === 'remote') throw new MemoryProbeError(err.message);
     throw new MemoryProbeError(`memory probe of ${subject}: the Python worker failed: ${err instanceof Error ? err.message : String(err)}`);
@@ -220,7 +245,11 @@ export async function measureResidentMemory(format: string, path: string, option
 /**
  * Measures several files of one format side by side, each in its own process (a zygote child or a fresh
  * process): each process measures only its own resident memory, so running them together changes no
- * figure. The first failure stops the others and is the one thrown; aborting `signal` stops them all.
+ * figure. The first failure stops the others and is the one thrown (a timeout only when none failed).
+ * Aborting `signal` rejects at once and kills fresh processes; zygote children end at their timeout, or
+ * with the worker when the abort ends it too (a pooled lease does). A worker whose zygote is no longer
+ * running (its refusal, `ZygoteUnavailable`) gets the fresh-process probes, on its interpreter; `method`
+ * says so.
  *
  * @returns the measurements in the order of `paths`.
  * @throws as {@link measureResidentMemory}.
@@ -230,7 +259,11 @@ export async function measureResidentMemories(format: string, paths: readonly st
   checkArgs(format, loads);
   const timeoutMs = options.timeoutMs ?? DEFAULT_MEMORY_PROBE_TIMEOUT_MS;
   options.signal?.throwIfAborted();
-  if (format === 'torchscript' && hasZygote(options.worker)) return probeInZygote(options.worker, paths, loads, timeoutMs, options.signal);
+  if (format === 'torchscript' && hasZygote(options.worker)) {
+    const measured = await probeInZygote(options.worker, paths, loads, timeoutMs, options.signal);
+    if (measured) return measured;
+    // the zygote is gone (killed, out of memory): fresh processes below, on the worker's interpreter
+  }
   const all = new AbortController();
   const onAbort = (): void => all.abort(options.signal!.reason);
   options.signal?.addEventListener('abort', onAbort, { once: true });

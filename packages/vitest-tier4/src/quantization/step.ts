@@ -64,8 +64,9 @@ export interface QuantizationStepInput {
 /**
  * The quantized artifact's and its fp32 baseline's probes, side by side (measureResidentMemories: each
  * process measures only its own resident memory, so neither disturbs the other's figure). TorchScript on a
- * worker with a zygote is one request to it and starts no Python; otherwise each probe is a fresh process.
- * The first failure stops the other probe and is the one reported; aborting `signal` stops both.
+ * worker with a zygote is one request to it and starts no Python; otherwise (or when that zygote is no longer
+ * running) each probe is a fresh process. The first failure stops the other probe and is the one reported
+ * (a timeout only when neither failed); aborting `signal` stops waiting for both (measureResidentMemories).
  */
 async function probeBoth(format: string, quantized: string, fp32: string, input: QuantizationStepInput): Promise<[MemoryMeasurement, MemoryMeasurement]> {
   const worker = format === 'torchscript' && input.worker ? await input.worker().catch(() => undefined) : undefined;

@@ -2,7 +2,8 @@
  * TorchScript memory probes on the run's Python worker: in a pooled run they are children forked from the
  * leased worker's zygote, so the test process starts no `memory_probe` process and no interpreter probe
  * (counted here: every `spawn` of this process's modules and every `findPython` call); without a zygote
- * the fresh-process fallback runs on the worker's interpreter; timeouts and bad files name the artifact.
+ * the fresh-process fallback runs on the worker's interpreter, as it does when the worker's zygote has died;
+ * timeouts and bad files name the artifact.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -14,7 +15,7 @@ import { afterAll, beforeEach, describe, expect, test, vi } from 'vitest';
 import { measureResidentMemories, measureResidentMemory, MemoryProbeError } from '../../src/quantization/memory.js';
 import { TORCHSCRIPT_MEMORY_METHOD } from '../../src/quantization/memory-method.js';
 import { workerPoolFromEnv, type PooledWorker } from '../../src/runtimes/pool/pool-client.js';
-import { PythonWorker } from '../../src/runtimes/python-worker.js';
+import { PythonWorker, PythonWorkerError } from '../../src/runtimes/python-worker.js';
 import type { WorkerChannel } from '../../src/runtimes/worker-runner.js';
 import { runTier4 } from '../../src/tier4/run.js';
 import { cleanupTmp, fixture, tmpDir } from '../tier4/helpers.js';
@@ -59,6 +60,23 @@ async function lease(): Promise<PooledWorker> {
 function parentOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+}
+
+/** Resolves once process `pid` has exited (a zombie or gone), within 10 s. */
+async function exited(pid: number): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    let state: string;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
+    } catch {
+      return;
+    }
+    if (state === 'Z' || state === 'X') return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} did not exit within 10 s (state ${state})`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 describe.runIf(process.platform === 'linux')('TorchScript memory on the run\'s worker', () => {
@@ -132,6 +150,35 @@ describe.runIf(process.platform === 'linux')('TorchScript memory on the run\'s w
       expect((late as Error).message).toBe(`memory probe of torchscript ${fifo} timed out after 300 ms (killed)`);
       const fx = await fixture('simple_cnn');
       expect((await measureResidentMemory('torchscript', fx.paths.torchscript!, { worker: w, loads: 1 })).rss_deltas).toHaveLength(1);
+    } finally {
+      await w.close();
+    }
+  });
+
+  test('a worker whose zygote has died: the next probes run in fresh processes on its interpreter, and say so', async () => {
+    const fx = await fixture('simple_cnn');
+    const path = fx.paths.torchscript!;
+    const w = await PythonWorker.start(); // its own: a pool worker's zygote is shared with the suite's other files
+    try {
+      const zygote = w.hello.zygote_pid!;
+      expect(parentOf(zygote)).toBe(w.pid);
+      process.kill(zygote, 'SIGKILL');
+      await exited(zygote);
+      seen.spawns.length = 0;
+      seen.findPython = 0;
+      const measured = await measureResidentMemories('torchscript', [path, path], { worker: w, loads: 1 });
+      for (const m of measured) {
+        expect(m.method).toBe(TORCHSCRIPT_MEMORY_METHOD(1, 'fresh'));
+        expect(m.rss_deltas).toHaveLength(1);
+      }
+      const probe = [w.hello.executable, '-m', 'tier4_export.memory_probe', path, '--loads', '1'];
+      expect(seen.spawns).toEqual([probe, probe]);
+      expect(seen.findPython).toBe(0);
+      // what the worker answered, and answers again: its refusal says how the zygote ended
+      const refusal = await w.request({ cmd: 'memory_probe', paths: [path], loads: 1 }).catch((e: unknown) => e);
+      expect(refusal).toBeInstanceOf(PythonWorkerError);
+      expect((refusal as Error).message).toBe(`memory probe of torchscript ${path}: the worker's zygote (pid ${zygote}) is not running: it was killed by SIGKILL (signal 9)`);
+      expect((refusal as PythonWorkerError).pythonTraceback?.trimEnd().split('\n').pop()).toBe(`tier4_export.zygote.ZygoteUnavailable: ${(refusal as Error).message}`);
     } finally {
       await w.close();
     }
