@@ -132,19 +132,16 @@ function hasZygote(worker: WorkerChannel | undefined): worker is WorkerChannel {
 }
 
 /**
- * The qualified Python type of the worker's refusal when it has no zygote running (python/tier4_export/zygote.py
- * `ZygoteUnavailable`: none was forked, or it exited after the hello). The worker protocol sends the class
- * name as `error.type` and the qualified one on the last line of `error.traceback`; PythonWorkerError (of a
- * private worker and of a pool lease alike) keeps the traceback, so that line is how the refusal is told
- * from a probe that failed.
+ * The Python type of the worker's refusal when it has no zygote running (python/tier4_export/zygote.py
+ * `ZygoteUnavailable`: none was forked, or it exited after the hello). The worker protocol sends it as
+ * `error.type`, which PythonWorkerError keeps as `pythonType` (of a private worker and of a pool lease
+ * alike): that is how the refusal is told from a probe that failed.
  */
-const ZYGOTE_UNAVAILABLE = 'tier4_export.zygote.ZygoteUnavailable';
+const ZYGOTE_UNAVAILABLE = 'ZygoteUnavailable';
 
 /** Whether `err` is the worker's {@link ZYGOTE_UNAVAILABLE} refusal. */
 function isZygoteUnavailable(err: unknown): boolean {
-  if (!(err instanceof PythonWorkerError) || err.code !== 'remote' || !err.pythonTraceback) return false;
-  const last = err.pythonTraceback.trimEnd().split('\n').pop() ?? '';
-  return last.startsWith(`${ZYGOTE_UNAVAILABLE}: `);
+  return err instanceof PythonWorkerError && err.code === 'remote' && err.pythonType === ZYGOTE_UNAVAILABLE;
 }
 
 /** Rejects with the abort reason as soon as `signal` fires (the probe itself ends at its timeout in the worker). */

@@ -41,14 +41,17 @@ export type PythonWorkerErrorCode =
 /** An error of the Python worker; `code` says which kind, `stderr` holds the worker's last stderr. */
 export class PythonWorkerError extends Error {
   override readonly name = 'PythonWorkerError';
+  /** For code `remote`: the class name of the exception Python raised (e.g. `ZygoteUnavailable`), when the worker sent it. */
+  readonly pythonType: string | undefined;
   constructor(
     message: string,
     readonly code: PythonWorkerErrorCode,
     readonly stderr = '',
     readonly pythonTraceback?: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; pythonType?: string },
   ) {
-    super(message, options);
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.pythonType = options?.pythonType;
   }
 }
 
@@ -431,6 +434,7 @@ export class PythonWorker {
           'remote',
           this.stderrTail,
           e.traceback,
+          typeof e.type === 'string' ? { pythonType: e.type } : undefined,
         ),
       );
       return;

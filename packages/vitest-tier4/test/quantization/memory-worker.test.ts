@@ -178,6 +178,7 @@ describe.runIf(process.platform === 'linux')('TorchScript memory on the run\'s w
       const refusal = await w.request({ cmd: 'memory_probe', paths: [path], loads: 1 }).catch((e: unknown) => e);
       expect(refusal).toBeInstanceOf(PythonWorkerError);
       expect((refusal as Error).message).toBe(`memory probe of torchscript ${path}: the worker's zygote (pid ${zygote}) is not running: it was killed by SIGKILL (signal 9)`);
+      expect((refusal as PythonWorkerError).pythonType).toBe('ZygoteUnavailable');
       expect((refusal as PythonWorkerError).pythonTraceback?.trimEnd().split('\n').pop()).toBe(`tier4_export.zygote.ZygoteUnavailable: ${(refusal as Error).message}`);
     } finally {
       await w.close();

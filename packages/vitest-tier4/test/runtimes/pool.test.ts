@@ -141,6 +141,8 @@ describe('pool server and client (one pool for every test process of a run)', ()
       const input = Object.values(sample.inputs)[0]!;
       await expect(b.request({ cmd: 'run', model: handle }, [{ name: 'x', tensor: input }])).rejects.toMatchObject({
         code: 'remote',
+        // the Python exception's class crosses the pool's socket too
+        pythonType: 'WorkerError',
         message: expect.stringContaining(`no loaded model '${handle}'`),
       });
       await b.close();

@@ -136,10 +136,10 @@ class PoolSocket {
 }
 
 function responseError(frame: Frame, subject: string): PythonWorkerError {
-  const e = (frame.header.error ?? {}) as { code?: string; message?: string; traceback?: string | null; stderr?: string };
+  const e = (frame.header.error ?? {}) as { code?: string; message?: string; traceback?: string | null; stderr?: string; python_type?: string | null };
   const code = CODES.has(e.code as PythonWorkerErrorCode) ? (e.code as PythonWorkerErrorCode) : 'closed';
   const message = e.message ?? `worker pool error${subject ? ` (${subject})` : ''}`;
-  return new PythonWorkerError(message, code, e.stderr ?? '', e.traceback ?? undefined);
+  return new PythonWorkerError(message, code, e.stderr ?? '', e.traceback ?? undefined, typeof e.python_type === 'string' ? { pythonType: e.python_type } : undefined);
 }
 
 /**

@@ -49,7 +49,7 @@ function socketAddress(): string {
 
 function errorBody(error: unknown): Record<string, unknown> {
   if (error instanceof PythonWorkerError) {
-    return { type: error.name, code: error.code, message: error.message, traceback: error.pythonTraceback ?? null, stderr: error.stderr };
+    return { type: error.name, code: error.code, message: error.message, traceback: error.pythonTraceback ?? null, stderr: error.stderr, python_type: error.pythonType ?? null };
   }
   const e = error instanceof Error ? error : new Error(String(error));
   return { type: e.name, code: 'pool', message: e.message, traceback: null, stderr: '' };
