@@ -83,10 +83,10 @@ class ZygoteError(Exception):
 class ZygoteUnavailable(ZygoteError):
     """The worker has no running zygote to fork a probe from (none was forked, or it has exited since).
 
-    The caller should measure in a fresh process. Its qualified name,
-    ``tier4_export.zygote.ZygoteUnavailable``, is how the TypeScript side recognises the refusal: the
-    worker protocol sends it as ``error.type`` (the class name) and as the last line of
-    ``error.traceback`` (packages/vitest-tier4/src/quantization/memory.ts).
+    The caller should measure in a fresh process. Its class name is how the TypeScript side
+    recognises the refusal: the worker protocol sends it as ``error.type``, which
+    ``PythonWorkerError.pythonType`` keeps (packages/vitest-tier4/src/quantization/memory.ts); do not
+    rename it.
     """
 
 
