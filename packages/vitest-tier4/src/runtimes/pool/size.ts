@@ -13,7 +13,7 @@ export function defaultTier4Threads(): number {
  * Default pool size: as many Python workers as fit the machine's cores when each runs torch with
  * {@link defaultTier4Threads} intra-op threads, at least 1 and at most 4 (each worker holds torch,
  * ~300 MB). So 1 up to 7 CPUs, 2 at 8, 4 from 16. A second worker on cores the first one's threads
- * already fill only contends with it: on a 2-core machine the warm demo took 7.3-8.0 s with one
+ * already fill only contends with it: on a 2-core machine the demo's tests took 7.3-8.0 s with one
  * worker against 8.2-9.6 s with two, and 1.3 s less CPU (docs/runtimes.md).
  */
 export function defaultPoolSize(): number {
