@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, test } from 'vitest';
 import { buildFixture, type ExportFormat, type Fixture } from 'vitest-tier4-fixtures';
+import { eagerNondeterminism } from '../../src/tier4/diagnose-eager.js';
 import { STALE_MARGIN_DB } from '../../src/tier4/diagnose-stale.js';
+import type { ModelRunner, TensorMap } from '../../src/runtimes/types.js';
 import { trainingModeNodes, trainingModeReason } from '../../src/tier4/onnx-training-mode.js';
 import { runTier4 } from '../../src/tier4/run.js';
 import { appendOnnxOutputNode, cleanupTmp, copyExport, fixture, python, schemaValidator, tmpDir, type OnnxScalarInput } from './helpers.js';
@@ -150,6 +152,37 @@ onnx.save(model([bn0, dr0], [X], stats, 14), os.path.join(d, 'd.onnx'))
     );
     expect(trainingModeReason('d.onnx', [])).toBeNull();
     expect(() => trainingModeNodes(new Uint8Array([0xff, 0xff, 0xff]))).toThrow();
+  });
+});
+
+describe('eagerNondeterminism: how many runs', () => {
+  const out = (...xs: number[]): TensorMap => ({ logits: { dtype: 'float32', shape: [xs.length], data: Float32Array.from(xs) } });
+  /** A runner whose successive runs return `outputs` in turn; counts its runs. */
+  function scripted(...outputs: TensorMap[]): ModelRunner & { runs: number } {
+    const r = {
+      runs: 0,
+      run: () => Promise.resolve({ outputs: outputs[Math.min(r.runs++, outputs.length - 1)]! }),
+    };
+    return r as unknown as ModelRunner & { runs: number };
+  }
+  const inputs = out(0);
+
+  test('a second run that differs: named after two runs', async () => {
+    const r = scripted(out(1, 2), out(1, 3));
+    expect(await eagerNondeterminism(r, 's0', inputs)).toMatch(/Two runs of s0 differ \(output 'logits': 1\/2 elements differ, max \|run 2 - run 1\| 1\)/);
+    expect(r.runs).toBe(2);
+  });
+
+  test('the same draw twice, then a different one: a third run still names it', async () => {
+    const r = scripted(out(1, 2), out(1, 2), out(0, 2));
+    expect(await eagerNondeterminism(r, 's0', inputs)).toMatch(/max \|run 3 - run 1\| 1\)/);
+    expect(r.runs).toBe(3);
+  });
+
+  test('a deterministic model: three equal runs, null', async () => {
+    const r = scripted(out(1, 2));
+    expect(await eagerNondeterminism(r, 's0', inputs)).toBeNull();
+    expect(r.runs).toBe(3);
   });
 });
 
