@@ -3,9 +3,10 @@ zygote and its children never outlive the worker.
 
 These tests start the real worker process (``python -m tier4_export.worker``) and speak its protocol.
 A probe is made to hang on a named pipe posing as the TorchScript file: torch.jit.load blocks reading it,
-and the test's own non-blocking open of the pipe for writing succeeds once the probe child has opened it
-(retried until ``WAIT_S``, then a failure naming the pipe), so the test knows the child exists. Every
-other wait is bounded too: on a process's pidfd, or on the worker's stdout for a response.
+and the test's own open of the pipe for writing returns once the probe child has opened it (in a thread
+joined for at most ``WAIT_S``, then a failure naming the pipe), so the test knows the child exists. Every
+other wait is an event too, and bounded: a process's pidfd, or the worker's stdout for a response; no
+test sleeps or polls for a condition.
 
 The ordering of a request's probes (the first failure stops the others, the timeout message) is also
 tested against a scripted stand-in for the zygote process (:class:`ScriptedZygote`), which decides what
@@ -14,7 +15,6 @@ each "child" writes and when its pipes close.
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import re
@@ -25,7 +25,6 @@ import statistics
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
 from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -127,6 +126,19 @@ def wait_exit(pidfd: int) -> None:
     assert ready, f"the process did not exit within {WAIT_S} s"
 
 
+def wait_children_exit(pid: int) -> None:
+    """Waits (bounded) until every live child of ``pid`` has exited, on each child's pidfd."""
+    for child in live_children_of(pid):
+        try:
+            fd = os.pidfd_open(child)
+        except ProcessLookupError:  # gone between the listing and the open
+            continue
+        try:
+            wait_exit(fd)
+        finally:
+            os.close(fd)
+
+
 def live_children_of(pid: int) -> List[int]:
     """Children of ``pid`` that have not exited (zombies left out)."""
     out = []
@@ -143,41 +155,46 @@ def live_children_of(pid: int) -> List[int]:
 def open_writer(fifo: Path) -> int:
     """The write end of the named pipe ``fifo``, once a process opened it for reading (bounded by ``WAIT_S``).
 
-    A non-blocking open for writing fails with ENXIO while no reader has it open; a blocking one would wait
-    forever for a probe child that was killed, refused or never forked.
+    The open blocks in a thread until a reader opens the pipe (an event, no polling); a probe child that
+    was killed, refused or never forked would leave it blocked, so after ``WAIT_S`` the test opens the
+    read end itself, which lets the blocked open return, and fails naming the pipe.
     """
-    deadline = time.monotonic() + WAIT_S
-    while True:
+    opened: List[int] = []
+    failed: List[BaseException] = []
+
+    def blocking_open() -> None:
         try:
-            return os.open(fifo, os.O_WRONLY | os.O_NONBLOCK)
-        except OSError as exc:
-            if exc.errno != errno.ENXIO:
-                raise
-        if time.monotonic() > deadline:
-            raise AssertionError(
-                f"no process opened the FIFO {fifo} for reading within {WAIT_S} s: its probe child failed, was killed "
-                "or was never forked before torch.jit.load opened it"
-            )
-        time.sleep(0.01)
+            opened.append(os.open(fifo, os.O_WRONLY))
+        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+            failed.append(exc)
+
+    opener = threading.Thread(target=blocking_open, daemon=True)
+    opener.start()
+    opener.join(WAIT_S)
+    if opener.is_alive():
+        release = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        opener.join(WAIT_S)
+        os.close(release)
+        close_all(opened)
+        raise AssertionError(
+            f"no process opened the FIFO {fifo} for reading within {WAIT_S} s: its probe child failed, was killed "
+            "or was never forked before torch.jit.load opened it"
+        )
+    if failed:
+        raise failed[0]
+    return opened[0]
 
 
-def reader_of(fifo: Path, zygote: int) -> int:
-    """The zygote's child that holds ``fifo`` open (its probe child), looked for up to ``WAIT_S``.
+def probe_children(zygote: int, count: int) -> List[int]:
+    """The zygote's ``count`` live children, in the order it forked them (one per path of the request, in
+    the request's order: pids increase with each fork), asked for once every child has opened its pipe.
 
-    torch.jit.load opens the file twice (a first look, then the reading): between the two the child holds
-    no descriptor of it, so one look at /proc may miss it.
+    (Looking for the child that holds a pipe open in /proc would need retries: torch.jit.load opens the
+    file twice, and between the two the child holds no descriptor of it.)
     """
-    deadline = time.monotonic() + WAIT_S
-    while time.monotonic() < deadline:
-        for child in children_of(zygote):
-            try:
-                targets = {os.readlink(f"/proc/{child}/fd/{fd}") for fd in os.listdir(f"/proc/{child}/fd")}
-            except FileNotFoundError:
-                continue
-            if str(fifo) in targets:
-                return child
-        time.sleep(0.01)
-    raise AssertionError(f"no child of the zygote (pid {zygote}) held {fifo} open within {WAIT_S} s")
+    children = sorted(live_children_of(zygote))
+    assert len(children) == count, f"expected {count} probe children of the zygote (pid {zygote}), found {children}"
+    return children
 
 
 def hang_probe(worker: RunningWorker, fifos: Sequence[Path], timeout_ms: int) -> Tuple[int, List[int], List[int]]:
@@ -188,7 +205,7 @@ def hang_probe(worker: RunningWorker, fifos: Sequence[Path], timeout_ms: int) ->
     rid = worker.send({"cmd": "memory_probe", "paths": [str(f) for f in fifos], "probe_timeout_ms": timeout_ms})
     writers = [open_writer(fifo) for fifo in fifos]
     zygote = int(worker.hello["zygote_pid"])
-    return rid, writers, [reader_of(fifo, zygote) for fifo in fifos]
+    return rid, writers, probe_children(zygote, len(fifos))
 
 
 def close_all(fds: Sequence[int]) -> None:
@@ -299,9 +316,7 @@ def test_the_first_failure_stops_the_other_probe_and_is_reported(worker: Running
     res = worker.request({"cmd": "memory_probe", "paths": [str(hang), str(bad)], "probe_timeout_ms": 60_000})
     assert res["ok"] is False
     assert res["error"]["message"].startswith(f"memory probe of torchscript {bad} failed (forked from the worker's zygote): RuntimeError: ")
-    deadline = time.monotonic() + WAIT_S  # the killed child may not be reaped by the zygote yet
-    while live_children_of(zygote) and time.monotonic() < deadline:
-        time.sleep(0.01)
+    wait_children_exit(zygote)  # the killed child may not have exited yet
     assert live_children_of(zygote) == []
     assert worker.close() == 0
 

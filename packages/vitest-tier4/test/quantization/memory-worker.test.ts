@@ -62,20 +62,22 @@ function parentOf(pid: number): number {
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
 }
 
-/** Resolves once process `pid` has exited (a zombie or gone), within 10 s. */
-async function exited(pid: number): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    let state: string;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      state = stat.slice(stat.lastIndexOf(')') + 2).split(' ')[0]!;
-    } catch {
-      return;
-    }
-    if (state === 'Z' || state === 'X') return;
-    if (Date.now() > deadline) throw new Error(`process ${pid} did not exit within 10 s (state ${state})`);
-    await new Promise((r) => setTimeout(r, 10));
+/** Python that exits 0 once process argv[1] has exited (a zombie or gone): it waits on the process's pidfd, an event, for at most 10 s. */
+const WAIT_EXIT_PY = [
+  'import os, select, sys',
+  'try:',
+  '    fd = os.pidfd_open(int(sys.argv[1]))',
+  'except ProcessLookupError:',
+  '    sys.exit(0)',
+  'sys.exit(0 if select.select([fd], [], [], 10)[0] else 1)',
+].join('\n');
+
+/** Returns once process `pid` has exited (a zombie or gone), within 10 s, waiting on its pidfd through `python`. */
+function exited(pid: number, python: string): void {
+  try {
+    execFileSync(python, ['-c', WAIT_EXIT_PY, String(pid)], { timeout: 20_000, stdio: 'ignore' });
+  } catch (error) {
+    throw new Error(`process ${pid} did not exit within 10 s (${(error as Error).message})`);
   }
 }
 
@@ -163,7 +165,7 @@ describe.runIf(process.platform === 'linux')('TorchScript memory on the run\'s w
       const zygote = w.hello.zygote_pid!;
       expect(parentOf(zygote)).toBe(w.pid);
       process.kill(zygote, 'SIGKILL');
-      await exited(zygote);
+      exited(zygote, w.hello.executable);
       seen.spawns.length = 0;
       seen.findPython = 0;
       const measured = await measureResidentMemories('torchscript', [path, path], { worker: w, loads: 1 });
