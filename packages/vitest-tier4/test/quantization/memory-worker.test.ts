@@ -18,7 +18,7 @@ import { workerPoolFromEnv, type PooledWorker } from '../../src/runtimes/pool/po
 import { PythonWorker, PythonWorkerError } from '../../src/runtimes/python-worker.js';
 import type { WorkerChannel } from '../../src/runtimes/worker-runner.js';
 import { runTier4 } from '../../src/tier4/run.js';
-import { cleanupTmp, fixture, tmpDir } from '../tier4/helpers.js';
+import { cleanupTmp, fixture, tmpDir, waitForExit } from '../tier4/helpers.js';
 
 const seen = vi.hoisted(() => ({ findPython: 0, spawns: [] as string[][] }));
 
@@ -60,25 +60,6 @@ async function lease(): Promise<PooledWorker> {
 function parentOf(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-}
-
-/** Python that exits 0 once process argv[1] has exited (a zombie or gone): it waits on the process's pidfd, an event, for at most 10 s. */
-const WAIT_EXIT_PY = [
-  'import os, select, sys',
-  'try:',
-  '    fd = os.pidfd_open(int(sys.argv[1]))',
-  'except ProcessLookupError:',
-  '    sys.exit(0)',
-  'sys.exit(0 if select.select([fd], [], [], 10)[0] else 1)',
-].join('\n');
-
-/** Returns once process `pid` has exited (a zombie or gone), within 10 s, waiting on its pidfd through `python`. */
-function exited(pid: number, python: string): void {
-  try {
-    execFileSync(python, ['-c', WAIT_EXIT_PY, String(pid)], { timeout: 20_000, stdio: 'ignore' });
-  } catch (error) {
-    throw new Error(`process ${pid} did not exit within 10 s (${(error as Error).message})`);
-  }
 }
 
 describe.runIf(process.platform === 'linux')('TorchScript memory on the run\'s worker', () => {
@@ -165,7 +146,8 @@ describe.runIf(process.platform === 'linux')('TorchScript memory on the run\'s w
       const zygote = w.hello.zygote_pid!;
       expect(parentOf(zygote)).toBe(w.pid);
       process.kill(zygote, 'SIGKILL');
-      exited(zygote, w.hello.executable);
+      // on its pidfd (before the spawns are counted: the wait is a process of its own)
+      expect(await waitForExit(zygote, 10_000)).toBe(true);
       seen.spawns.length = 0;
       seen.findPython = 0;
       const measured = await measureResidentMemories('torchscript', [path, path], { worker: w, loads: 1 });
