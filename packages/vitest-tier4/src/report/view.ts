@@ -31,9 +31,10 @@ export interface ParityGroup {
   mismatched: number;
   nan_mismatches: number;
   inf_mismatches: number;
-  /** Mean |a - r| over samples (weighted by elements). */
-  mean_abs_diff: number;
-  max_abs_diff: number;
+  /** Mean |a - r| over samples (weighted by elements); null when no element was compared (every sample of the wrong shape). */
+  mean_abs_diff: number | null;
+  /** Greatest |a - r| over samples; null when no element was compared. */
+  max_abs_diff: number | null;
   /** The tolerance on |a - r| to mark: atol for elementwise, the threshold for mean/quantile statistics. */
   tolerance: number | null;
   /** `elementwise`, `mean` or `quantile 0.99`. */
@@ -82,8 +83,9 @@ export function parityGroups(report: Tier4Report): ParityGroup[] {
         mismatched: list.reduce((s, x) => s + x.p.mismatched, 0),
         nan_mismatches: list.reduce((s, x) => s + x.p.nan_mismatches, 0),
         inf_mismatches: list.reduce((s, x) => s + x.p.inf_mismatches, 0),
-        mean_abs_diff: numel > 0 ? list.reduce((s, x) => s + x.p.mean_abs_diff * x.p.numel, 0) / numel : 0,
-        max_abs_diff: Math.max(0, ...list.map((x) => x.p.max_abs_diff)),
+        // a result that compared no element has no difference: its zeros must not read as a match
+        mean_abs_diff: numel > 0 ? list.reduce((s, x) => s + x.p.mean_abs_diff * x.p.numel, 0) / numel : null,
+        max_abs_diff: numel > 0 ? Math.max(...list.filter((x) => x.p.numel > 0).map((x) => x.p.max_abs_diff)) : null,
         tolerance: statistic === 'elementwise' ? first.tolerance.atol : first.threshold,
         statistic,
         tolerance_description: first.tolerance.description,

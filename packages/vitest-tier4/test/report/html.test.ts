@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, test } from 'vitest';
 import type { LayersReport } from '../../src/layers/types.js';
+import { checkParity } from '../../src/parity/check.js';
 import { histogramTotal } from '../../src/parity/histogram.js';
 import { toReportDocument } from '../../src/report/document.js';
 import { collectEnvironment } from '../../src/report/environment.js';
@@ -124,6 +125,17 @@ describe('renderTier4Html', () => {
     expect(one).toContain('<title>Tier 4 report: simple_cnn: ok</title>');
     expect(charts(one, 'abs-diff')).toHaveLength(2);
     expect(one).toContain('tier4 validate 0.1.0');
+  });
+
+  test('an output of the wrong shape in every sample: its figure shows no difference ("-"), never a perfect 0', () => {
+    const wrong = structuredClone(sampleTier4Report());
+    const mismatch = checkParity({ dtype: 'float32', shape: [1, 9], data: new Float32Array(9) }, { dtype: 'float32', shape: [1, 10], data: new Float32Array(10) }, 1e-4);
+    for (const s of Object.values(wrong.parity_report['torchscript']!)) s.outputs['logits']!.parity = mismatch;
+    const page = renderTier4Html(toReportDocument(wrong));
+    expect(page.match(/max <b>-<\/b>/g)).toHaveLength(1);
+    expect(page.match(/mean <b>-<\/b>/g)).toHaveLength(1);
+    // the ONNX output, compared, keeps its figures
+    expect(renderTier4Html(toReportDocument(sampleTier4Report()))).not.toMatch(/max <b>-<\/b>/);
   });
 
   test('a dict without histograms (written before they existed) says so instead of drawing an empty chart', () => {
