@@ -4,6 +4,7 @@
  */
 import { addNormSums, scaleFreeStats } from '../parity/scale-free.js';
 import type { AbsDiffHistogram, NormSums, ParityResultJson as ParityResult, ScaleFreeStats } from '../parity/types.js';
+import { ParityAggregate } from '../tier4/aggregate.js';
 import type { Tier4Latency, Tier4Report } from '../tier4/types.js';
 import { sumHistograms } from './charts/abs-diff.js';
 import type { LatencyRow } from './charts/latency.js';
@@ -75,6 +76,10 @@ export function parityGroups(report: Tier4Report): ParityGroup[] {
       const statistic = statisticName(first.tolerance.statistic);
       const norms = list.map((x) => (x.p as Partial<ParityResult>).norms).filter((n): n is NormSums => typeof n === 'object' && n !== null);
       const summed = norms.length === list.length ? norms.reduce((acc, n) => addNormSums(acc, n), { sum_sq_reference: 0, sum_sq_diff: 0, sum_ref_diff: 0, count: 0 }) : null;
+      // the format entry's aggregator: the same mean and maximum, null when no element was compared
+      const agg = new ParityAggregate();
+      for (const { sample, p } of list) agg.add(sample, output, p);
+      const { mean_abs_diff, max_abs_diff } = agg.fields();
       groups.push({
         format,
         output,
@@ -83,9 +88,8 @@ export function parityGroups(report: Tier4Report): ParityGroup[] {
         mismatched: list.reduce((s, x) => s + x.p.mismatched, 0),
         nan_mismatches: list.reduce((s, x) => s + x.p.nan_mismatches, 0),
         inf_mismatches: list.reduce((s, x) => s + x.p.inf_mismatches, 0),
-        // a result that compared no element has no difference: its zeros must not read as a match
-        mean_abs_diff: numel > 0 ? list.reduce((s, x) => s + x.p.mean_abs_diff * x.p.numel, 0) / numel : null,
-        max_abs_diff: numel > 0 ? Math.max(...list.filter((x) => x.p.numel > 0).map((x) => x.p.max_abs_diff)) : null,
+        mean_abs_diff,
+        max_abs_diff,
         tolerance: statistic === 'elementwise' ? first.tolerance.atol : first.threshold,
         statistic,
         tolerance_description: first.tolerance.description,

@@ -7,7 +7,7 @@
 import type { LatencyResult } from '../latency/measure.js';
 import { pickLatencyStats } from '../latency/stats.js';
 import { formatIndex, formatValue } from '../parity/format.js';
-import type { ParityResult } from '../parity/types.js';
+import type { ParityResultJson } from '../parity/types.js';
 import type { Tier4FormatReport, Tier4Latency, Tier4Status, Tier4ThresholdPreset, Tier4Worst } from './types.js';
 
 const STATUS_RANK: Record<Tier4Status, number> = { ok: 0, warn: 1, fail: 2 };
@@ -99,13 +99,13 @@ export function latencyFields(l: Tier4Latency | null): Pick<Tier4FormatReport, '
 }
 
 /** How bad a failing parity result is, to pick the worst one for the reason (structural failures first). */
-function failRank(p: ParityResult): number {
+function failRank(p: ParityResultJson): number {
   if (p.numel === 0 || p.nan_mismatches > 0 || p.inf_mismatches > 0) return Number.POSITIVE_INFINITY;
   return p.statistic_value;
 }
 
 /** One line saying why one output of one sample failed parity. */
-export function parityReason(output: string, sample: string, p: ParityResult): string {
+export function parityReason(output: string, sample: string, p: ParityResultJson): string {
   if (p.reason && p.numel === 0) return `output '${output}' (${sample}): ${p.reason}`;
   const where = `at ${formatIndex(p.max_abs_index)} (actual ${formatValue(p.max_abs_actual)}, reference ${formatValue(p.max_abs_reference)})`;
   const stat = p.tolerance.statistic;
@@ -135,9 +135,10 @@ export class ParityAggregate {
 
   /**
    * Adds the parity result of `output` on `sample`; `reason` replaces {@link parityReason}'s text when
-   * the result fails (runTier4 names NaN/Inf outputs its own way).
+   * the result fails (runTier4 names NaN/Inf outputs its own way). A result read back from a dict
+   * (infinite SQNR as null) is accepted as is: none of the figures taken here is one of those.
    */
-  add(sample: string, output: string, p: ParityResult, reason?: string): void {
+  add(sample: string, output: string, p: ParityResultJson, reason?: string): void {
     this.checked.add(sample);
     this.status = this.status === null ? p.status : worseStatus(this.status, p.status);
     if (p.status === 'fail') {
