@@ -50,7 +50,7 @@ export class PythonWorkerError extends Error {
     readonly pythonTraceback?: string,
     options?: { cause?: unknown; pythonType?: string },
   ) {
-    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    super(message, options);
     this.pythonType = options?.pythonType;
   }
 }
