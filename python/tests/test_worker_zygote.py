@@ -26,7 +26,7 @@ import subprocess
 import sys
 import threading
 from pathlib import Path
-from typing import IO, Any, Callable, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import IO, Any, Callable, Dict, Generic, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 import pytest
 
@@ -38,6 +38,8 @@ from tier4_export.zygote import Zygote, ZygoteError, thread_count, zygote_unavai
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the zygote is Linux-only")
 
 WAIT_S = 30.0
+
+T = TypeVar("T")
 
 
 class RunningWorker:
@@ -152,6 +154,33 @@ def live_children_of(pid: int) -> List[int]:
     return out
 
 
+class InThread(Generic[T]):
+    """Runs a call that blocks (``Zygote.probe`` until its probes end, a FIFO's open until a reader comes)
+    in a thread, keeping what it returned or raised."""
+
+    def __init__(self, call: Callable[[], T]) -> None:
+        self.value: Optional[T] = None
+        self.error: Optional[BaseException] = None
+        self.thread = threading.Thread(target=self._run, args=(call,), daemon=True)
+        self.thread.start()
+
+    def _run(self, call: Callable[[], T]) -> None:
+        try:
+            self.value = call()
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            self.error = exc
+
+    def finished(self, timeout: float = WAIT_S) -> bool:
+        """Waits up to ``timeout`` for the call to end; whether it did."""
+        self.thread.join(timeout)
+        return not self.thread.is_alive()
+
+    def raised(self) -> BaseException:
+        assert self.finished(), f"the probe did not return within {WAIT_S} s"
+        assert self.error is not None, f"expected an error, the probe returned {self.value}"
+        return self.error
+
+
 def open_writer(fifo: Path) -> int:
     """The write end of the named pipe ``fifo``, once a process opened it for reading (bounded by ``WAIT_S``).
 
@@ -159,30 +188,21 @@ def open_writer(fifo: Path) -> int:
     was killed, refused or never forked would leave it blocked, so after ``WAIT_S`` the test opens the
     read end itself, which lets the blocked open return, and fails naming the pipe.
     """
-    opened: List[int] = []
-    failed: List[BaseException] = []
-
-    def blocking_open() -> None:
-        try:
-            opened.append(os.open(fifo, os.O_WRONLY))
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
-            failed.append(exc)
-
-    opener = threading.Thread(target=blocking_open, daemon=True)
-    opener.start()
-    opener.join(WAIT_S)
-    if opener.is_alive():
+    opener = InThread(lambda: os.open(fifo, os.O_WRONLY))
+    if not opener.finished():
         release = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
-        opener.join(WAIT_S)
+        opener.finished()
         os.close(release)
-        close_all(opened)
+        if opener.value is not None:
+            os.close(opener.value)
         raise AssertionError(
             f"no process opened the FIFO {fifo} for reading within {WAIT_S} s: its probe child failed, was killed "
             "or was never forked before torch.jit.load opened it"
         )
-    if failed:
-        raise failed[0]
-    return opened[0]
+    if opener.error is not None:
+        raise opener.error
+    assert opener.value is not None
+    return opener.value
 
 
 def probe_children(zygote: int, count: int) -> List[int]:
@@ -460,28 +480,6 @@ class ScriptedZygote:
         self.stand_in.kill()
         self.handle.close(grace_s=WAIT_S)  # reaps the stand-in
         self.stand_in.wait(WAIT_S)
-
-
-class InThread:
-    """Runs ``Zygote.probe`` in a thread (it blocks until its probes end), keeping what it returned or raised."""
-
-    def __init__(self, call: Callable[[], List[Dict[str, Any]]]) -> None:
-        self.value: Optional[List[Dict[str, Any]]] = None
-        self.error: Optional[BaseException] = None
-        self.thread = threading.Thread(target=self._run, args=(call,), daemon=True)
-        self.thread.start()
-
-    def _run(self, call: Callable[[], List[Dict[str, Any]]]) -> None:
-        try:
-            self.value = call()
-        except BaseException as exc:  # noqa: BLE001 - handed to the test
-            self.error = exc
-
-    def raised(self) -> BaseException:
-        self.thread.join(WAIT_S)
-        assert not self.thread.is_alive(), f"the probe did not return within {WAIT_S} s"
-        assert self.error is not None, f"expected an error, the probe returned {self.value}"
-        return self.error
 
 
 @pytest.fixture
