@@ -1,23 +1,10 @@
 import { describe, expect, test, vi } from 'vitest';
 import { measureLatency } from '../../src/latency/index.js';
 import { openOnnxRunner, openTorchScriptRunner, type ModelRunner, type RunnerTimeOptions } from '../../src/runtimes/index.js';
+import { fakeRunner } from '../runtimes/fake-runner.js';
 import { fixture } from '../tier4/helpers.js';
 
 const sum = (xs: readonly number[]): number => xs.reduce((a, b) => a + b, 0);
-
-/** A runner of no model: `run` (and `prepare`, `clock`) as the test gives them, the rest inert. */
-function fakeRunner(parts: Pick<ModelRunner, 'run'> & Partial<ModelRunner>): ModelRunner {
-  return {
-    format: 'fake',
-    runtime: 'test',
-    source: 'memory',
-    inputNames: [],
-    outputNames: [],
-    clock: 'node:tinybench performance.now around fake.run',
-    close: () => Promise.resolve(),
-    ...parts,
-  };
-}
 
 function checkStats(l: Awaited<ReturnType<typeof measureLatency>>, iterations: number): void {
   expect(l.iterations).toBe(iterations);

@@ -13,6 +13,7 @@ import { STALE_MARGIN_DB } from '../../src/tier4/diagnose-stale.js';
 import type { ModelRunner, TensorMap } from '../../src/runtimes/types.js';
 import { trainingModeNodes, trainingModeReason } from '../../src/tier4/onnx-training-mode.js';
 import { runTier4 } from '../../src/tier4/run.js';
+import { fakeRunner } from '../runtimes/fake-runner.js';
 import { appendOnnxOutputNode, cleanupTmp, copyExport, fixture, python, schemaValidator, tmpDir, type OnnxScalarInput } from './helpers.js';
 
 afterAll(cleanupTmp);
@@ -157,13 +158,10 @@ onnx.save(model([bn0, dr0], [X], stats, 14), os.path.join(d, 'd.onnx'))
 
 describe('eagerNondeterminism: how many runs', () => {
   const out = (...xs: number[]): TensorMap => ({ logits: { dtype: 'float32', shape: [xs.length], data: Float32Array.from(xs) } });
-  /** A runner whose successive runs return `outputs` in turn; counts its runs. */
+  /** A runner whose successive runs return `outputs` in turn (the last one from then on); counts its runs. */
   function scripted(...outputs: TensorMap[]): ModelRunner & { runs: number } {
-    const r = {
-      runs: 0,
-      run: () => Promise.resolve({ outputs: outputs[Math.min(r.runs++, outputs.length - 1)]! }),
-    };
-    return r as unknown as ModelRunner & { runs: number };
+    const r = Object.assign(fakeRunner({ run: () => Promise.resolve({ outputs: outputs[Math.min(r.runs++, outputs.length - 1)]! }) }), { runs: 0 });
+    return r;
   }
   const inputs = out(0);
 
