@@ -26,20 +26,20 @@ def _spec(name: str) -> TaskSpec:
 
 
 class Tiny(nn.Module):
-    """conv 3->4, ReLU, mean over the image, linear 4->4."""
+    """conv 3->width (4), ReLU, mean over the image, linear width->4."""
 
-    def __init__(self) -> None:
+    def __init__(self, width: int = 4) -> None:
         super().__init__()
-        self.conv = nn.Conv2d(3, 4, 3, padding=1)
-        self.head = nn.Linear(4, 4)
+        self.conv = nn.Conv2d(3, width, 3, padding=1)
+        self.head = nn.Linear(width, 4)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         out: torch.Tensor = self.head(F.relu(self.conv(pixel_values)).mean(dim=(2, 3)))
         return out
 
 
-class AlwaysDropout(nn.Module):
-    """conv 3->64, ReLU, mean over the image, ``F.dropout(h, 0.5)``, linear 64->4.
+class AlwaysDropout(Tiny):
+    """Tiny 64 features wide with ``F.dropout(h, 0.5)`` before its head.
 
     ``F.dropout``'s ``training`` defaults to true, so eval() leaves it on. 64 features, not Tiny's 4:
     two runs must draw different masks whatever the RNG state of the worker that runs them (a pooled
@@ -48,9 +48,7 @@ class AlwaysDropout(nn.Module):
     """
 
     def __init__(self) -> None:
-        super().__init__()
-        self.conv = nn.Conv2d(3, 64, 3, padding=1)
-        self.head = nn.Linear(64, 4)
+        super().__init__(width=64)
 
     def forward(self, pixel_values: torch.Tensor) -> torch.Tensor:
         h = F.relu(self.conv(pixel_values)).mean(dim=(2, 3))
