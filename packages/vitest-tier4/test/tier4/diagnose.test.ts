@@ -160,7 +160,7 @@ describe('eagerNondeterminism: how many runs', () => {
   const out = (...xs: number[]): TensorMap => ({ logits: { dtype: 'float32', shape: [xs.length], data: Float32Array.from(xs) } });
   /** A runner whose successive runs return `outputs` in turn (the last one from then on); counts its runs. */
   function scripted(...outputs: TensorMap[]): ModelRunner & { runs: number } {
-    const r = Object.assign(fakeRunner({ run: () => Promise.resolve({ outputs: outputs[Math.min(r.runs++, outputs.length - 1)]! }) }), { runs: 0 });
+    const r: ModelRunner & { runs: number } = { ...fakeRunner({ run: () => Promise.resolve({ outputs: outputs[Math.min(r.runs++, outputs.length - 1)]! }) }), runs: 0 };
     return r;
   }
   const inputs = out(0);
