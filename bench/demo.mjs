@@ -6,8 +6,9 @@
 //
 // Each run spawns `npm run demo` exactly as a user types it, with TIER4_PROFILE pointing at a fresh
 // file: the bootstrap, the build check, the plugin's globalSetups, runTier4 and the reporter append
-// timing marks to it (packages/vitest-tier4/src/profile/marks.ts, scripts/profile.mjs), and this
-// script turns them into phases. It prints every run, then the median of each phase, with the
+// timing marks to it (packages/vitest-tier4/src/profile/marks.ts, scripts/profile.mjs), so does the
+// Python worker, one per request (python/tier4_export/profile.py), and this script turns them into
+// phases. It prints every run, then the median of each phase, with the
 // machine's load average (/proc/loadavg) before each run: the figures are only meaningful on an
 // otherwise idle machine.
 import { spawn } from 'node:child_process';
@@ -87,6 +88,40 @@ function gateTotals(marks) {
   };
 }
 
+/**
+ * The Python workers' own account (`worker:request` marks, one per request, written by the worker:
+ * its start, wall and CPU time): how long each worker was busy, and the floor it puts under the run.
+ * A worker serves one request at a time, so no run can end before its busiest worker was ready and
+ * then did its requests back to back: `floor` is the latest (ready + busy) over the workers, from the
+ * run's start; `idle` is the time a worker had nothing to do between being ready and its last request.
+ */
+function workerTotals(marks, started) {
+  const requests = marks.filter((m) => m.mark === 'worker:request');
+  const byWorker = new Map();
+  for (const r of requests) {
+    const w = byWorker.get(r.pid) ?? { busy: 0, cpu: 0, end: -Infinity };
+    w.busy += r.wall_ms;
+    w.cpu += r.cpu_ms;
+    w.end = Math.max(w.end, r.t + r.wall_ms);
+    byWorker.set(r.pid, w);
+  }
+  let floor = NaN;
+  let idle = 0;
+  for (const ready of marks.filter((m) => m.mark === 'pool:worker-ready')) {
+    const w = byWorker.get(ready.worker_pid);
+    if (!w) continue;
+    floor = Number.isNaN(floor) ? ready.t - started + w.busy : Math.max(floor, ready.t - started + w.busy);
+    idle += Math.max(0, w.end - ready.t - w.busy);
+  }
+  const sum = (key) => [...byWorker.values()].reduce((a, w) => a + w[key], 0);
+  return {
+    'Python workers busy (requests)': requests.length ? sum('busy') : NaN,
+    'Python workers CPU (requests)': requests.length ? sum('cpu') : NaN,
+    'Python workers idle (ready to last)': requests.length ? idle : NaN,
+    'floor: worker ready + its busy time': floor,
+  };
+}
+
 /** The phases of one run, in ms. */
 function phases({ started, ended, marks }) {
   const first = (name) => marks.find((m) => m.mark === name)?.t ?? NaN;
@@ -111,6 +146,7 @@ function phases({ started, ended, marks }) {
     'npm exit': ended - first('vitest:exit'),
     ...stepTotals(marks),
     ...gateTotals(marks),
+    ...workerTotals(marks, started),
     _validations: validationStarts.length,
     _workers: workers.length,
     _cached: fixtures ? `${fixtures.cached}/${fixtures.fixtures}` : 'n/a',

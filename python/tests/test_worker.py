@@ -234,3 +234,43 @@ def test_a_truncated_request_ends_the_worker_with_an_error_code() -> None:
     frame = request({"id": 1, "cmd": "hello"})
     code, responses = serve(frame[:-3])
     assert code == 1 and responses == []
+
+
+def test_with_tier4_profile_every_request_leaves_one_mark_with_its_times(tmp_path: Path, scripted: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    profile = tmp_path / "profile.jsonl"
+    monkeypatch.setenv("TIER4_PROFILE", str(profile))
+    code, responses = serve(
+        request({"id": 1, "cmd": "load", "kind": "torchscript", "path": str(scripted)}),
+        request({"id": 2, "cmd": "frobnicate"}),
+        request({"id": 3, "cmd": "close"}),
+    )
+    assert code == 0 and [h["ok"] for h, _ in responses] == [True, False, True]
+    marks = [json.loads(line) for line in profile.read_text().splitlines()]
+    # the failed request is marked too (its time was spent); close ends the loop unmarked
+    assert [(m["mark"], m["cmd"], m["ok"]) for m in marks] == [("worker:request", "load", True), ("worker:request", "frobnicate", False)]
+    for m in marks:
+        assert m["wall_ms"] >= 0 and m["cpu_ms"] >= 0 and m["t"] > 1.7e12 and isinstance(m["pid"], int)
+
+
+def test_without_tier4_profile_no_mark_is_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TIER4_PROFILE", raising=False)
+    monkeypatch.chdir(tmp_path)
+    code, _ = serve(request({"id": 1, "cmd": "hello"}))
+    assert code == 0 and list(tmp_path.iterdir()) == []
+
+
+def test_threads_sets_the_count_and_reports_it_when_it_changes_or_not() -> None:
+    before = torch.get_num_threads()
+    try:
+        other = 1 if before != 1 else 2
+        code, responses = serve(
+            request({"id": 1, "cmd": "threads", "num_threads": other}),
+            request({"id": 2, "cmd": "threads", "num_threads": other}),
+            request({"id": 3, "cmd": "threads", "num_threads": 0}),
+        )
+        assert code == 0
+        assert [h.get("num_threads") for h, _ in responses[:2]] == [other, other]
+        assert torch.get_num_threads() == other
+        assert responses[2][0]["error"]["message"] == "ValueError: threads: num_threads must be an integer >= 1, received 0"
+    finally:
+        torch.set_num_threads(before)
