@@ -3,7 +3,7 @@
 //
 // A fresh machine has Node 20, npm and Python. This script makes sure the rest is there, then runs
 // the task (`pnpm run check`; the demo's steps, scripts/demo.mjs, in this process):
-//   1. pnpm (installed with `npm install -g pnpm@12` when missing; corepack fails on this kind of machine),
+//   1. pnpm (installed with `npm install -g --ignore-scripts pnpm@12` when missing; corepack fails on this kind of machine),
 //   2. the workspace packages (`pnpm install --frozen-lockfile` when the lockfile or a manifest changed),
 //   3. the Debian packages of scripts/python.mjs the task needs (a Python interpreter that can import
 //      torch, onnx, numpy, ...): every missing one in ONE `apt-get install --no-install-recommends`
@@ -141,10 +141,12 @@ function ensurePnpm(state) {
   const path = whichSync('pnpm');
   if (path && state.pnpm && state.pnpm.path === path && stampsHold(state.pnpm.stamps)) return;
   if (!path || !pnpmWorks()) {
-    say('pnpm is missing: installing it with `npm install -g pnpm@12` (corepack cannot verify pnpm here).');
-    const result = run('npm', ['install', '-g', 'pnpm@12'], { timeout: PNPM_INSTALL_TIMEOUT_MS });
+    say('pnpm is missing: installing it with `npm install -g --ignore-scripts pnpm@12` (corepack cannot verify pnpm here).');
+    // pnpm's own install scripts only swap its launchers for a native binary; without them pnpm runs
+    // through Node. npm 11 would otherwise warn that they were not allowed to run.
+    const result = run('npm', ['install', '-g', '--ignore-scripts', 'pnpm@12'], { timeout: PNPM_INSTALL_TIMEOUT_MS });
     if (result.status !== 0 || !pnpmWorks()) {
-      fail('Could not install pnpm. Run `npm install -g pnpm@12` (with sudo if npm asks for it), then run this command again.');
+      fail('Could not install pnpm. Run `npm install -g --ignore-scripts pnpm@12` (with sudo if npm asks for it), then run this command again.');
     }
   }
   const found = whichSync('pnpm');
