@@ -259,8 +259,16 @@ def test_without_tier4_profile_no_mark_is_written(tmp_path: Path, monkeypatch: p
     assert code == 0 and list(tmp_path.iterdir()) == []
 
 
-def test_threads_sets_the_count_and_reports_it_when_it_changes_or_not() -> None:
+def test_threads_sets_the_count_once_and_reports_it_each_time(monkeypatch: pytest.MonkeyPatch) -> None:
     before = torch.get_num_threads()
+    calls: List[int] = []
+    real = torch.set_num_threads
+
+    def counting(n: int) -> None:
+        calls.append(n)
+        real(n)
+
+    monkeypatch.setattr(torch, "set_num_threads", counting)
     try:
         other = 1 if before != 1 else 2
         code, responses = serve(
@@ -270,7 +278,8 @@ def test_threads_sets_the_count_and_reports_it_when_it_changes_or_not() -> None:
         )
         assert code == 0
         assert [h.get("num_threads") for h, _ in responses[:2]] == [other, other]
-        assert torch.get_num_threads() == other
+        # the second request asks for the count already in force: torch is not asked again (~8 ms a call)
+        assert calls == [other] and torch.get_num_threads() == other
         assert responses[2][0]["error"]["message"] == "ValueError: threads: num_threads must be an integer >= 1, received 0"
     finally:
-        torch.set_num_threads(before)
+        real(before)
