@@ -283,3 +283,10 @@ def test_threads_sets_the_count_once_and_reports_it_each_time(monkeypatch: pytes
         assert responses[2][0]["error"]["message"] == "ValueError: threads: num_threads must be an integer >= 1, received 0"
     finally:
         real(before)
+
+
+def test_a_profile_file_that_cannot_be_written_never_breaks_a_request(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a directory in place of the profile file: the mark is lost, the request is answered
+    monkeypatch.setenv("TIER4_PROFILE", str(tmp_path))
+    code, responses = serve(request({"id": 1, "cmd": "hello"}))
+    assert code == 0 and [h["ok"] for h, _ in responses] == [True]
