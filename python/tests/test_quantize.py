@@ -111,6 +111,26 @@ def test_callers_model_is_untouched_by_quantization(tmp_path: Path) -> None:
     assert type(model.head) is torch.nn.Linear
 
 
+def test_a_model_quantized_before_export_is_exported_as_it_is_with_a_note_saying_what_parity_then_judges(tmp_path: Path) -> None:
+    model, spec = get_builtin("lm_stub")
+    quantized = quantize_dynamic_copy(model)
+    export_model(quantized, spec, tmp_path / "e", formats=["onnx", "torchscript"], num_samples=1)
+    md = json.loads((tmp_path / "e" / "metadata.json").read_text())
+    # not a quantization the exporter applied: no preset change, no fp32 baselines
+    assert md["quantization"] is None and md["quantization_info"] is None
+    assert md["export_notes"] == [
+        "the model was quantized before export (quantized modules: Linear (dynamic)): it is exported as it is and its "
+        "reference samples are its own outputs, so parity judges the export against the quantized model, not what "
+        "quantization cost (export the fp32 model with quantization='dynamic' or 'static' to measure that)"
+    ]
+    # torch 1.13 cannot export quantized modules to ONNX; the TorchScript is written
+    assert md["formats_written"] == ["torchscript"] and "quantized::linear_dynamic" in md["formats_failed"]["onnx"]
+
+
+def test_an_fp32_export_has_no_quantization_note(lm_export: Exported) -> None:
+    assert not any("quantized before export" in n for n in lm_export.metadata["export_notes"])
+
+
 def test_quantize_dynamic_copy_quantizes_only_the_copy() -> None:
     model, _ = get_builtin("lm_stub")
     quantized = quantize_dynamic_copy(model)

@@ -34,7 +34,7 @@ from .metadata import (
     write_json_atomic,
 )
 from .model_io import describe_inputs, describe_outputs, example_args, forward_output_kind, traceable
-from .quantize import check_quantization, quantization_info, quantize_dynamic_copy, quantize_static_copy
+from .quantize import already_quantized_note, check_quantization, quantization_info, quantize_dynamic_copy, quantize_static_copy
 from .quantized_formats import FP32_DIRNAME, write_quantized_onnx, write_quantized_torchscript
 from .layers.store import LAYERS_DIRNAME
 from .limits import MINIMUMS
@@ -298,6 +298,10 @@ def export_model(
         artifact_model, q_details = quantize_static_copy(eager, task_spec, seed, calibration)
     else:
         artifact_model = eager
+        already = already_quantized_note(eager)
+        if already is not None:
+            notes.append(already)
+            logger.warning("%s", already)
     args = example_args(generate_dummy_input(task_spec, EXAMPLE_BATCH_SIZE, seed), task_spec)
     # traced and exported: positional inputs named after the TaskSpec (a KeywordAdapter when
     # forward takes them by keyword out of its positional order)

@@ -272,6 +272,29 @@ def has_quantized_modules(model: nn.Module) -> bool:
     return any("quantized" in type(m).__module__ for m in model.modules())
 
 
+def already_quantized_note(model: nn.Module) -> Optional[str]:
+    """The export note of a model its author quantized before an export without ``quantization``.
+
+    Such a model is exported as it is, and its reference samples are its own (quantized) outputs: the
+    verdict judges the export against the quantized model, not what quantization cost. None for a
+    model without quantized modules.
+    """
+    if not has_quantized_modules(model):
+        return None
+    kinds = sorted(
+        {
+            f"{type(m).__name__} ({'dynamic' if 'dynamic' in type(m).__module__ else 'static'})"
+            for m in model.modules()
+            if "quantized" in type(m).__module__ and not type(m).__name__.endswith("PackedParams")
+        }
+    )
+    return (
+        f"the model was quantized before export (quantized modules: {', '.join(kinds) or 'packed parameters'}): it is exported as it is and its "
+        "reference samples are its own outputs, so parity judges the export against the quantized model, not "
+        "what quantization cost (export the fp32 model with quantization='dynamic' or 'static' to measure that)"
+    )
+
+
 def _storage_bytes(value: Any, totals: Dict[str, int]) -> None:
     """Add the bytes of the tensors in ``value`` (a tensor or nested tuple) to ``totals`` by dtype."""
     if isinstance(value, torch.Tensor):

@@ -123,6 +123,9 @@ export function renderSummaryTable(report: Tier4Report): string {
   const failed = entries.filter(([, f]) => f.status === 'fail' && f.reason);
   if (failed.length > 0) lines.push('', 'Failures:', ...failed.map(([name, f]) => `  ${name}: ${f.reason}`));
   if (report.warnings.length > 0) lines.push('', 'Warnings:', ...report.warnings.map((w) => `  ${w}`));
+  // metadata.json's export notes (what the exporter changed on its copy, or found in it): context, not warnings
+  const notes = report.model.export_notes ?? [];
+  if (notes.length > 0) lines.push('', 'Export notes:', ...notes.map((n) => `  ${n}`));
   return lines.join('\n');
 }
 

@@ -807,6 +807,10 @@ export interface Tier4ModelInfo {
    * Number of reference samples in the export.
    */
   num_samples: number;
+  /**
+   * metadata.json's `export_notes`: what the exporter changed on its copy of the model to export it, or found in it that bears on the verdict (a model quantized before export: parity judges the export against the quantized model). Absent in dicts written before it was added.
+   */
+  export_notes?: string[];
 }
 /**
  * One input or output as metadata.json declares it.

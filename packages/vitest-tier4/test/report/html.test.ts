@@ -120,6 +120,16 @@ describe('renderTier4Html', () => {
     expect(evil).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
   });
 
+  test("the export's notes are in its export section, escaped; a dict without them (written before) renders none", () => {
+    const report = sampleTier4Report();
+    report.model.export_notes = ['the model was quantized before export (quantized modules: Linear (dynamic)) & <more>'];
+    const page = renderTier4Html(toReportDocument(report));
+    const section = /data-role="export">[\s\S]*?<\/section>/.exec(page)![0];
+    expect(section).toContain('<div>export note</div><div>the model was quantized before export (quantized modules: Linear (dynamic)) &amp; &lt;more&gt;</div>');
+    delete report.model.export_notes;
+    expect(renderTier4Html(toReportDocument(report))).not.toContain('export note');
+  });
+
   test('a single Tier 4 dict (tier4 validate --html) renders with its model as the title', () => {
     const one = renderTier4Html(toReportDocument(sampleTier4Report(), { source: 'tier4 validate 0.1.0', generatedAt: '2026-12-01T10:00:00Z' }));
     expect(one).toContain('<title>Tier 4 report: simple_cnn: ok</title>');

@@ -252,6 +252,29 @@ describe('runTier4 on the built-in fixtures', () => {
     expect(l.iterations).toBeLessThanOrEqual(100);
   });
 
+  test("metadata.json's export notes reach the dict's model block and the table, after the warnings; no notes, no section", async () => {
+    const validate = await schemaValidator();
+    const dir = await copyExport((await fixture('simple_cnn')).dir);
+    const mdPath = join(dir, 'metadata.json');
+    const md = JSON.parse(await readFile(mdPath, 'utf8')) as { export_notes: string[] };
+    // the note the exporter writes for a model its author quantized before export
+    const note =
+      'the model was quantized before export (quantized modules: Linear (dynamic)): it is exported as it is and its reference samples are its own outputs, ' +
+      "so parity judges the export against the quantized model, not what quantization cost (export the fp32 model with quantization='dynamic' or 'static' to measure that)";
+    md.export_notes = [note];
+    await writeFile(mdPath, JSON.stringify(md));
+    const report = await runTier4({ exportDir: dir, numSamples: 1, formats: ['onnx'], latency: false });
+    expect(validate(report)).toEqual([]);
+    expect(report.model.export_notes).toEqual([note]);
+    // context, not a warning: the verdict is the format's
+    expect(report.status).toBe('ok');
+    expect(report.warnings).toEqual([]);
+    expect(renderSummaryTable(report).endsWith(`\n\nExport notes:\n  ${note}`)).toBe(true);
+    const plain = await runTier4({ exportDir: (await fixture('simple_cnn')).dir, numSamples: 1, formats: ['onnx'], latency: false });
+    expect(plain.model.export_notes).toEqual([]);
+    expect(renderSummaryTable(plain)).not.toContain('Export notes:');
+  });
+
   test('a shape different from metadata.json fails the shape check on every format', async () => {
     const dir = await copyExport((await fixture('simple_cnn')).dir);
     const mdPath = join(dir, 'metadata.json');

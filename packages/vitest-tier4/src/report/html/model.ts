@@ -240,6 +240,8 @@ function exportSection(report: Tier4Report): string {
   add('formats', `written ${m.formats_written.join(', ') || '-'}${Object.keys(m.formats_failed).length > 0 ? `; failed ${Object.entries(m.formats_failed).map(([k, v]) => `${k} (${v})`).join(', ')}` : ''}`);
   for (const [name, f] of Object.entries(report.formats)) if (f.runtime) add(`${name} runtime`, f.runtime);
   if (m.model_source) add('model source', JSON.stringify(m.model_source));
+  // what the exporter changed on its copy of the model, or found in it (a model quantized before export)
+  for (const note of m.export_notes ?? []) add('export note', note);
   return el('h3', {}, 'Export and runtimes') + el('div', { class: 'kv', 'data-role': 'export' }, ...kv);
 }
 

@@ -53,5 +53,7 @@ export function modelInfo(ed: ExportDir): Tier4ModelInfo {
     exported_at: md.exported_at ?? null,
     model_source: (md.model_source as unknown as Record<string, unknown>) ?? null,
     num_samples: ed.sampleCount,
+    // what the exporter changed on its copy, or found in it (a model quantized before export)
+    export_notes: [...(md.export_notes ?? [])],
   };
 }
