@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import copy
-from typing import Any, Dict, List, Mapping, Optional, Sequence, Tuple
+from typing import Any, Dict, Iterator, List, Mapping, Optional, Sequence, Tuple
 
 import torch
 from torch import nn
@@ -143,15 +143,18 @@ def _one_line(text: str) -> str:
     return ""
 
 
+def _quantized_layers(model: nn.Module) -> Iterator[nn.Module]:
+    """The quantized modules of ``model`` (a ``torch.*quantized*`` namespace), not their packed params."""
+    return (
+        m
+        for m in model.modules()
+        if "quantized" in type(m).__module__ and not type(m).__name__.endswith("PackedParams")
+    )
+
+
 def quantized_module_names(model: nn.Module) -> List[str]:
     """Sorted class names of the quantized modules in ``model`` (e.g. ``["ConvReLU2d", "Linear"]``)."""
-    return sorted(
-        {
-            type(m).__name__
-            for m in model.modules()
-            if "quantized" in type(m).__module__ and not type(m).__name__.endswith("PackedParams")
-        }
-    )
+    return sorted({type(m).__name__ for m in _quantized_layers(model)})
 
 
 def check_calibration(
@@ -282,11 +285,7 @@ def already_quantized_note(model: nn.Module) -> Optional[str]:
     if not has_quantized_modules(model):
         return None
     kinds = sorted(
-        {
-            f"{type(m).__name__} ({'dynamic' if 'dynamic' in type(m).__module__ else 'static'})"
-            for m in model.modules()
-            if "quantized" in type(m).__module__ and not type(m).__name__.endswith("PackedParams")
-        }
+        {f"{type(m).__name__} ({'dynamic' if 'dynamic' in type(m).__module__ else 'static'})" for m in _quantized_layers(model)}
     )
     return (
         f"the model was quantized before export (quantized modules: {', '.join(kinds) or 'packed parameters'}): it is exported as it is and its "
