@@ -53,6 +53,9 @@ function run(command, args, options = {}) {
 
 /** Time limits of the installs (a stuck mirror must not hang the command forever). */
 const PNPM_INSTALL_TIMEOUT_MS = 10 * 60_000;
+// pnpm's own install scripts only swap its launchers for a native binary; without them pnpm runs
+// through Node. npm 11 would otherwise warn that they were not allowed to run.
+const PNPM_INSTALL_ARGS = ['install', '-g', '--ignore-scripts', 'pnpm@12'];
 const APT_TIMEOUT_MS = 20 * 60_000;
 
 /**
@@ -141,12 +144,11 @@ function ensurePnpm(state) {
   const path = whichSync('pnpm');
   if (path && state.pnpm && state.pnpm.path === path && stampsHold(state.pnpm.stamps)) return;
   if (!path || !pnpmWorks()) {
-    say('pnpm is missing: installing it with `npm install -g --ignore-scripts pnpm@12` (corepack cannot verify pnpm here).');
-    // pnpm's own install scripts only swap its launchers for a native binary; without them pnpm runs
-    // through Node. npm 11 would otherwise warn that they were not allowed to run.
-    const result = run('npm', ['install', '-g', '--ignore-scripts', 'pnpm@12'], { timeout: PNPM_INSTALL_TIMEOUT_MS });
+    const command = `npm ${PNPM_INSTALL_ARGS.join(' ')}`;
+    say(`pnpm is missing: installing it with \`${command}\` (corepack cannot verify pnpm here).`);
+    const result = run('npm', PNPM_INSTALL_ARGS, { timeout: PNPM_INSTALL_TIMEOUT_MS });
     if (result.status !== 0 || !pnpmWorks()) {
-      fail('Could not install pnpm. Run `npm install -g --ignore-scripts pnpm@12` (with sudo if npm asks for it), then run this command again.');
+      fail(`Could not install pnpm. Run \`${command}\` (with sudo if npm asks for it), then run this command again.`);
     }
   }
   const found = whichSync('pnpm');
